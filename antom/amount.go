@@ -9,9 +9,8 @@ import (
 	"golang.org/x/text/currency"
 )
 
-// antomDecimals is Antom's published currency table (section 9). The library
-// exponent is used for any other ISO-4217 currency; a test checks that the
-// library agrees with every row here.
+// antomDecimals is Antom's published currency table (section 9). It wins
+// over the library; a test checks the library against every row.
 var antomDecimals = map[string]int{
 	"CLP": 0, "JPY": 0, "KRW": 0, "VND": 0,
 	"AUD": 2, "BDT": 2, "BRL": 2, "CAD": 2, "CNY": 2, "EUR": 2, "GBP": 2, "HKD": 2,
@@ -19,11 +18,25 @@ var antomDecimals = map[string]int{
 	"SGD": 2, "THB": 2, "TWD": 2, "USD": 2,
 }
 
+// isoMinorUnits corrects golang.org/x/text/currency where it differs from
+// ISO 4217, which Antom follows (section 9). The library reports CLDR's
+// display digits, which drop the minor unit of currencies whose cents are no
+// longer used in practice (IDR, PKR, COP, IQD…). On the wire that would be a
+// factor of 100 or 1000, so ISO's minor unit wins. Every code the library
+// knows and that is not listed here or in antomDecimals has the same value
+// in both; a test checks that each row here is still a disagreement.
+var isoMinorUnits = map[string]int{
+	"AFN": 2, "ALL": 2, "AMD": 2, "COP": 2, "GYD": 2, "IQD": 3, "IRR": 2,
+	"KPW": 2, "LAK": 2, "LBP": 2, "MGA": 2, "MMK": 2, "MNT": 2, "MUR": 2,
+	"RSD": 2, "SLL": 2, "SOS": 2, "SYP": 2, "TZS": 2, "UZS": 2, "YER": 2,
+}
+
 // MaxValueDigits is the longest amount value Antom accepts (String(16)).
 const MaxValueDigits = 16
 
 // Exponent returns the number of minor-unit decimals of an ISO-4217 currency
-// code, or an error naming the problem.
+// code: Antom's table first, then golang.org/x/text/currency corrected to
+// ISO 4217. An unknown or malformed code is an error that names it.
 func Exponent(code string) (int, error) {
 	if len(code) != 3 || strings.ToUpper(code) != code {
 		return 0, fmt.Errorf("antom: currency %q is not a three-letter upper-case ISO 4217 code", code)
@@ -35,6 +48,9 @@ func Exponent(code string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("antom: currency %q is not an ISO 4217 code", code)
 	}
+	if d, ok := isoMinorUnits[code]; ok {
+		return d, nil
+	}
 	scale, _ := currency.Standard.Rounding(u)
 	return scale, nil
 }
@@ -43,19 +59,17 @@ func Exponent(code string) (int, error) {
 // units, no sign, no fraction, at most 16 digits.
 func ParseValue(v string) (int64, error) {
 	if v == "" {
-		return 0, errors.New("amount value is empty")
+		return 0, errors.New("antom: amount value is empty")
 	}
 	if len(v) > MaxValueDigits {
-		return 0, fmt.Errorf("amount value %q is longer than %d digits", v, MaxValueDigits)
+		return 0, fmt.Errorf("antom: amount value %q is longer than %d digits", v, MaxValueDigits)
 	}
-	for _, r := range v {
-		if r < '0' || r > '9' {
-			return 0, fmt.Errorf("amount value %q is not a whole number of minor units", v)
-		}
+	if !allDigits(v) {
+		return 0, fmt.Errorf("antom: amount value %q is not a whole number of minor units", v)
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("amount value %q is out of range", v)
+		return 0, fmt.Errorf("antom: amount value %q is out of range: %w", v, err)
 	}
 	return n, nil
 }
@@ -80,10 +94,11 @@ func FormatMinor(minor int64, code string) string {
 		exp = 2
 	}
 	neg := minor < 0
+	abs := uint64(minor)
 	if neg {
-		minor = -minor
+		abs = -abs // two's complement, so math.MinInt64 works too
 	}
-	s := strconv.FormatInt(minor, 10)
+	s := strconv.FormatUint(abs, 10)
 	for len(s) <= exp {
 		s = "0" + s
 	}
@@ -106,14 +121,17 @@ func FormatMinor(minor int64, code string) string {
 }
 
 // ParseMajor parses an amount typed by a person in major units ("42",
-// "42.5", "1,000.00") into minor units of the currency. It refuses negative
-// amounts and more decimals than the currency has.
+// "42.5", "1,000.00") into minor units of the currency. A comma is accepted
+// only as a thousands separator, so a decimal comma ("42,50") is refused
+// rather than read as 4250. It refuses zero, negative amounts and more
+// decimals than the currency has. Its messages are written for the person
+// who typed the amount.
 func ParseMajor(s, code string) (int64, error) {
 	exp, err := Exponent(code)
 	if err != nil {
 		return 0, err
 	}
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, errors.New("enter an amount")
 	}
@@ -121,22 +139,28 @@ func ParseMajor(s, code string) (int64, error) {
 		return 0, errors.New("amount must be positive")
 	}
 	whole, frac, hasDot := strings.Cut(s, ".")
+	if strings.Contains(whole, ",") {
+		groups := strings.Split(whole, ",")
+		for i, g := range groups {
+			if (i == 0 && (len(g) == 0 || len(g) > 3)) || (i > 0 && len(g) != 3) {
+				return 0, fmt.Errorf("%q is not a number; use a dot for decimals and commas only between thousands", s)
+			}
+		}
+		whole = strings.Join(groups, "")
+	}
 	if hasDot && exp == 0 {
 		return 0, fmt.Errorf("%s has no decimals; enter a whole number", code)
-	}
-	if len(frac) > exp {
-		return 0, fmt.Errorf("%s has %d decimals; %q has %d", code, exp, s, len(frac))
 	}
 	if whole == "" {
 		whole = "0"
 	}
-	digits := whole + frac + strings.Repeat("0", exp-len(frac))
-	for _, r := range digits {
-		if r < '0' || r > '9' {
-			return 0, fmt.Errorf("%q is not a number", s)
-		}
+	if !allDigits(whole) || (hasDot && !allDigits(frac)) {
+		return 0, fmt.Errorf("%q is not a number", s)
 	}
-	digits = strings.TrimLeft(digits, "0")
+	if len(frac) > exp {
+		return 0, fmt.Errorf("%s has %d decimals; %q has %d", code, exp, s, len(frac))
+	}
+	digits := strings.TrimLeft(whole+frac+strings.Repeat("0", exp-len(frac)), "0")
 	if digits == "" {
 		return 0, errors.New("amount must be greater than zero")
 	}

@@ -49,61 +49,104 @@ type Notification struct {
 	RefundTime      string  `json:"refundTime,omitempty"`
 }
 
-// ParseNotification decodes a notification body and checks the fields its
-// notifyType requires. The error names the first missing or bad field.
+// ErrUnknownNotifyType is wrapped by ParseNotification for a well-formed
+// notification of a type this package does not know, so a receiver can
+// record it and decide whether to acknowledge it.
+var ErrUnknownNotifyType = errors.New("antom: notification: unknown notifyType")
+
+// ParseNotification decodes a notification body and checks it. Unknown
+// fields are ignored. It requires notifyType, a result with status S, F or
+// U and a code, and the fields a merchant needs to find and apply the event
+// (section 6): for PAYMENT_RESULT and PAYMENT_PENDING paymentRequestId,
+// paymentId and paymentAmount; for CAPTURE_RESULT captureRequestId,
+// paymentId and captureAmount; for REFUND_RESULT refundRequestId and
+// refundAmount. Antom's own captureId, refundId and refundStatus, and the
+// timestamps, are not required: a failed result may lack them, and refusing
+// a notification over a field Paydesk does not need would only make Antom
+// resend it until it gives up. The error names the first missing or bad field.
 func ParseNotification(body []byte) (*Notification, error) {
 	var n Notification
 	if err := json.Unmarshal(body, &n); err != nil {
 		return nil, fmt.Errorf("antom: notification is not valid JSON: %w", err)
 	}
-	if n.Result.ResultStatus == "" {
-		return nil, errors.New("antom: notification: result.resultStatus is missing")
+	if n.NotifyType == "" {
+		return nil, errors.New("antom: notification: notifyType is missing")
 	}
+	switch n.Result.ResultStatus {
+	case StatusSuccess, StatusFail, StatusUnknown:
+	case "":
+		return nil, errors.New("antom: notification: result.resultStatus is missing")
+	default:
+		return nil, fmt.Errorf("antom: notification: result.resultStatus %q is not S, F or U", n.Result.ResultStatus)
+	}
+	if n.Result.ResultCode == "" {
+		return nil, errors.New("antom: notification: result.resultCode is missing")
+	}
+	var err error
 	switch n.NotifyType {
 	case NotifyPaymentResult, NotifyPaymentPending:
-		switch {
-		case n.PaymentRequestID == "" && n.PaymentID == "":
-			return nil, errors.New("antom: notification: paymentRequestId and paymentId are missing")
-		case n.PaymentAmount != nil:
-			if _, err := ParseValue(n.PaymentAmount.Value); err != nil {
-				return nil, fmt.Errorf("antom: notification: paymentAmount: %w", err)
-			}
-		}
+		err = firstError(
+			required("paymentRequestId", n.PaymentRequestID),
+			required("paymentId", n.PaymentID),
+			checkAmount("paymentAmount", n.PaymentAmount),
+		)
 	case NotifyCaptureResult:
-		switch {
-		case n.PaymentID == "":
-			return nil, errors.New("antom: notification: paymentId is missing")
-		case n.CaptureRequestID == "" && n.CaptureID == "":
-			return nil, errors.New("antom: notification: captureRequestId and captureId are missing")
-		case n.CaptureAmount == nil:
-			return nil, errors.New("antom: notification: captureAmount is missing")
-		}
-		if _, err := ParseValue(n.CaptureAmount.Value); err != nil {
-			return nil, fmt.Errorf("antom: notification: captureAmount: %w", err)
-		}
+		err = firstError(
+			required("captureRequestId", n.CaptureRequestID),
+			required("paymentId", n.PaymentID),
+			checkAmount("captureAmount", n.CaptureAmount),
+		)
 	case NotifyRefundResult:
-		switch {
-		case n.RefundRequestID == "" && n.RefundID == "":
-			return nil, errors.New("antom: notification: refundRequestId and refundId are missing")
-		case n.RefundAmount == nil:
-			return nil, errors.New("antom: notification: refundAmount is missing")
-		}
-		if _, err := ParseValue(n.RefundAmount.Value); err != nil {
-			return nil, fmt.Errorf("antom: notification: refundAmount: %w", err)
-		}
-	case "":
-		return nil, errors.New("antom: notification: notifyType is missing")
+		err = firstError(
+			required("refundRequestId", n.RefundRequestID),
+			checkAmount("refundAmount", n.RefundAmount),
+		)
 	default:
-		return nil, fmt.Errorf("antom: notification: unknown notifyType %q", n.NotifyType)
+		return nil, fmt.Errorf("%w %q", ErrUnknownNotifyType, n.NotifyType)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("antom: notification %s: %w", n.NotifyType, err)
 	}
 	return &n, nil
 }
 
+func required(field, v string) error {
+	if v == "" {
+		return fmt.Errorf("%s is missing", field)
+	}
+	return nil
+}
+
+func checkAmount(field string, a *Amount) error {
+	if a == nil {
+		return fmt.Errorf("%s is missing", field)
+	}
+	if _, err := Exponent(a.Currency); err != nil {
+		return fmt.Errorf("%s.currency: %w", field, err)
+	}
+	if _, err := ParseValue(a.Value); err != nil {
+		return fmt.Errorf("%s.value: %w", field, err)
+	}
+	return nil
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DedupeKey identifies the effect of a notification, since Antom sends no
-// notification ID: the same notifyType, subject ID and result is the same
-// event however many times it is delivered.
+// notification ID (DESIGN.md): the notifyType, the subject's ID (Antom's
+// paymentId, captureId or refundId, else the merchant's request ID), the
+// result status and code, and for refunds the refundStatus. Redeliveries of
+// the same event give the same key however the JSON is formatted; a
+// different outcome for the same subject gives a different key.
 func (n *Notification) DedupeKey() string {
-	subject := n.PaymentID
+	var subject string
 	switch n.NotifyType {
 	case NotifyCaptureResult:
 		subject = firstNonEmpty(n.CaptureID, n.CaptureRequestID)
@@ -112,7 +155,11 @@ func (n *Notification) DedupeKey() string {
 	default:
 		subject = firstNonEmpty(n.PaymentID, n.PaymentRequestID)
 	}
-	return n.NotifyType + "|" + subject + "|" + n.Result.ResultStatus + "|" + n.Result.ResultCode
+	key := n.NotifyType + "|" + subject + "|" + n.Result.ResultStatus + "|" + n.Result.ResultCode
+	if n.NotifyType == NotifyRefundResult {
+		key += "|" + n.RefundStatus
+	}
+	return key
 }
 
 func firstNonEmpty(s ...string) string {

@@ -2,6 +2,8 @@ package antom
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -16,6 +18,10 @@ import (
 
 // DefaultKeyVersion is the keyVersion every official SDK sends.
 const DefaultKeyVersion = 1
+
+// AlgorithmRSA256 is the only signature algorithm Antom uses: RSASSA-PKCS1-v1_5
+// with SHA-256 (section 3.1).
+const AlgorithmRSA256 = "RSA256"
 
 // Header names used by Antom. Responses and notifications use these exact
 // lower-case spellings (section 2.2); Go's http.Header lookups are
@@ -45,8 +51,12 @@ func SignContent(method, path, clientID, timestamp string, body []byte) []byte {
 }
 
 // Sign signs content with RSASSA-PKCS1-v1_5 over SHA-256 and returns the
-// standard base64 encoding of the signature (not yet URL-encoded).
+// standard base64 encoding of the signature (not yet URL-encoded). The
+// scheme is deterministic: the same key and content give the same signature.
 func Sign(key *rsa.PrivateKey, content []byte) (string, error) {
+	if key == nil {
+		return "", errors.New("antom: sign: no private key")
+	}
 	sum := sha256.Sum256(content)
 	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:])
 	if err != nil {
@@ -56,9 +66,10 @@ func Sign(key *rsa.PrivateKey, content []byte) (string, error) {
 }
 
 // SignatureHeader formats the value of the signature header:
-// "algorithm=RSA256,keyVersion=N,signature=<url-encoded base64>".
+// "algorithm=RSA256,keyVersion=N,signature=<url-encoded base64>", with
+// upper-case hex escapes and no spaces, as the Go and Java SDKs send it.
 func SignatureHeader(b64sig string, keyVersion int) string {
-	return "algorithm=RSA256,keyVersion=" + strconv.Itoa(keyVersion) + ",signature=" + url.QueryEscape(b64sig)
+	return "algorithm=" + AlgorithmRSA256 + ",keyVersion=" + strconv.Itoa(keyVersion) + ",signature=" + url.QueryEscape(b64sig)
 }
 
 // SignMessage signs a request, response or notification and returns the
@@ -73,56 +84,62 @@ func SignMessage(key *rsa.PrivateKey, path, clientID, timestamp string, body []b
 
 // ParsedSignature is a parsed signature header.
 type ParsedSignature struct {
-	Algorithm  string // "RSA256"; empty when the header omits it
-	KeyVersion string // empty when the header omits it
+	Algorithm  string // "RSA256" in any case; empty when the header omits it
+	KeyVersion string // decimal digits; empty when the header omits it
 	Signature  []byte // the decoded signature bytes
 }
 
-// Errors returned by signature parsing and verification.
+// Errors returned by signature parsing and verification. Parsing errors wrap
+// ErrMalformedSignature, so a caller can tell "no header", "a header that
+// makes no sense" and "a signature that does not verify" apart with errors.Is.
 var (
-	ErrMissingSignature = errors.New("antom: signature header is missing")
-	ErrBadSignature     = errors.New("antom: signature does not verify")
+	ErrMissingSignature   = errors.New("antom: signature header is missing")
+	ErrMalformedSignature = errors.New("antom: signature header is malformed")
+	ErrBadSignature       = errors.New("antom: signature does not verify")
 )
 
 // ParseSignatureHeader parses a signature header leniently (section 3.4):
-// pairs separated by commas with optional spaces, keys in any case, the
-// signature URL-encoded with upper- or lower-case hex or not encoded at all,
-// keyVersion optional.
+// comma-separated key=value pairs with optional spaces, keys in any case,
+// pairs in any order, unknown keys ignored, keyVersion and algorithm
+// optional; the signature value URL-encoded with upper- or lower-case hex,
+// partly encoded, or not encoded at all. A present algorithm other than
+// RSA256 is an error.
 func ParseSignatureHeader(h string) (ParsedSignature, error) {
 	var p ParsedSignature
-	h = strings.TrimSpace(h)
-	if h == "" {
+	if strings.TrimSpace(h) == "" {
 		return p, ErrMissingSignature
 	}
-	// The signature value may itself contain '=' (un-encoded padding) and,
-	// in theory, ','; take everything after "signature=" as the value.
-	idx := strings.Index(strings.ToLower(h), "signature=")
-	for idx > 0 && h[idx-1] != ',' && h[idx-1] != ' ' {
-		next := strings.Index(strings.ToLower(h[idx+1:]), "signature=")
-		if next < 0 {
-			idx = -1
-			break
-		}
-		idx += 1 + next
-	}
-	if idx < 0 {
-		return p, errors.New("antom: signature header has no signature= part")
-	}
-	raw := strings.TrimSpace(h[idx+len("signature="):])
-	for _, item := range strings.Split(h[:idx], ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(item), "=")
+	var raw string
+	var haveSig bool
+	// Neither base64 nor its URL encoding contains a comma, so splitting on
+	// commas is safe; each pair splits on its first '=' because an
+	// un-encoded value ends in '=' padding.
+	for _, item := range strings.Split(h, ",") {
+		k, v, ok := strings.Cut(item, "=")
 		if !ok {
 			continue
 		}
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "algorithm":
-			p.Algorithm = strings.TrimSpace(v)
-		case "keyversion":
-			p.KeyVersion = strings.TrimSpace(v)
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case strings.EqualFold(k, "algorithm"):
+			p.Algorithm = v
+		case strings.EqualFold(k, "keyVersion"):
+			p.KeyVersion = v
+		case strings.EqualFold(k, "signature"):
+			if haveSig {
+				return p, fmt.Errorf("%w: more than one signature= part", ErrMalformedSignature)
+			}
+			raw, haveSig = v, true
 		}
 	}
-	if p.Algorithm != "" && !strings.EqualFold(p.Algorithm, "RSA256") {
-		return p, fmt.Errorf("antom: unsupported signature algorithm %q", p.Algorithm)
+	if !haveSig {
+		return p, fmt.Errorf("%w: no signature= part", ErrMalformedSignature)
+	}
+	if p.Algorithm != "" && !strings.EqualFold(p.Algorithm, AlgorithmRSA256) {
+		return p, fmt.Errorf("%w: unsupported algorithm %q (want %s)", ErrMalformedSignature, p.Algorithm, AlgorithmRSA256)
+	}
+	if p.KeyVersion != "" && !allDigits(p.KeyVersion) {
+		return p, fmt.Errorf("%w: keyVersion %q is not a number", ErrMalformedSignature, p.KeyVersion)
 	}
 	sig, err := decodeSignatureValue(raw)
 	if err != nil {
@@ -132,33 +149,43 @@ func ParseSignatureHeader(h string) (ParsedSignature, error) {
 	return p, nil
 }
 
-// decodeSignatureValue URL-decodes then base64-decodes, falling back to the
-// raw value as base64 when the peer did not URL-encode it.
+// decodeSignatureValue undoes the URL encoding, if any, then base64.
+// url.PathUnescape is used rather than QueryUnescape because it leaves '+'
+// alone: base64 contains no spaces, so a '+' is always a literal '+' from a
+// peer that did not (fully) URL-encode, never an encoded space.
 func decodeSignatureValue(raw string) ([]byte, error) {
 	if raw == "" {
-		return nil, errors.New("antom: signature value is empty")
+		return nil, fmt.Errorf("%w: signature value is empty", ErrMalformedSignature)
 	}
-	// A '+' or '/' can only appear un-encoded, and QueryUnescape would turn
-	// '+' into a space, so try the raw value first in that case.
-	if strings.ContainsAny(raw, "+/") || strings.HasSuffix(raw, "=") {
-		if sig, err := base64.StdEncoding.DecodeString(raw); err == nil {
-			return sig, nil
+	dec := raw
+	if strings.Contains(raw, "%") {
+		var err error
+		if dec, err = url.PathUnescape(raw); err != nil {
+			return nil, fmt.Errorf("%w: signature value has a bad %%-escape", ErrMalformedSignature)
 		}
 	}
-	if dec, err := url.QueryUnescape(raw); err == nil {
-		if sig, err := base64.StdEncoding.DecodeString(dec); err == nil {
-			return sig, nil
-		}
+	sig, err := base64.StdEncoding.DecodeString(dec)
+	if err != nil || len(sig) == 0 {
+		return nil, fmt.Errorf("%w: signature value is not base64", ErrMalformedSignature)
 	}
-	if sig, err := base64.StdEncoding.DecodeString(raw); err == nil {
-		return sig, nil
-	}
-	return nil, errors.New("antom: signature value is neither URL-encoded base64 nor base64")
+	return sig, nil
 }
 
-// Verify checks a base64-decoded signature over content with Antom's (or the
-// merchant's) public key.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Verify checks a decoded signature over content with a public key: Antom's
+// for responses and notifications, the merchant's in the simulator.
 func Verify(pub *rsa.PublicKey, content, sig []byte) error {
+	if pub == nil {
+		return errors.New("antom: verify: no public key")
+	}
 	sum := sha256.Sum256(content)
 	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
 		return ErrBadSignature
@@ -168,7 +195,8 @@ func Verify(pub *rsa.PublicKey, content, sig []byte) error {
 
 // VerifyMessage verifies a signed request, response or notification given the
 // path as received, the client-id and time headers, the signature header and
-// the raw body bytes.
+// the raw body bytes. The error wraps ErrMissingSignature,
+// ErrMalformedSignature or ErrBadSignature.
 func VerifyMessage(pub *rsa.PublicKey, path, clientID, timestamp, signatureHeader string, body []byte) error {
 	ps, err := ParseSignatureHeader(signatureHeader)
 	if err != nil {
@@ -177,83 +205,142 @@ func VerifyMessage(pub *rsa.PublicKey, path, clientID, timestamp, signatureHeade
 	return Verify(pub, SignContent("POST", path, clientID, timestamp, body), ps.Signature)
 }
 
+// Errors for a key of the wrong kind, wrapped by ParsePrivateKey and
+// ParsePublicKey (the commonest configuration mistake, section 11).
+var (
+	ErrKeyIsPublic  = errors.New("this is a public key, not a private key")
+	ErrKeyIsPrivate = errors.New("this is a private key, not a public key")
+)
+
 // ParsePrivateKey reads an RSA private key given as PEM (PKCS#1 "RSA PRIVATE
 // KEY" or PKCS#8 "PRIVATE KEY") or as the raw base64 DER (PKCS#8 or PKCS#1)
-// that Antom's dashboard and the official SDKs use.
+// that Antom's dashboard and the official SDKs use. A public key, an
+// encrypted key or a non-RSA key gets an error that says so.
 func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 	der, kind, err := keyDER(data)
 	if err != nil {
 		return nil, fmt.Errorf("antom: private key: %w", err)
 	}
-	if kind == "PUBLIC KEY" || kind == "RSA PUBLIC KEY" {
-		return nil, errors.New("antom: private key: this is a public key; use the private key file")
+	switch kind {
+	case "", "PRIVATE KEY", "RSA PRIVATE KEY":
+	case "PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE":
+		return nil, fmt.Errorf("antom: private key: %w", ErrKeyIsPublic)
+	default:
+		return nil, fmt.Errorf("antom: private key: PEM block %q is not an RSA private key", kind)
 	}
 	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
 		rk, ok := k.(*rsa.PrivateKey)
 		if !ok {
-			return nil, fmt.Errorf("antom: private key: %T is not an RSA key", k)
+			return nil, fmt.Errorf("antom: private key: this is an %s key; Antom uses RSA", keyAlgorithm(k))
 		}
 		return rk, nil
 	}
 	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
 		return k, nil
 	}
-	if _, err := x509.ParsePKIXPublicKey(der); err == nil {
-		return nil, errors.New("antom: private key: this is a public key; use the private key file")
+	if looksPublic(der) {
+		return nil, fmt.Errorf("antom: private key: %w", ErrKeyIsPublic)
 	}
 	return nil, errors.New("antom: private key: not a PKCS#8 or PKCS#1 RSA private key")
 }
 
-// ParsePublicKey reads an RSA public key given as PEM (SPKI "PUBLIC KEY" or
-// PKCS#1 "RSA PUBLIC KEY") or as the raw base64 SPKI DER shown in Antom's
-// dashboard.
+// ParsePublicKey reads an RSA public key given as PEM (SPKI "PUBLIC KEY",
+// PKCS#1 "RSA PUBLIC KEY" or a "CERTIFICATE") or as the raw base64 SPKI DER
+// shown in Antom's dashboard. A private key or a non-RSA key gets an error
+// that says so.
 func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 	der, kind, err := keyDER(data)
 	if err != nil {
 		return nil, fmt.Errorf("antom: public key: %w", err)
 	}
-	if strings.Contains(kind, "PRIVATE") {
-		return nil, errors.New("antom: public key: this is a private key; use Antom's public key")
-	}
-	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
-		rk, ok := k.(*rsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("antom: public key: %T is not an RSA key", k)
+	switch kind {
+	case "", "PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE":
+	default:
+		if strings.Contains(kind, "PRIVATE") {
+			return nil, fmt.Errorf("antom: public key: %w", ErrKeyIsPrivate)
 		}
-		return rk, nil
+		return nil, fmt.Errorf("antom: public key: PEM block %q is not an RSA public key", kind)
 	}
-	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
-		return k, nil
+	var k any
+	if pk, err := x509.ParsePKIXPublicKey(der); err == nil {
+		k = pk
+	} else if pk, err := x509.ParsePKCS1PublicKey(der); err == nil {
+		k = pk
+	} else if cert, err := x509.ParseCertificate(der); err == nil {
+		k = cert.PublicKey
+	} else if looksPrivate(der) {
+		return nil, fmt.Errorf("antom: public key: %w", ErrKeyIsPrivate)
+	} else {
+		return nil, errors.New("antom: public key: not an SPKI or PKCS#1 RSA public key")
 	}
-	if _, err := x509.ParsePKCS8PrivateKey(der); err == nil {
-		return nil, errors.New("antom: public key: this is a private key; use Antom's public key")
+	rk, ok := k.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("antom: public key: this is an %s key; Antom uses RSA", keyAlgorithm(k))
 	}
-	return nil, errors.New("antom: public key: not an SPKI or PKCS#1 RSA public key")
+	return rk, nil
 }
 
-// keyDER returns the DER bytes of a PEM block or of raw base64 text, and the
-// PEM block type ("" for raw base64).
+func looksPublic(der []byte) bool {
+	if _, err := x509.ParsePKIXPublicKey(der); err == nil {
+		return true
+	}
+	if _, err := x509.ParsePKCS1PublicKey(der); err == nil {
+		return true
+	}
+	_, err := x509.ParseCertificate(der)
+	return err == nil
+}
+
+func looksPrivate(der []byte) bool {
+	if _, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		return true
+	}
+	if _, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return true
+	}
+	_, err := x509.ParseECPrivateKey(der)
+	return err == nil
+}
+
+func keyAlgorithm(k any) string {
+	switch k.(type) {
+	case *ecdsa.PrivateKey, *ecdsa.PublicKey:
+		return "ECDSA"
+	case ed25519.PrivateKey, ed25519.PublicKey:
+		return "Ed25519"
+	default:
+		return fmt.Sprintf("unsupported (%T)", k)
+	}
+}
+
+// keyDER returns the DER bytes of the first PEM block in data, or of data as
+// raw base64 (line breaks and spaces allowed), and the PEM block type ("" for
+// raw base64).
 func keyDER(data []byte) ([]byte, string, error) {
 	s := strings.TrimSpace(string(data))
 	if s == "" {
-		return nil, "", errors.New("empty key")
+		return nil, "", errors.New("key is empty")
 	}
-	if strings.HasPrefix(s, "-----BEGIN") {
+	if strings.Contains(s, "-----BEGIN") {
 		block, _ := pem.Decode([]byte(s))
 		if block == nil {
 			return nil, "", errors.New("malformed PEM block")
 		}
+		if block.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") {
+			return nil, "", errors.New("the key is encrypted; export it without a passphrase")
+		}
 		return block.Bytes, block.Type, nil
 	}
 	clean := strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == ' ' || r == '\t' {
+		switch r {
+		case '\n', '\r', ' ', '\t':
 			return -1
 		}
 		return r
 	}, s)
 	der, err := base64.StdEncoding.DecodeString(clean)
-	if err != nil {
-		return nil, "", errors.New("neither PEM nor base64 DER")
+	if err != nil || len(der) == 0 {
+		return nil, "", errors.New("key is neither PEM nor base64-encoded DER")
 	}
 	return der, "", nil
 }
@@ -262,7 +349,7 @@ func keyDER(data []byte) ([]byte, string, error) {
 func MarshalPrivateKeyPEM(key *rsa.PrivateKey) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("antom: marshal private key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
@@ -271,7 +358,17 @@ func MarshalPrivateKeyPEM(key *rsa.PrivateKey) ([]byte, error) {
 func MarshalPublicKeyPEM(key *rsa.PublicKey) ([]byte, error) {
 	der, err := x509.MarshalPKIXPublicKey(key)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("antom: marshal public key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
+// MarshalPublicKeyBase64 encodes key as raw base64 SPKI DER, the one-line
+// form Antom's dashboard shows and accepts.
+func MarshalPublicKeyBase64(key *rsa.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		return "", fmt.Errorf("antom: marshal public key: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(der), nil
 }

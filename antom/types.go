@@ -14,6 +14,37 @@ const (
 	StatusUnknown = "U"
 )
 
+// Result codes (resultCode) that Paydesk and the simulator act on (sections
+// 4.1 and 5). Antom has more; any other code is carried through as a string.
+const (
+	CodeSuccess                   = "SUCCESS"
+	CodeAccessDenied              = "ACCESS_DENIED"
+	CodeClientInvalid             = "CLIENT_INVALID"
+	CodeInvalidSignature          = "INVALID_SIGNATURE"
+	CodeKeyNotFound               = "KEY_NOT_FOUND"
+	CodeMethodNotSupported        = "METHOD_NOT_SUPPORTED"
+	CodeNoInterfaceDef            = "NO_INTERFACE_DEF"
+	CodeParamIllegal              = "PARAM_ILLEGAL"
+	CodeProcessFail               = "PROCESS_FAIL"
+	CodeSystemError               = "SYSTEM_ERROR"
+	CodeRepeatReqInconsistent     = "REPEAT_REQ_INCONSISTENT"
+	CodeRiskReject                = "RISK_REJECT"
+	CodeOrderNotExist             = "ORDER_NOT_EXIST"
+	CodeOrderStatusInvalid        = "ORDER_STATUS_INVALID"
+	CodeOrderIsClosed             = "ORDER_IS_CLOSED"
+	CodeOrderIsCanceled           = "ORDER_IS_CANCELED"
+	CodeAuthExpired               = "AUTH_EXPIRED"
+	CodeCaptureAmountExceedAuth   = "CAPTURE_AMOUNT_EXCEED_AUTH_LIMIT"
+	CodeCancelWindowExceed        = "CANCEL_WINDOW_EXCEED"
+	CodeRefundAmountExceed        = "REFUND_AMOUNT_EXCEED"
+	CodeCurrencyNotSupport        = "CURRENCY_NOT_SUPPORT"
+	CodePaymentInProcess          = "PAYMENT_IN_PROCESS"
+	CodeCaptureInProcess          = "CAPTURE_IN_PROCESS"
+	CodeRefundInProcess           = "REFUND_IN_PROCESS"
+	CodeRequestTrafficExceedLimit = "REQUEST_TRAFFIC_EXCEED_LIMIT"
+	CodeUnknownException          = "UNKNOWN_EXCEPTION"
+)
+
 // Result is Antom's result object, present on every response and notification.
 type Result struct {
 	ResultCode    string `json:"resultCode"`
@@ -155,8 +186,8 @@ type CreatePaymentSessionRequest struct {
 	PaymentMethod            *PaymentMethod      `json:"paymentMethod,omitempty"`
 	PaymentFactor            *PaymentFactor      `json:"paymentFactor,omitempty"`
 	SettlementStrategy       *SettlementStrategy `json:"settlementStrategy,omitempty"`
-	PaymentRedirectURL       string              `json:"paymentRedirectUrl,omitempty"`
 	PaymentNotifyURL         string              `json:"paymentNotifyUrl,omitempty"`
+	PaymentRedirectURL       string              `json:"paymentRedirectUrl,omitempty"`
 	PaymentSessionExpiryTime string              `json:"paymentSessionExpiryTime,omitempty"`
 	Env                      *Env                `json:"env,omitempty"`
 	Locale                   string              `json:"locale,omitempty"`
@@ -170,6 +201,7 @@ type CreatePaymentSessionResponse struct {
 	PaymentSessionExpiryTime string `json:"paymentSessionExpiryTime,omitempty"`
 	PaymentSessionID         string `json:"paymentSessionId,omitempty"`
 	NormalURL                string `json:"normalUrl,omitempty"`
+	URL                      string `json:"url,omitempty"`
 }
 
 // InquiryPaymentRequest is the body of inquiryPayment (5.2).
