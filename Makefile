@@ -1,0 +1,36 @@
+# Paydesk — run "make help" for the targets.
+
+GO ?= go
+.DEFAULT_GOAL := help
+
+.PHONY: help run test generate check-generated lint bench build
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+run: ## Run Paydesk with the embedded Antom simulator on http://localhost:8080 (data in ./data)
+	$(GO) run ./cmd/paydesk serve
+
+test: ## Install chromium if missing, check generated code, run every test with -race
+	./.ci/install-chromium
+	./.ci/check-generated
+	$(GO) test -race -count=1 ./...
+
+generate: ## Regenerate the templ views (*_templ.go, committed)
+	$(GO) tool templ generate
+
+check-generated: ## Fail when a *_templ.go is stale
+	./.ci/check-generated
+
+lint: ## gofmt, go vet and the generated-code check
+	@out="$$(gofmt -l .)"; \
+		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	./.ci/check-generated
+
+bench: ## Run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+build: ## Build ./paydesk and ./antomsim
+	$(GO) build -o paydesk ./cmd/paydesk
+	$(GO) build -o antomsim ./cmd/antomsim

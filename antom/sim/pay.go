@@ -1,0 +1,158 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"paydesk/antom"
+)
+
+// Errors of Pay and of the hosted checkout.
+var (
+	// ErrUnknownSession means no session has this paymentSessionData.
+	ErrUnknownSession = errors.New("sim: unknown payment session")
+	// ErrSessionExpired means the session's paymentSessionExpiryTime has passed.
+	ErrSessionExpired = errors.New("sim: payment session has expired")
+	// ErrPaymentFinal means the payment was already paid, failed, closed,
+	// cancelled, or is pending its final result; the outcome describes it.
+	ErrPaymentFinal = errors.New("sim: payment can no longer be paid")
+)
+
+// SDKEvent is an event the simulated client SDK showed the buyer. It is
+// also the JSON body reported to Config.SDKEventURL.
+type SDKEvent struct {
+	EventCode         string    `json:"eventCode"`
+	PaymentResultCode string    `json:"paymentResultCode,omitempty"`
+	Message           string    `json:"message,omitempty"`
+	When              time.Time `json:"when"`
+}
+
+// Pay completes a payment as a buyer would in the hosted checkout: the card
+// is checked like the checkout form does (form errors come back in
+// PayOutcome.FormErrors and change nothing), then risk control, the 3DS
+// challenge (answered with card.OTP when set) and the simulated issuer
+// decide. Pay fills an empty expiry or CVC with valid values. The SDK event
+// is reported to Config.SDKEventURL when configured.
+func (s *Simulator) Pay(ctx context.Context, paymentSessionData string, card Card) (PayOutcome, error) {
+	now := s.clock.Now()
+	if strings.TrimSpace(card.Expiry) == "" {
+		card.Expiry = fmt.Sprintf("12/%02d", (now.Year()+defaultTestCardExpYear)%100)
+	}
+	if strings.TrimSpace(card.CVC) == "" {
+		card.CVC = defaultTestCardCVC
+		if brandOf(digitsOnly(card.Number)) == "AMEX" {
+			card.CVC += "4"
+		}
+	}
+	return s.submit(ctx, paymentSessionData, func(p *payment, now time.Time) PayOutcome {
+		o := s.submitCardLocked(p, card, now)
+		if o.Challenge && card.OTP != "" {
+			o = s.answerChallengeLocked(p, card.OTP, now)
+		}
+		return o
+	})
+}
+
+// PayByRequestID is Pay for the session of a paymentRequestId.
+func (s *Simulator) PayByRequestID(ctx context.Context, paymentRequestID string, card Card) (PayOutcome, error) {
+	s.mu.Lock()
+	p := s.payments[paymentRequestID]
+	s.mu.Unlock()
+	if p == nil {
+		return PayOutcome{}, ErrUnknownSession
+	}
+	return s.Pay(ctx, p.sessionData, card)
+}
+
+// answerChallenge submits the OTP of a pending 3DS challenge.
+func (s *Simulator) answerChallenge(ctx context.Context, sessionData, otp string) (PayOutcome, error) {
+	return s.submit(ctx, sessionData, func(p *payment, now time.Time) PayOutcome {
+		if p.challenge == nil {
+			return s.outcomeLocked(p)
+		}
+		return s.answerChallengeLocked(p, otp, now)
+	})
+}
+
+// buyerCancel is the buyer leaving the checkout without paying: the SDK
+// reports SDK_PAYMENT_CANCEL and the session stays payable.
+func (s *Simulator) buyerCancel(ctx context.Context, sessionData string) (PayOutcome, error) {
+	return s.submit(ctx, sessionData, func(p *payment, now time.Time) PayOutcome {
+		p.challenge = nil
+		o := s.outcomeLocked(p)
+		o.SDKEvent = SDKPaymentCancel
+		o.ResultMessage = "the buyer left the payment page without paying"
+		return o
+	})
+}
+
+// submit runs fn on a payable session and then reports the SDK event.
+func (s *Simulator) submit(ctx context.Context, sessionData string, fn func(*payment, time.Time) PayOutcome) (PayOutcome, error) {
+	s.mu.Lock()
+	p := s.bySession[sessionData]
+	if p == nil {
+		s.mu.Unlock()
+		return PayOutcome{}, ErrUnknownSession
+	}
+	now := s.clock.Now()
+	var o PayOutcome
+	var err error
+	switch {
+	case p.final() || p.status == antom.PaymentPending:
+		o, err = s.outcomeLocked(p), ErrPaymentFinal
+	case !now.Before(p.expiry):
+		o, err = s.outcomeLocked(p), ErrSessionExpired
+		o.SDKEvent = SDKPaymentError
+		o.ResultMessage = "the payment session expired at " + s.formatTime(p.expiry)
+	default:
+		o = fn(p, now)
+	}
+	var ev *SDKEvent
+	if err == nil && o.SDKEvent != "" {
+		ev = &SDKEvent{EventCode: o.SDKEvent, Message: o.ResultMessage, When: now}
+		if o.SDKEvent != SDKPaymentCancel && o.SDKEvent != SDKFormVerificationFailed {
+			ev.PaymentResultCode = o.ResultCode
+		}
+		p.sdkEvents = append(p.sdkEvents, *ev)
+	}
+	s.mu.Unlock()
+	if ev != nil {
+		o.SDKEventReport = s.reportSDKEvent(ctx, o.PaymentRequestID, *ev)
+	}
+	return o, err
+}
+
+// reportSDKEvent posts the event to the merchant app API as the app would.
+// It returns a short description of how that went, for the page and logs.
+func (s *Simulator) reportSDKEvent(ctx context.Context, paymentRequestID string, ev SDKEvent) string {
+	if s.cfg.SDKEventURL == "" {
+		return ""
+	}
+	target := strings.ReplaceAll(s.cfg.SDKEventURL, "{paymentRequestId}", url.PathEscape(paymentRequestID))
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(mustJSON(ev)))
+	if err != nil {
+		return "not reported: " + err.Error()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if s.cfg.SDKEventAPIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+s.cfg.SDKEventAPIKey)
+	}
+	res, err := s.http.Do(req)
+	if err != nil {
+		s.log.Warn("sim: SDK event not reported", "paymentRequestId", paymentRequestID, "err", err)
+		return "not reported: " + err.Error()
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	s.log.Info("sim: SDK event reported", "paymentRequestId", paymentRequestID, "eventCode", ev.EventCode, "status", res.StatusCode)
+	return "reported: HTTP " + fmt.Sprint(res.StatusCode)
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Environments.
+const (
+	envDevelopment = "development"
+	envProduction  = "production"
+)
+
+// Config is Paydesk's whole configuration: environment variables, each with
+// a flag that wins over it. Secrets (the session key, the admin password)
+// come only from the environment: flags show up in process listings.
+type Config struct {
+	Addr      string // PAYDESK_ADDR / -addr: listen address
+	DataDir   string // PAYDESK_DATA_DIR / -data-dir
+	PublicURL string // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
+	Env       string // PAYDESK_ENV / -env: development or production
+	LogLevel  string // PAYDESK_LOG_LEVEL / -log-level: debug, info, warn, error
+
+	SessionKey    string // PAYDESK_SESSION_KEY (env only)
+	AdminEmail    string // PAYDESK_ADMIN_EMAIL / -admin-email: first-run admin
+	AdminPassword string // PAYDESK_ADMIN_PASSWORD (env only)
+
+	AntomClientID       string // ANTOM_CLIENT_ID / -antom-client-id
+	AntomPrivateKeyFile string // ANTOM_MERCHANT_PRIVATE_KEY_FILE / -antom-merchant-private-key-file
+	AntomPublicKeyFile  string // ANTOM_PUBLIC_KEY_FILE / -antom-public-key-file
+	AntomBaseURL        string // ANTOM_BASE_URL / -antom-base-url
+
+	SimAddr string // PAYDESK_SIM_ADDR / -sim-addr: the embedded simulator's listen address
+}
+
+// defaultConfig is the embedded default: loopback only, ./data, simulator.
+func defaultConfig() Config {
+	return Config{
+		Addr:       "127.0.0.1:8080",
+		DataDir:    "./data",
+		Env:        envDevelopment,
+		LogLevel:   "info",
+		AdminEmail: "admin@localhost",
+		SimAddr:    "127.0.0.1:0",
+	}
+}
+
+// setting ties a Config field to its environment variable and flag.
+type setting struct {
+	env, flag, usage string
+	field            *string
+	secret           bool // environment only
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"PAYDESK_ADDR", "addr", "listen address", &c.Addr, false},
+		{"PAYDESK_DATA_DIR", "data-dir", "data directory (database, keys)", &c.DataDir, false},
+		{"PAYDESK_PUBLIC_URL", "public-url", "public base URL, e.g. https://paydesk.example.com", &c.PublicURL, false},
+		{"PAYDESK_ENV", "env", "development or production", &c.Env, false},
+		{"PAYDESK_LOG_LEVEL", "log-level", "debug, info, warn or error", &c.LogLevel, false},
+		{"PAYDESK_SESSION_KEY", "", "", &c.SessionKey, true},
+		{"PAYDESK_ADMIN_EMAIL", "admin-email", "email of the admin created on first run", &c.AdminEmail, false},
+		{"PAYDESK_ADMIN_PASSWORD", "", "", &c.AdminPassword, true},
+		{"ANTOM_CLIENT_ID", "antom-client-id", "Antom client ID (real Antom)", &c.AntomClientID, false},
+		{"ANTOM_MERCHANT_PRIVATE_KEY_FILE", "antom-merchant-private-key-file", "merchant private key file (PEM or base64)", &c.AntomPrivateKeyFile, false},
+		{"ANTOM_PUBLIC_KEY_FILE", "antom-public-key-file", "Antom public key file (PEM or base64)", &c.AntomPublicKeyFile, false},
+		{"ANTOM_BASE_URL", "antom-base-url", "Antom base URL, e.g. https://open-sea-global.alipay.com", &c.AntomBaseURL, false},
+		{"PAYDESK_SIM_ADDR", "sim-addr", "embedded simulator listen address", &c.SimAddr, false},
+	}
+}
+
+// loadConfig reads defaults, then the environment, then flags in args; it
+// returns the remaining arguments.
+func loadConfig(name string, args []string, env func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (Config, []string, error) {
+	cfg := defaultConfig()
+	for _, s := range cfg.settings() {
+		if v := strings.TrimSpace(env(s.env)); v != "" {
+			*s.field = v
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range cfg.settings() {
+		if !s.secret {
+			fs.StringVar(s.field, s.flag, *s.field, s.usage+" ($"+s.env+")")
+		}
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	return cfg, fs.Args(), nil
+}
+
+// realAntom reports whether real Antom is configured (then no simulator).
+func (c Config) realAntom() bool {
+	return c.AntomClientID != "" || c.AntomPrivateKeyFile != "" || c.AntomPublicKeyFile != "" || c.AntomBaseURL != ""
+}
+
+// https reports whether Paydesk is served over https.
+func (c Config) https() bool { return strings.HasPrefix(strings.ToLower(c.PublicURL), "https://") }
+
+// validate checks the configuration as a whole; every problem is listed.
+func (c Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("PAYDESK_ADDR %q: want host:port", c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("PAYDESK_DATA_DIR is empty"))
+	}
+	if c.Env != envDevelopment && c.Env != envProduction {
+		errs = append(errs, fmt.Errorf("PAYDESK_ENV %q: want %s or %s", c.Env, envDevelopment, envProduction))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PublicURL != "" {
+		if err := checkBaseURL(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("PAYDESK_PUBLIC_URL: %w", err))
+		}
+	}
+	if c.Env == envProduction {
+		if err := checkSessionKey(c.SessionKey); err != nil {
+			errs = append(errs, fmt.Errorf("PAYDESK_ENV=production refuses to start: %w", err))
+		}
+	} else if c.SessionKey != "" {
+		if err := checkSessionKey(c.SessionKey); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.realAntom() {
+		for _, s := range []struct{ name, v string }{
+			{"ANTOM_CLIENT_ID", c.AntomClientID}, {"ANTOM_MERCHANT_PRIVATE_KEY_FILE", c.AntomPrivateKeyFile},
+			{"ANTOM_PUBLIC_KEY_FILE", c.AntomPublicKeyFile}, {"ANTOM_BASE_URL", c.AntomBaseURL},
+		} {
+			if s.v == "" {
+				errs = append(errs, fmt.Errorf("%s is required with real Antom (or unset every ANTOM_* variable for the simulator)", s.name))
+			}
+		}
+		if c.AntomBaseURL != "" {
+			if err := checkBaseURL(c.AntomBaseURL); err != nil {
+				errs = append(errs, fmt.Errorf("ANTOM_BASE_URL: %w", err))
+			}
+		}
+		if c.PublicURL == "" {
+			errs = append(errs, errors.New("PAYDESK_PUBLIC_URL is required with real Antom: it builds the notify and redirect URLs Antom calls"))
+		}
+	} else if _, _, err := net.SplitHostPort(c.SimAddr); err != nil {
+		errs = append(errs, fmt.Errorf("PAYDESK_SIM_ADDR %q: want host:port", c.SimAddr))
+	}
+	return errors.Join(errs...)
+}
+
+// checkBaseURL accepts an absolute http(s) URL without query or fragment.
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not an absolute http(s) base URL", s)
+	}
+	return nil
+}
+
+// checkSessionKey refuses short or low-variety keys ("changeme…", "aaaa…").
+func checkSessionKey(k string) error {
+	if len(k) < 32 {
+		return fmt.Errorf("PAYDESK_SESSION_KEY must be at least 32 bytes (got %d); generate one with: openssl rand -base64 48", len(k))
+	}
+	distinct := map[rune]bool{}
+	for _, r := range k {
+		distinct[r] = true
+	}
+	if len(distinct) < 12 {
+		return errors.New("PAYDESK_SESSION_KEY is too repetitive to be random; generate one with: openssl rand -base64 48")
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("PAYDESK_LOG_LEVEL %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}

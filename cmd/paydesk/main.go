@@ -1,0 +1,21 @@
+// Command paydesk is the merchant side of Antom card payments in one binary:
+// the dashboard, the webhook receiver, the app API and, by default, an
+// embedded Antom simulator. Run "paydesk help" for the subcommands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "paydesk:", err)
+		os.Exit(1)
+	}
+}

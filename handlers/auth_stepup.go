@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/store"
+)
+
+// StepUpField is the form field that carries the password for step-up.
+const StepUpField = "password"
+
+// RequireRecentPassword is middleware for money actions (capture, cancel,
+// refund): it passes when the user confirmed the password within the
+// step-up window, else it demands a correct "password" form field. See
+// requireRecentPassword.
+func (h *Handlers) RequireRecentPassword(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := h.requireRecentPassword(c); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// passwordRecentlyConfirmed reports whether the signed-in user confirmed the
+// password within the step-up window; forms use it to decide whether to
+// show the password field.
+func (h *Handlers) passwordRecentlyConfirmed(c echo.Context) bool {
+	ss := currentSession(c)
+	return ss != nil && h.Now().Sub(ss.PasswordConfirmedAt) < h.Auth.StepUpWindow
+}
+
+// requireRecentPassword returns nil when the password was confirmed within
+// the step-up window or the request's "password" field is correct (which
+// records a new confirmation). Otherwise it returns an *Error and nothing
+// may change: 422 "password_required" when the field is missing, 403
+// "password_incorrect" when it is wrong, 429 when too many were wrong.
+func (h *Handlers) requireRecentPassword(c echo.Context) error {
+	u, ss := currentUser(c), currentSession(c)
+	if u == nil || ss == nil {
+		return &Error{Kind: KindUnauthorized}
+	}
+	if h.passwordRecentlyConfirmed(c) {
+		return nil
+	}
+	pw := c.FormValue(StepUpField)
+	if pw == "" {
+		return &Error{Kind: KindInvalid, Status: http.StatusUnprocessableEntity, Code: "password_required", Field: StepUpField,
+			Message: "Confirm your password to move money.", Fields: map[string]string{StepUpField: "Enter your password to confirm."}}
+	}
+	now := h.Now()
+	if wait := h.accountThrottle.wait(u.Email, now); wait > 0 {
+		return errRateLimited(wait)
+	}
+	ctx := c.Request().Context()
+	ok, err := h.checkPassword(ctx, u.PasswordHash, pw)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		h.accountThrottle.fail(u.Email, now)
+		a := h.auditContextFor(c, u)
+		if err := h.Store.AddAudit(ctx, store.AuditEntry{Actor: a.Actor, ActorUserID: a.ActorUserID, Action: "auth.stepup_failed",
+			RemoteAddr: a.RemoteAddr, RequestID: a.RequestID}); err != nil {
+			return err
+		}
+		return &Error{Kind: KindForbidden, Code: "password_incorrect", Field: StepUpField,
+			Message: "The password is incorrect. Nothing was changed.", Fields: map[string]string{StepUpField: "The password is incorrect."}}
+	}
+	if err := h.Store.ConfirmStaffSessionPassword(ctx, ss.IDHash); err != nil {
+		return err
+	}
+	ss.PasswordConfirmedAt = now
+	return nil
+}

@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/store"
+	"paydesk/views/layout"
+	"paydesk/views/pages"
+	"paydesk/views/paths"
+)
+
+// CaptureList handles the "GET /captures" route: every capture across
+// payments with status, amount, captureId, acquirer reference and time,
+// filtered by status and date (what finance reconciles against). Newest
+// first, keyset-paginated.
+func (h *Handlers) CaptureList(c echo.Context) error {
+	status, from, to, cursor := c.QueryParam("status"), c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("cursor")
+	f := store.CaptureFilter{Cursor: cursor, Limit: 50}
+	errs := map[string]string{}
+	if status != "" {
+		if !slices.Contains(store.TxnStatuses, store.TxnStatus(status)) {
+			return errInvalid("status", "Unknown capture status.")
+		}
+		f.Status = store.TxnStatus(status)
+	}
+	var ok bool
+	if f.From, ok = parseDay(from); !ok {
+		errs["from"] = badDay
+	}
+	if f.To, ok = parseDay(to); !ok {
+		errs["to"] = badDay
+	} else if !f.To.IsZero() {
+		f.To = f.To.AddDate(0, 0, 1)
+	}
+	vm := pages.CaptureListPage{
+		ActionURL: paths.Captures,
+		Status:    []pages.Option{{Value: "", Label: "Any status"}},
+		From:      from,
+		To:        to,
+		Errors:    errs,
+		Empty:     "No capture matches.",
+	}
+	for _, s := range store.TxnStatuses {
+		vm.Status = append(vm.Status, pages.Option{Value: string(s), Label: string(s), Selected: status == string(s)})
+	}
+	if len(errs) > 0 {
+		return render(c, http.StatusBadRequest, pages.CaptureList(h.page(c, "Captures", layout.NavCaptures), vm))
+	}
+	page, err := h.Store.ListCaptures(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	vm.Rows = captureRows(page.Items, true)
+	base := url.Values{"status": {status}, "from": {from}, "to": {to}}
+	if cursor != "" {
+		vm.Pager.FirstURL = withQuery(paths.Captures, base)
+	}
+	if page.NextCursor != "" {
+		base.Set("cursor", page.NextCursor)
+		vm.Pager.NextURL = withQuery(paths.Captures, base)
+	}
+	return render(c, http.StatusOK, pages.CaptureList(h.page(c, "Captures", layout.NavCaptures), vm))
+}

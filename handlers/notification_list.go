@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/antom"
+	"paydesk/store"
+	"paydesk/views/layout"
+	"paydesk/views/pages"
+	"paydesk/views/paths"
+)
+
+var (
+	verdicts    = []store.Verdict{store.VerdictOK, store.VerdictMissing, store.VerdictBad, store.VerdictUnverifiable}
+	notifyTypes = []string{antom.NotifyPaymentResult, antom.NotifyPaymentPending, antom.NotifyCaptureResult, antom.NotifyRefundResult}
+	outcomes    = []store.Outcome{store.OutcomeApplied, store.OutcomeDuplicate, store.OutcomeOutOfOrder, store.OutcomeStale,
+		store.OutcomeContradiction, store.OutcomeUnknownPayment, store.OutcomeRejected}
+)
+
+// NotificationList handles the "GET /notifications" route: every inbound
+// delivery, newest first, filtered by signature verdict, notifyType and
+// outcome; duplicates and out-of-order arrivals are labelled as such.
+func (h *Handlers) NotificationList(c echo.Context) error {
+	verdict, typ, outcome, cursor := c.QueryParam("verdict"), c.QueryParam("type"), c.QueryParam("outcome"), c.QueryParam("cursor")
+	switch {
+	case verdict != "" && !slices.Contains(verdicts, store.Verdict(verdict)):
+		return errInvalid("verdict", "Unknown signature verdict.")
+	case typ != "" && !slices.Contains(notifyTypes, typ):
+		return errInvalid("type", "Unknown notification type.")
+	case outcome != "" && !slices.Contains(outcomes, store.Outcome(outcome)):
+		return errInvalid("outcome", "Unknown outcome.")
+	}
+	page, err := h.Store.ListDeliveries(c.Request().Context(), store.DeliveryFilter{
+		Verdict: store.Verdict(verdict), NotifyType: typ, Outcome: store.Outcome(outcome), Cursor: cursor, Limit: 50})
+	if err != nil {
+		return err
+	}
+	vm := pages.DeliveryListPage{
+		ActionURL: paths.Notifications,
+		Verdict:   []pages.Option{{Value: "", Label: "Any signature"}},
+		Type:      []pages.Option{{Value: "", Label: "Any type"}},
+		Outcome:   []pages.Option{{Value: "", Label: "Any outcome"}},
+		Empty:     "No notification has arrived that matches.",
+	}
+	for _, v := range verdicts {
+		vm.Verdict = append(vm.Verdict, pages.Option{Value: string(v), Label: verdictBadge(v).Label, Selected: verdict == string(v)})
+	}
+	for _, t := range notifyTypes {
+		vm.Type = append(vm.Type, pages.Option{Value: t, Label: t, Selected: typ == t})
+	}
+	for _, o := range outcomes {
+		vm.Outcome = append(vm.Outcome, pages.Option{Value: string(o), Label: outcomeBadge(o).Label, Selected: outcome == string(o)})
+	}
+	for i := range page.Items {
+		vm.Rows = append(vm.Rows, deliveryRow(&page.Items[i]))
+	}
+	base := url.Values{"verdict": {verdict}, "type": {typ}, "outcome": {outcome}}
+	if cursor != "" {
+		vm.Pager.FirstURL = withQuery(paths.Notifications, base)
+	}
+	if page.NextCursor != "" {
+		base.Set("cursor", page.NextCursor)
+		vm.Pager.NextURL = withQuery(paths.Notifications, base)
+	}
+	return render(c, http.StatusOK, pages.NotificationList(h.page(c, "Notifications", layout.NavNotifications), vm))
+}
+
+// deliveryRow builds one row of the notifications list.
+func deliveryRow(d *store.Delivery) pages.DeliveryRow {
+	r := pages.DeliveryRow{
+		Key:        strconv.FormatInt(d.ID, 10),
+		URL:        paths.Notification(d.ID),
+		ReceivedAt: when(d.ReceivedAt),
+		NotifyType: d.NotifyType,
+		Subject:    firstNonEmpty(d.PaymentRequestID, d.SubjectID, d.PaymentID),
+		Result:     resultText(d.ResultStatus, d.ResultCode, ""),
+		Verdict:    verdictBadge(d.Verdict),
+		Outcome:    outcomeBadge(d.Outcome),
+		Response:   strconv.Itoa(d.ResponseStatus),
+	}
+	if d.PaymentRequestID != "" {
+		r.PaymentURL = paths.Payment(d.PaymentRequestID)
+	}
+	if d.DuplicateOf != 0 {
+		r.DuplicateOf = paths.Notification(d.DuplicateOf)
+	}
+	if r.NotifyType == "" {
+		r.NotifyType = "—"
+	}
+	return r
+}
+
+// firstNonEmpty returns the first non-empty string.
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/store"
+)
+
+// The helpers below are shared by the payment action handlers (inquiry,
+// retry, capture, cancel, refund): show the page again with inline errors,
+// turn step-up and store refusals into those errors, and audit.
+
+// actionFailed renders the detail page again with the forms as typed and
+// their inline errors; nothing was changed.
+func (h *Handlers) actionFailed(c echo.Context, id string, status int, forms paymentForms) error {
+	vm, err := h.paymentDetail(c, id, forms)
+	if err != nil {
+		return err
+	}
+	return h.renderPaymentShow(c, status, vm)
+}
+
+// stepUpRefusal turns the step-up check's error into an inline message and
+// its status; ok is false for errors that are not about the password (they
+// are returned as they are).
+func stepUpRefusal(err error) (msg string, status int, ok bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind == KindUnauthorized {
+		return "", 0, false
+	}
+	msg = e.Fields[StepUpField]
+	if msg == "" {
+		msg = e.publicMessage()
+	}
+	return msg, e.StatusCode(), true
+}
+
+// storeRefusal turns a store validation or conflict error into an inline
+// message: field is the input at fault ("" for the form as a whole). ok is
+// false for other errors (not found, internal), which are returned as they are.
+func storeRefusal(err error) (field, msg string, status int, ok bool) {
+	var fe *store.FieldError
+	var ce *store.ConflictError
+	switch {
+	case errors.As(err, &fe):
+		return fe.Field, sentence(fe.Message), http.StatusUnprocessableEntity, true
+	case errors.As(err, &ce):
+		return "", sentence(ce.Message), http.StatusConflict, true
+	case errors.Is(err, store.ErrConflict):
+		return "", "The payment changed meanwhile; reload and try again.", http.StatusConflict, true
+	}
+	return "", "", 0, false
+}
+
+// auditPayment appends an audit entry for a staff action on a payment.
+func (h *Handlers) auditPayment(c echo.Context, action, paymentRequestID string, before, after any) error {
+	a := h.auditContext(c)
+	return h.Store.AddAudit(c.Request().Context(), store.AuditEntry{
+		Actor: a.Actor, ActorUserID: a.ActorUserID, Action: action, PaymentRequestID: paymentRequestID,
+		Before: jsonOf(before), After: jsonOf(after), RemoteAddr: a.RemoteAddr, RequestID: a.RequestID,
+	})
+}
+
+// jsonOf marshals v for an audit entry; nil stays empty.
+func jsonOf(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,219 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"paydesk/antom"
+	"paydesk/store"
+	"paydesk/views/pages"
+)
+
+// The formatting helpers below turn ledger values into what the payment
+// pages show. They are pure and tested in payment_format_test.go.
+
+// timeLayout is how the dashboard shows instants: UTC, to the second.
+const timeLayout = "2006-01-02 15:04:05 UTC"
+
+// money renders minor units in the currency's decimals with its code:
+// 420000 SGD → "4,200.00 SGD".
+func money(minor int64, currency string) string {
+	return antom.FormatMinor(minor, currency) + " " + currency
+}
+
+// plainMajor renders minor units as a person would type them, without
+// thousands separators: 4200 SGD → "42.00" (what ParseMajor reads back).
+func plainMajor(minor int64, currency string) string {
+	return strings.ReplaceAll(antom.FormatMinor(minor, currency), ",", "")
+}
+
+// when renders an instant, or "" for the zero time.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// whenISO is the machine form for <time datetime>.
+func whenISO(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// paymentBadge is the badge of a payment status.
+func paymentBadge(s store.PaymentStatus) pages.Badge {
+	tone := pages.ToneNeutral
+	switch s {
+	case store.StatusSuccess:
+		tone = pages.ToneOK
+	case store.StatusFail, store.StatusSessionFailed:
+		tone = pages.ToneBad
+	case store.StatusProcessing, store.StatusSessionReady, store.StatusCreated:
+		tone = pages.ToneInfo
+	case store.StatusCancelled, store.StatusExpired:
+		tone = pages.ToneWarn
+	}
+	return pages.Badge{Label: string(s), Tone: tone}
+}
+
+// txnBadge is the badge of a capture or refund status.
+func txnBadge(s store.TxnStatus) pages.Badge {
+	tone := pages.ToneInfo
+	switch s {
+	case store.TxnSuccess:
+		tone = pages.ToneOK
+	case store.TxnFail:
+		tone = pages.ToneBad
+	}
+	return pages.Badge{Label: string(s), Tone: tone}
+}
+
+// captureStateBadge summarises a payment's captures; "N/A" shows nothing.
+func captureStateBadge(s store.CaptureState) pages.Badge {
+	switch s {
+	case store.CaptureFull:
+		return pages.Badge{Label: "CAPTURED", Tone: pages.ToneOK}
+	case store.CapturePartial:
+		return pages.Badge{Label: "PARTIAL", Tone: pages.ToneWarn}
+	case store.CapturePending:
+		return pages.Badge{Label: "CAPTURE PENDING", Tone: pages.ToneInfo}
+	case store.CaptureNone:
+		return pages.Badge{Label: "NOT CAPTURED", Tone: pages.ToneNeutral}
+	}
+	return pages.Badge{}
+}
+
+// orderBadge is the badge of an order's overall state.
+func orderBadge(s store.OrderState) pages.Badge {
+	switch s {
+	case store.OrderPaid:
+		return pages.Badge{Label: "PAID", Tone: pages.ToneOK}
+	case store.OrderInProgress:
+		return pages.Badge{Label: "IN PROGRESS", Tone: pages.ToneInfo}
+	case store.OrderUnpaid:
+		return pages.Badge{Label: "UNPAID", Tone: pages.ToneBad}
+	}
+	return pages.Badge{Label: string(s), Tone: pages.ToneNeutral}
+}
+
+// flagBadges lists a payment's flags as badges, most urgent first, with
+// the wording of FlagExplanations.
+func flagBadges(f store.Flag) []pages.Badge {
+	var out []pages.Badge
+	for _, v := range FlagExplanations(f) {
+		out = append(out, pages.Badge{Label: v.Label, Tone: v.Tone, Title: v.Title})
+	}
+	return out
+}
+
+// verdictBadge is the badge of a signature verdict.
+func verdictBadge(v store.Verdict) pages.Badge {
+	switch v {
+	case store.VerdictOK:
+		return pages.Badge{Label: "signature ok", Tone: pages.ToneOK}
+	case store.VerdictMissing:
+		return pages.Badge{Label: "signature missing", Tone: pages.ToneBad}
+	case store.VerdictBad:
+		return pages.Badge{Label: "signature bad", Tone: pages.ToneBad}
+	case store.VerdictUnverifiable:
+		return pages.Badge{Label: "not verified", Tone: pages.ToneWarn}
+	}
+	return pages.Badge{Label: string(v), Tone: pages.ToneNeutral}
+}
+
+// outcomeBadge is the badge of what a delivery did.
+func outcomeBadge(o store.Outcome) pages.Badge {
+	tone := pages.ToneNeutral
+	switch o {
+	case store.OutcomeApplied:
+		tone = pages.ToneOK
+	case store.OutcomeOutOfOrder:
+		tone = pages.ToneInfo
+	case store.OutcomeDuplicate, store.OutcomeStale:
+		tone = pages.ToneNeutral
+	case store.OutcomeContradiction, store.OutcomeUnknownPayment:
+		tone = pages.ToneWarn
+	case store.OutcomeRejected:
+		tone = pages.ToneBad
+	}
+	return pages.Badge{Label: strings.ReplaceAll(string(o), "_", " "), Tone: tone}
+}
+
+// resultText renders Antom's result of a call: "SUCCESS" for S, else
+// "F PROCESS_FAIL: General business failure." (status, code, message).
+func resultText(status, code, message string) string {
+	if status == antom.StatusSuccess {
+		return code
+	}
+	head := strings.TrimSpace(status + " " + code)
+	switch {
+	case message == "":
+		return head
+	case head == "":
+		return message
+	}
+	return head + ": " + message
+}
+
+// prettyJSON indents a JSON document; "" when raw is not JSON.
+func prettyJSON(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || !json.Valid(raw) {
+		return ""
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return ""
+	}
+	return buf.String()
+}
+
+// rawText shows bytes exactly when they are UTF-8 text; otherwise invalid
+// bytes are shown as \xNN escapes so nothing is silently replaced.
+func rawText(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			sb.WriteString(`\x`)
+			sb.WriteString(strconv.FormatUint(uint64(b[0])|0x100, 16)[1:])
+			b = b[1:]
+			continue
+		}
+		sb.Write(b[:size])
+		b = b[size:]
+	}
+	return sb.String()
+}
+
+// cardText renders the card as "VISA •••• 0768".
+func cardText(brand, last4 string) string {
+	switch {
+	case brand == "" && last4 == "":
+		return ""
+	case last4 == "":
+		return brand
+	case brand == "":
+		return "•••• " + last4
+	}
+	return brand + " •••• " + last4
+}
+
+// abbreviate shortens long opaque values for a table cell.
+func abbreviate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}

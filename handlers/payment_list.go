@@ -1,0 +1,306 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/store"
+	"paydesk/views/layout"
+	"paydesk/views/pages"
+	"paydesk/views/paths"
+)
+
+// paymentListQuery is the payments list's query string, parsed.
+type paymentListQuery struct {
+	Q         string
+	Status    string
+	Currency  string
+	Capture   string
+	From      string
+	To        string
+	Attention bool // only payments with a flag set (stuck, contradiction, …)
+	Cursor    string
+	Since     string // live poll: the change sequence the page shows
+}
+
+func parsePaymentListQuery(c echo.Context) paymentListQuery {
+	return paymentListQuery{
+		Q:         strings.TrimSpace(c.QueryParam("q")),
+		Status:    c.QueryParam("status"),
+		Currency:  strings.ToUpper(strings.TrimSpace(c.QueryParam("currency"))),
+		Capture:   c.QueryParam("capture"),
+		From:      c.QueryParam("from"),
+		To:        c.QueryParam("to"),
+		Attention: c.QueryParam("attention") == "1",
+		Cursor:    c.QueryParam("cursor"),
+		Since:     c.QueryParam("since"),
+	}
+}
+
+// values is the query string that reproduces the filter (without cursor).
+func (q paymentListQuery) values() url.Values {
+	v := url.Values{"q": {q.Q}, "status": {q.Status}, "currency": {q.Currency},
+		"capture": {q.Capture}, "from": {q.From}, "to": {q.To}}
+	if q.Attention {
+		v.Set("attention", "1")
+	}
+	return v
+}
+
+// filter validates the query into a store filter; errs maps form fields to
+// messages.
+func (q paymentListQuery) filter() (store.PaymentFilter, map[string]string) {
+	errs := map[string]string{}
+	f := store.PaymentFilter{Query: q.Q, Cursor: q.Cursor, Limit: 50, NeedsAttention: q.Attention}
+	if q.Status != "" {
+		if !slices.Contains(store.PaymentStatuses, store.PaymentStatus(q.Status)) {
+			errs["status"] = "Unknown status."
+		}
+		f.Status = store.PaymentStatus(q.Status)
+	}
+	if q.Currency != "" {
+		if !slices.Contains(sessionCurrencies, q.Currency) {
+			errs["currency"] = "Unknown currency."
+		}
+		f.Currency = q.Currency
+	}
+	if q.Capture != "" {
+		if !slices.Contains(captureStates, store.CaptureState(q.Capture)) {
+			errs["capture"] = "Unknown capture state."
+		}
+		f.CaptureState = store.CaptureState(q.Capture)
+	}
+	var ok bool
+	if f.From, ok = parseDay(q.From); !ok {
+		errs["from"] = badDay
+	}
+	if f.To, ok = parseDay(q.To); !ok {
+		errs["to"] = badDay
+	} else if !f.To.IsZero() {
+		f.To = f.To.AddDate(0, 0, 1) // the form's "to" is inclusive
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) && errs["to"] == "" {
+		errs["to"] = "The end date is before the start date."
+	}
+	return f, errs
+}
+
+// captureStates are the capture filter's values.
+var captureStates = []store.CaptureState{store.CaptureNone, store.CapturePending, store.CapturePartial, store.CaptureFull, store.CaptureNotApply}
+
+// badDay is the inline error for a date filter that does not parse.
+const badDay = "Use a date like 2025-01-31."
+
+// parseDay reads a yyyy-mm-dd date as the start of that day in UTC; an
+// empty string is the zero time.
+func parseDay(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	return t, err == nil
+}
+
+// PaymentList handles the "GET /payments" route, also the home page: one
+// search box for any ID, filters, keyset pagination, newest first. A search
+// that hits exactly one payment by one of its IDs goes to its detail page.
+// With ?since=<seq> it is the live poll of the first page: 204 while nothing
+// changed, else the rows fragment with the newer sequence.
+func (h *Handlers) PaymentList(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := parsePaymentListQuery(c)
+	if q.Since != "" {
+		return h.paymentRowsLive(c, q)
+	}
+	f, errs := q.filter()
+	vm := pages.PaymentListPage{
+		ActionURL: paths.Payments,
+		Filter:    paymentFilterView(q, errs),
+		Empty:     "No payment matches.",
+	}
+	if can(currentUser(c), PermCreateSession) {
+		vm.NewURL = paths.NewSession
+	}
+	if len(errs) > 0 {
+		return render(c, http.StatusBadRequest, pages.PaymentList(h.page(c, "Payments", layout.NavPayments), vm))
+	}
+	seq, err := h.Store.LatestSeq(ctx) // read before the list, so a change in between shows on the next poll
+	if err != nil {
+		return err
+	}
+	page, exact, err := h.searchOrList(ctx, q, f)
+	if err != nil {
+		return err
+	}
+	if exact != "" {
+		return c.Redirect(http.StatusSeeOther, paths.Payment(exact))
+	}
+	vm.Rows = paymentRows(page.Items)
+	if q.Cursor == "" {
+		vm.Rows.LiveURL = paymentsLiveURL(q, seq)
+	} else {
+		vm.Pager.FirstURL = withQuery(vm.ActionURL, q.values())
+	}
+	if page.NextCursor != "" {
+		v := q.values()
+		v.Set("cursor", page.NextCursor)
+		vm.Pager.NextURL = withQuery(vm.ActionURL, v)
+	}
+	if q.Q != "" {
+		vm.Empty = "No payment has an ID equal to or starting with “" + q.Q + "”."
+	}
+	return render(c, http.StatusOK, pages.PaymentList(h.page(c, "Payments", layout.NavPayments), vm))
+}
+
+// searchOrList runs a bare ID search (FindPayment: exact matches, else
+// prefixes, on one page) or the filtered list. exact is the paymentRequestId
+// when the search hit one payment by one of its IDs exactly.
+func (h *Handlers) searchOrList(ctx context.Context, q paymentListQuery, f store.PaymentFilter) (page *store.Page[store.Payment], exact string, err error) {
+	if q.Q == "" || q.Cursor != "" || !onlySearch(q) {
+		page, err = h.Store.ListPayments(ctx, f)
+		return page, "", err
+	}
+	hits, err := h.Store.FindPayment(ctx, q.Q)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, "", err
+	}
+	if len(hits) == 1 {
+		d, err := h.Store.GetPayment(ctx, hits[0].PaymentRequestID)
+		if err != nil {
+			return nil, "", err
+		}
+		if hasID(d, q.Q) {
+			return nil, d.PaymentRequestID, nil
+		}
+	}
+	return &store.Page[store.Payment]{Items: hits}, "", nil
+}
+
+// hasID reports whether id is exactly one of the payment's IDs (a prefix
+// match lists the payment instead of opening it).
+func hasID(d *store.PaymentDetail, id string) bool {
+	if id == "" {
+		return false
+	}
+	if slices.Contains([]string{d.PaymentRequestID, d.PaymentID, d.ReferenceOrderID, d.BuyerID}, id) {
+		return true
+	}
+	for _, c := range d.Captures {
+		if c.CaptureID == id || c.CaptureRequestID == id {
+			return true
+		}
+	}
+	for _, r := range d.Refunds {
+		if r.RefundID == id || r.RefundRequestID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// onlySearch reports whether the query is a bare ID search without filters.
+func onlySearch(q paymentListQuery) bool {
+	return q.Status == "" && q.Currency == "" && q.Capture == "" && q.From == "" && q.To == "" && !q.Attention
+}
+
+// paymentRowsLive answers the first page's poll: one indexed read when
+// nothing changed.
+func (h *Handlers) paymentRowsLive(c echo.Context, q paymentListQuery) error {
+	ctx := c.Request().Context()
+	since, err := strconv.ParseInt(q.Since, 10, 64)
+	if err != nil || since < 0 {
+		return errInvalid("since", "since must be a change sequence number")
+	}
+	seq, err := h.Store.LatestSeq(ctx)
+	if err != nil {
+		return err
+	}
+	if seq <= since {
+		return c.NoContent(http.StatusNoContent)
+	}
+	f, errs := q.filter()
+	if len(errs) > 0 {
+		return errInvalid("", "invalid filter")
+	}
+	f.Cursor = ""
+	page, err := h.Store.ListPayments(ctx, f)
+	if err != nil {
+		return err
+	}
+	rows := paymentRows(page.Items)
+	rows.LiveURL = paymentsLiveURL(q, seq)
+	return render(c, http.StatusOK, pages.PaymentRowsLive(rows))
+}
+
+// paymentsLiveURL is the poll URL of the list's first page at seq.
+func paymentsLiveURL(q paymentListQuery, seq int64) string {
+	v := q.values()
+	v.Set("since", strconv.FormatInt(seq, 10))
+	return withQuery(paths.Payments, v)
+}
+
+// paymentRows builds the table rows of payments.
+func paymentRows(ps []store.Payment) pages.PaymentRows {
+	rows := make([]pages.PaymentRow, 0, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		rows = append(rows, pages.PaymentRow{
+			Key:              strconv.FormatInt(p.ID, 10),
+			URL:              paths.Payment(p.PaymentRequestID),
+			PaymentRequestID: p.PaymentRequestID,
+			PaymentID:        p.PaymentID,
+			ReferenceOrderID: p.ReferenceOrderID,
+			BuyerID:          p.BuyerID,
+			Amount:           money(p.AmountMinor, p.Currency),
+			Status:           paymentBadge(p.Status),
+			Capture:          captureStateBadge(p.CaptureState),
+			Flags:            flagBadges(p.Flags),
+			Created:          when(p.CreatedAt),
+			CreatedISO:       whenISO(p.CreatedAt),
+		})
+	}
+	return pages.PaymentRows{Rows: rows}
+}
+
+// paymentFilterView is the filter form as filled in.
+func paymentFilterView(q paymentListQuery, errs map[string]string) pages.PaymentFilter {
+	status := []pages.Option{{Value: "", Label: "Any status"}}
+	for _, s := range store.PaymentStatuses {
+		status = append(status, pages.Option{Value: string(s), Label: string(s), Selected: q.Status == string(s)})
+	}
+	currency := []pages.Option{{Value: "", Label: "Any currency"}}
+	for _, cur := range sessionCurrencies {
+		currency = append(currency, pages.Option{Value: cur, Label: cur, Selected: q.Currency == cur})
+	}
+	capture := []pages.Option{{Value: "", Label: "Any capture state"}}
+	for _, s := range captureStates {
+		capture = append(capture, pages.Option{Value: string(s), Label: captureStateLabel(s), Selected: q.Capture == string(s)})
+	}
+	return pages.PaymentFilter{Query: q.Q, Status: status, Currency: currency, Capture: capture,
+		From: q.From, To: q.To, Attention: q.Attention, Errors: errs}
+}
+
+// captureStateLabel names a capture state in the filter.
+func captureStateLabel(s store.CaptureState) string {
+	switch s {
+	case store.CaptureNone:
+		return "Not captured"
+	case store.CapturePending:
+		return "Capture pending"
+	case store.CapturePartial:
+		return "Partially captured"
+	case store.CaptureFull:
+		return "Captured"
+	case store.CaptureNotApply:
+		return "Not applicable (unpaid)"
+	}
+	return string(s)
+}

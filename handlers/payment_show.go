@@ -1,0 +1,30 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/views/layout"
+	"paydesk/views/pages"
+)
+
+// PaymentShow handles the "GET /payments/:id" route: one payment with its
+// order, session, captures, refunds, merged timeline and the actions its
+// state allows. :id is the paymentRequestId.
+func (h *Handlers) PaymentShow(c echo.Context) error {
+	vm, err := h.paymentDetail(c, idParam(c, "id"), paymentForms{})
+	if err != nil {
+		return err
+	}
+	return h.renderPaymentShow(c, http.StatusOK, vm)
+}
+
+// renderPaymentShow renders the detail page, or only its live region for an
+// htmx request (a form posted with htmx).
+func (h *Handlers) renderPaymentShow(c echo.Context, status int, vm pages.PaymentDetailPage) error {
+	if isHTMX(c) {
+		return render(c, status, pages.PaymentLiveRegion(vm.Live))
+	}
+	return render(c, status, pages.PaymentShow(h.page(c, vm.PaymentRequestID, layout.NavPayments), vm))
+}

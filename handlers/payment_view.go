@@ -1,0 +1,388 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/antom"
+	"paydesk/store"
+	"paydesk/views/pages"
+	"paydesk/views/paths"
+)
+
+// paymentForms carries what a failed action wants shown again: the values
+// typed and the inline errors. The zero value shows fresh forms.
+type paymentForms struct {
+	Capture pages.MoneyForm
+	Refund  pages.MoneyForm
+	Cancel  pages.ActionForm
+	Inquiry pages.ActionForm
+	Retry   pages.ActionForm
+	Notice  *pages.Notice
+}
+
+// paymentDetail loads a payment with its deliveries and builds the detail
+// page's view model.
+func (h *Handlers) paymentDetail(c echo.Context, id string, forms paymentForms) (pages.PaymentDetailPage, error) {
+	ctx := c.Request().Context()
+	d, err := h.Store.GetPayment(ctx, id)
+	if err != nil {
+		return pages.PaymentDetailPage{}, err
+	}
+	deliveries, err := h.paymentDeliveries(ctx, id)
+	if err != nil {
+		return pages.PaymentDetailPage{}, err
+	}
+	return h.paymentDetailView(c, d, deliveries, forms), nil
+}
+
+// paymentDeliveries lists the notifications linked to a payment, oldest first.
+func (h *Handlers) paymentDeliveries(ctx context.Context, id string) ([]store.Delivery, error) {
+	page, err := h.Store.ListDeliveries(ctx, store.DeliveryFilter{PaymentRequestID: id, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	ds := page.Items
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
+	return ds, nil
+}
+
+// paymentDetailView builds the detail page from a loaded payment.
+func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, deliveries []store.Delivery, forms paymentForms) pages.PaymentDetailPage {
+	p := &d.Payment
+	now := h.Now()
+	vm := pages.PaymentDetailPage{
+		PaymentRequestID: p.PaymentRequestID,
+		ListURL:          paths.Payments,
+		Order: []pages.Field{
+			{Label: "referenceOrderId", Value: p.ReferenceOrderID, Mono: true, TestID: "reference-order-id"},
+			{Label: "Buyer ID", Value: p.BuyerID, Mono: true, TestID: "buyer-id"},
+			{Label: "Description", Value: p.Description, TestID: "description"},
+			{Label: "Order amount", Value: money(p.AmountMinor, p.Currency)},
+			{Label: "Capture mode", Value: p.CaptureMode, TestID: "capture-mode"},
+			{Label: "3-D Secure", Value: yesNo(p.ThreeDS)},
+			{Label: "Terminal", Value: joinNonEmpty(p.TerminalType, p.OSType)},
+			{Label: "Created", Value: when(p.CreatedAt)},
+			{Label: "Created by", Value: p.CreatedBy},
+		},
+		Session: []pages.Field{
+			{Label: "paymentSessionId", Value: abbreviate(p.SessionID, 40), Mono: true},
+			{Label: "paymentSessionData", Value: abbreviate(p.SessionData, 40), Mono: true},
+			{Label: "Expires", Value: when(p.SessionExpiresAt)},
+			{Label: "Notify URL", Value: p.NotifyURL, Mono: true},
+			{Label: "Redirect URL", Value: p.RedirectURL, Mono: true},
+			{Label: "Environment", Value: sandboxLabel(p.Sandbox)},
+		},
+		SessionData: p.SessionData,
+	}
+	live := pages.PaymentLive{
+		Status:           paymentBadge(p.Status),
+		Flags:            flagBadges(p.Flags),
+		FlagDetails:      FlagExplanations(p.Flags),
+		ResultCode:       p.ResultCode,
+		ResultMessage:    p.ResultMessage,
+		Amount:           money(p.AmountMinor, p.Currency),
+		Captured:         money(p.CapturedMinor, p.Currency),
+		Refunded:         money(p.RefundedMinor, p.Currency),
+		CaptureState:     captureStateBadge(p.CaptureState),
+		Card:             cardText(p.CardBrand, p.CardLast4),
+		PaidAt:           when(p.PaidAt),
+		AuthExpiresAt:    when(p.AuthExpiresAt),
+		PaymentID:        p.PaymentID,
+		AcquirerRef:      p.AcquirerRef,
+		SessionExpiresAt: when(p.SessionExpiresAt),
+		SessionExpired:   p.SessionExpired(now) || p.Status == store.StatusExpired,
+		Captures:         captureRows(d.Captures, false),
+		Refunds:          refundRows(d.Refunds),
+		Timeline:         timeline(d.Timeline, deliveries, !can(currentUser(c), PermViewBuyerData)),
+	}
+	if !p.Settled {
+		live.PollURL = paths.PaymentLive(p.PaymentRequestID, p.Version)
+	}
+	if h.CheckoutURL != nil && p.SessionData != "" && p.Status == store.StatusSessionReady && !live.SessionExpired {
+		live.CheckoutURL = h.CheckoutURL(p.SessionData)
+	}
+	if forms.Notice != nil {
+		live.Notices = append(live.Notices, *forms.Notice)
+	}
+	live.Actions = h.paymentActions(c, d, forms)
+	vm.Live = live
+	return vm
+}
+
+// paymentActions decides which forms the page offers: by the payment's
+// state and by the user's role. The store checks again on submit.
+func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms paymentForms) pages.PaymentActions {
+	p := &d.Payment
+	u := currentUser(c)
+	a := pages.PaymentActions{CSRFToken: csrfToken(c), StepUp: !h.passwordRecentlyConfirmed(c)}
+	id := p.PaymentRequestID
+	if can(u, PermInquire) && p.Status != store.StatusCreated && p.Status != store.StatusSessionFailed {
+		f := forms.Inquiry
+		f.ActionURL = paths.PaymentInquiry(id)
+		a.Inquiry = &f
+	}
+	if can(u, PermCreateSession) && p.Status == store.StatusCreated {
+		f := forms.Retry
+		f.ActionURL = paths.PaymentRetry(id)
+		a.Retry = &f
+	}
+	capturable, refundable := remaining(d)
+	capturing, refunding := inFlight(d)
+	moneyPossible := false
+	if p.Status == store.StatusSuccess && p.CaptureMode == antom.CaptureManual && p.PaymentID != "" && capturable > 0 && !capturing {
+		moneyPossible = true
+		if can(u, PermMoveMoney) {
+			f := forms.Capture
+			f.ActionURL = paths.PaymentCapture(id)
+			f.Currency, f.Max = p.Currency, money(capturable, p.Currency)
+			if f.Amount == "" {
+				f.Amount = plainMajor(capturable, p.Currency)
+			}
+			a.Capture = &f
+		}
+	}
+	if cancellable(d) {
+		moneyPossible = true
+		if can(u, PermMoveMoney) {
+			f := forms.Cancel
+			f.ActionURL = paths.PaymentCancel(id)
+			a.Cancel = &f
+		}
+	}
+	if p.Status == store.StatusSuccess && p.PaymentID != "" && refundable > 0 && !refunding {
+		moneyPossible = true
+		if can(u, PermMoveMoney) {
+			f := forms.Refund
+			f.ActionURL = paths.PaymentRefund(id)
+			f.Currency, f.Max = p.Currency, money(refundable, p.Currency)
+			if f.Amount == "" {
+				f.Amount = plainMajor(refundable, p.Currency)
+			}
+			a.Refund = &f
+		}
+	}
+	if moneyPossible && !can(u, PermMoveMoney) {
+		a.ReadOnly = "Capture, cancel and refund need the operator or admin role."
+	}
+	return a
+}
+
+// remaining is how much may still be captured (authorized minus captured
+// and in-flight captures) and refunded (captured minus refunded and
+// in-flight refunds).
+func remaining(d *store.PaymentDetail) (capturable, refundable int64) {
+	capturable = d.AmountMinor
+	for _, c := range d.Captures {
+		if c.Status != store.TxnFail {
+			capturable -= c.AmountMinor
+		}
+	}
+	refundable = d.CapturedMinor
+	for _, r := range d.Refunds {
+		if r.Status != store.TxnFail {
+			refundable -= r.AmountMinor
+		}
+	}
+	return max(capturable, 0), max(refundable, 0)
+}
+
+// inFlight reports whether a capture or a refund awaits Antom's result;
+// another one waits until it settles.
+func inFlight(d *store.PaymentDetail) (capturing, refunding bool) {
+	for _, c := range d.Captures {
+		capturing = capturing || c.Status == store.TxnProcessing
+	}
+	for _, r := range d.Refunds {
+		refunding = refunding || r.Status == store.TxnProcessing
+	}
+	return capturing, refunding
+}
+
+// cancellable reports whether Antom may still cancel the payment: before a
+// final result, or an authorization that nothing has been captured from.
+func cancellable(d *store.PaymentDetail) bool {
+	switch d.Status {
+	case store.StatusSessionReady, store.StatusProcessing:
+		return true
+	case store.StatusSuccess:
+		for _, c := range d.Captures {
+			if c.Status != store.TxnFail {
+				return false
+			}
+		}
+		return d.CapturedMinor == 0
+	}
+	return false
+}
+
+// captureRows builds capture rows; withPayment links each to its payment.
+func captureRows(cs []store.Capture, withPayment bool) []pages.CaptureRow {
+	rows := make([]pages.CaptureRow, 0, len(cs))
+	for _, cp := range cs {
+		r := pages.CaptureRow{
+			Key:              strconv.FormatInt(cp.ID, 10),
+			CaptureID:        cp.CaptureID,
+			CaptureRequestID: cp.CaptureRequestID,
+			PaymentRequestID: cp.PaymentRequestID,
+			Amount:           money(cp.AmountMinor, cp.Currency),
+			Status:           txnBadge(cp.Status),
+			Result:           resultText(cp.ResultStatus, cp.ResultCode, cp.ResultMessage),
+			AcquirerRef:      cp.AcquirerRef,
+			Time:             when(firstTime(cp.CapturedAt, cp.CreatedAt)),
+			Actor:            cp.Actor,
+		}
+		if withPayment {
+			r.PaymentURL = paths.Payment(cp.PaymentRequestID)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// refundRows builds refund rows.
+func refundRows(rs []store.Refund) []pages.RefundRow {
+	rows := make([]pages.RefundRow, 0, len(rs))
+	for _, r := range rs {
+		rows = append(rows, pages.RefundRow{
+			Key:             strconv.FormatInt(r.ID, 10),
+			RefundID:        r.RefundID,
+			RefundRequestID: r.RefundRequestID,
+			Amount:          money(r.AmountMinor, r.Currency),
+			Status:          txnBadge(r.Status),
+			Result:          resultText(r.ResultStatus, r.ResultCode, r.ResultMessage),
+			Reason:          r.Reason,
+			Time:            when(firstTime(r.RefundedAt, r.CreatedAt)),
+			Actor:           r.Actor,
+		})
+	}
+	return rows
+}
+
+// timeline merges the payment's events with its deliveries, oldest first.
+// A notification event and the delivery it came from become one entry that
+// carries the delivery's verdict and outcome; deliveries without an event
+// (duplicates, rejected signatures) get their own entry. With redact, buyer
+// and card fields of the events' details are hidden.
+func timeline(events []store.Event, deliveries []store.Delivery, redact bool) []pages.TimelineEntry {
+	byID := make(map[int64]*store.Delivery, len(deliveries))
+	for i := range deliveries {
+		byID[deliveries[i].ID] = &deliveries[i]
+	}
+	type item struct {
+		at    time.Time
+		order int
+		entry pages.TimelineEntry
+	}
+	items := make([]item, 0, len(events)+len(deliveries))
+	used := map[int64]bool{}
+	for i, e := range events {
+		en := pages.TimelineEntry{
+			Key:     "ev-" + strconv.FormatInt(e.ID, 10),
+			Kind:    string(e.Kind),
+			Time:    when(e.At),
+			TimeISO: whenISO(e.At),
+			Actor:   e.Actor,
+			Summary: e.Summary,
+		}
+		if len(e.Detail) > 0 {
+			if redact {
+				en.Detail = prettyJSON(redactJSON(e.Detail))
+			} else {
+				en.Detail = prettyJSON(e.Detail)
+			}
+		}
+		if dl, ok := byID[e.DeliveryID]; ok && e.DeliveryID != 0 {
+			used[dl.ID] = true
+			en.Badges = []pages.Badge{verdictBadge(dl.Verdict), outcomeBadge(dl.Outcome)}
+			en.DeliveryURL = paths.Notification(dl.ID)
+		} else if e.DeliveryID != 0 {
+			en.DeliveryURL = paths.Notification(e.DeliveryID)
+		}
+		items = append(items, item{at: e.At, order: i, entry: en})
+	}
+	for i, dl := range deliveries {
+		if used[dl.ID] {
+			continue
+		}
+		items = append(items, item{at: dl.ReceivedAt, order: len(events) + i, entry: pages.TimelineEntry{
+			Key:         "dl-" + strconv.FormatInt(dl.ID, 10),
+			Kind:        "notification",
+			Time:        when(dl.ReceivedAt),
+			TimeISO:     whenISO(dl.ReceivedAt),
+			Actor:       "antom",
+			Summary:     deliverySummary(&dl),
+			Badges:      []pages.Badge{verdictBadge(dl.Verdict), outcomeBadge(dl.Outcome)},
+			DeliveryURL: paths.Notification(dl.ID),
+		}})
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if !items[i].at.Equal(items[j].at) {
+			return items[i].at.Before(items[j].at)
+		}
+		return items[i].order < items[j].order
+	})
+	out := make([]pages.TimelineEntry, len(items))
+	for i, it := range items {
+		out[i] = it.entry
+	}
+	return out
+}
+
+// deliverySummary describes a delivery in one line.
+func deliverySummary(d *store.Delivery) string {
+	s := d.NotifyType
+	if s == "" {
+		s = "notification"
+	}
+	if r := resultText(d.ResultStatus, d.ResultCode, ""); r != "" {
+		s += " " + r
+	}
+	if d.DuplicateOf != 0 {
+		s += ", duplicate of delivery " + strconv.FormatInt(d.DuplicateOf, 10)
+	}
+	return s
+}
+
+// firstTime returns the first non-zero time.
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func sandboxLabel(sandbox bool) string {
+	if sandbox {
+		return "sandbox"
+	}
+	return "live"
+}
+
+// joinNonEmpty joins the non-empty strings with " / ".
+func joinNonEmpty(ss ...string) string {
+	out := ""
+	for _, s := range ss {
+		if s == "" {
+			continue
+		}
+		if out != "" {
+			out += " / "
+		}
+		out += s
+	}
+	return out
+}

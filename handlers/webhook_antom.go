@@ -1,0 +1,134 @@
+package handlers
+
+import (
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/antom"
+	"paydesk/store"
+)
+
+// MaxWebhookBody is the largest notification body accepted; Antom's
+// notifications are a few KiB.
+const MaxWebhookBody = 64 << 10
+
+// webhookAnswer is what the webhook says back: a status and the exact JSON
+// body, stored with the delivery before it is sent.
+type webhookAnswer struct {
+	status int
+	body   string
+}
+
+// webhookError builds a JSON error answer in the same envelope as the central
+// error handler uses for /webhooks/.
+func webhookError(status int, code, message string) webhookAnswer {
+	b, _ := json.Marshal(errorBody{Error: errorDetail{Code: code, Message: message}})
+	return webhookAnswer{status: status, body: string(b)}
+}
+
+// WebhookAntom handles the "POST /webhooks/antom" route: every notifyType
+// Antom sends to paymentNotifyUrl. It reads the raw body (413 beyond
+// MaxWebhookBody), verifies the signature over the path as received, stores
+// the delivery whatever the verdict and, only after the commit, answers
+// Antom's acknowledgement (200), 401 for a missing or bad signature, or 400
+// for a verified body that is not a notification.
+func (h *Handlers) WebhookAntom(c echo.Context) error {
+	r := c.Request()
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
+	if err != nil {
+		return errInvalid("", "could not read the request body")
+	}
+	in := store.DeliveryInput{
+		ReceivedAt:  h.Now(),
+		Path:        r.URL.EscapedPath(),
+		Headers:     r.Header.Clone(),
+		Body:        body,
+		ClientID:    r.Header.Get(antom.HeaderClientID),
+		RequestTime: r.Header.Get(antom.HeaderRequestTime),
+	}
+	var ans webhookAnswer
+	if len(body) > MaxWebhookBody {
+		in.Body = body[:MaxWebhookBody]
+		in.Verdict = store.VerdictUnverifiable
+		in.ParseError = "body larger than 64 KiB; truncated, not verified"
+		ans = webhookError(http.StatusRequestEntityTooLarge, "too_large", "The notification body is larger than 64 KiB.")
+	} else {
+		in.Verdict = verifyNotification(h.notifyKey(), r, in, body)
+		ans = h.judgeNotification(&in)
+	}
+	in.ResponseStatus, in.ResponseBody = ans.status, ans.body
+
+	res, err := h.Store.IngestNotification(r.Context(), in)
+	if err != nil {
+		// Not stored, so not acknowledged: Antom retries.
+		h.Log.Error("webhook: store delivery", "err", err.Error(), "request_id", requestID(c))
+		return errUnavailable(err, "The notification could not be stored; retry later.")
+	}
+	h.Log.Info("webhook: delivery", "delivery", res.DeliveryID, "verdict", string(in.Verdict),
+		"outcome", string(res.Outcome), "payment", res.PaymentRequestID, "status", ans.status)
+	// A contradiction (res.NeedsInquiry) is answered by an inquiry, never
+	// from inside this handler: the store scheduled the payment for the
+	// poller's next round.
+	return c.Blob(ans.status, echo.MIMEApplicationJSON, []byte(ans.body))
+}
+
+// judgeNotification parses a delivery whose verdict is known and decides the
+// answer; only a verified, well-formed notification is acknowledged.
+func (h *Handlers) judgeNotification(in *store.DeliveryInput) webhookAnswer {
+	switch in.Verdict {
+	case store.VerdictOK:
+	case store.VerdictMissing:
+		return webhookError(http.StatusUnauthorized, "missing_signature", "The signature, client-id or request-time header is missing.")
+	case store.VerdictUnverifiable:
+		return webhookError(http.StatusUnauthorized, "unverifiable", "No Antom public key is configured to verify notifications.")
+	default:
+		return webhookError(http.StatusUnauthorized, "invalid_signature", "The signature does not verify.")
+	}
+	n, err := antom.ParseNotification(in.Body)
+	if err != nil {
+		in.ParseError = err.Error()
+		return webhookError(http.StatusBadRequest, "malformed", "The notification is not valid: "+err.Error())
+	}
+	in.Notification = n
+	return webhookAnswer{status: http.StatusOK, body: antom.AckBody}
+}
+
+// verifyNotification checks a notification's signature (protocol section
+// 3.3) over "POST <path as received>\n<client-id>.<request-time>.<raw body>".
+// Where a query string was present, the path with the query is tried too,
+// since which form Antom signs is unconfirmed.
+func verifyNotification(key *rsa.PublicKey, r *http.Request, in store.DeliveryInput, body []byte) store.Verdict {
+	sig := r.Header.Get(antom.HeaderSignature)
+	if sig == "" || in.ClientID == "" || in.RequestTime == "" {
+		return store.VerdictMissing
+	}
+	if key == nil {
+		return store.VerdictUnverifiable
+	}
+	err := antom.VerifyMessage(key, in.Path, in.ClientID, in.RequestTime, sig, body)
+	if err != nil && r.URL.RawQuery != "" {
+		err = antom.VerifyMessage(key, in.Path+"?"+r.URL.RawQuery, in.ClientID, in.RequestTime, sig, body)
+	}
+	switch {
+	case err == nil:
+		return store.VerdictOK
+	case errors.Is(err, antom.ErrMissingSignature):
+		return store.VerdictMissing
+	default:
+		return store.VerdictBad
+	}
+}
+
+// notifyKey is the key notifications are verified with: Antom's public key,
+// which the API client also verifies responses with.
+func (h *Handlers) notifyKey() *rsa.PublicKey {
+	if h.Antom == nil {
+		return nil
+	}
+	return h.Antom.AntomPublicKey()
+}

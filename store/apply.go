@@ -1,0 +1,240 @@
+package store
+
+// Applying Antom's word (notifications, inquiry results, API answers) to a
+// loaded payment inside a write transaction. The caller saves the payment.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"paydesk/antom"
+)
+
+// txnReport is what Antom said about one capture or refund.
+type txnReport struct {
+	RequestID   string // captureRequestId / refundRequestId
+	ID          string // captureId / refundId
+	Amount      *antom.Amount
+	Event       TxnEvent
+	Result      antom.Result
+	Time        string // captureTime / refundTime
+	AcquirerRef string
+}
+
+// txnOutcome is what applying a txnReport did.
+type txnOutcome struct {
+	Effect     Effect // of the capture/refund machine
+	OutOfOrder bool   // a capture success moved the payment to SUCCESS before its payment result
+	PaymentEff Effect // of the payment machine, for a capture success
+	Created    bool   // the capture/refund was not known before (automatic capture, or made elsewhere)
+	Mismatch   bool   // amount or currency differs from ours
+}
+
+// applyCapture applies a capture report to p's capture (creating it for an
+// automatic capture) and, for a success, the implied authorization success
+// to p.
+func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep txnReport) (txnOutcome, error) {
+	var out txnOutcome
+	c, err := captureBy(ctx, tx, "capture_request_id", rep.RequestID)
+	if errors.Is(err, ErrNotFound) {
+		c, err = captureBy(ctx, tx, "capture_id", rep.ID)
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if rep.Amount == nil {
+			return out, fmt.Errorf("store: capture %s is unknown and the report has no amount", nonEmpty(rep.ID, rep.RequestID))
+		}
+		minor, aerr := rep.Amount.Minor()
+		if aerr != nil || minor <= 0 {
+			return out, fmt.Errorf("store: capture amount %q: %w", rep.Amount.Value, errors.Join(aerr, errors.New("not positive")))
+		}
+		c = &Capture{CaptureRequestID: nonEmpty(rep.RequestID, "antom:"+rep.ID), CaptureID: rep.ID,
+			AmountMinor: minor, Currency: rep.Amount.Currency, Status: TxnProcessing, Actor: "antom"}
+		if err := s.insertCapture(ctx, tx, p, c); err != nil {
+			return out, err
+		}
+		out.Created = true
+	case err != nil:
+		return out, err
+	case c.paymentFK != p.ID:
+		return out, fmt.Errorf("store: capture %s belongs to another payment", c.CaptureRequestID)
+	}
+	if rep.Amount != nil {
+		if m, err := rep.Amount.Minor(); err != nil || m != c.AmountMinor || rep.Amount.Currency != c.Currency {
+			out.Mismatch = true
+			p.Flags |= FlagAmountMismatch
+		}
+	}
+	tr := NextTxnStatus(c.Status, rep.Event)
+	out.Effect = tr.Effect
+	switch tr.Effect {
+	case EffectApply, EffectSame:
+		c.Status = tr.To
+		if rep.Result.ResultStatus != "" {
+			c.ResultStatus, c.ResultCode, c.ResultMessage = rep.Result.ResultStatus, rep.Result.ResultCode, rep.Result.ResultMessage
+		}
+		if c.CaptureID == "" {
+			c.CaptureID = rep.ID
+		}
+		c.AcquirerRef = nonEmpty(rep.AcquirerRef, c.AcquirerRef)
+		if t, err := parseAntomTime(rep.Time); err == nil {
+			c.CapturedAt = t
+		}
+		if err := s.saveCapture(ctx, tx, c); err != nil {
+			return out, err
+		}
+	case EffectContradiction:
+		p.Flags |= FlagContradiction
+	}
+	if c.Status == TxnSuccess && rep.Event == TxnEvSucceeded {
+		ptr := NextPaymentStatus(p.Status, EvCaptured)
+		out.PaymentEff = ptr.Effect
+		switch ptr.Effect {
+		case EffectApply:
+			// Capture before payment result: the authorization succeeded;
+			// the late PAYMENT_RESULT S will then be consistent.
+			p.Status = ptr.To
+			out.OutOfOrder = true
+		case EffectContradiction:
+			p.Flags |= FlagContradiction
+		}
+	}
+	return out, nil
+}
+
+// applyRefund applies a refund report to p's refund (creating it when the
+// refund was made outside Paydesk).
+func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txnReport) (txnOutcome, error) {
+	var out txnOutcome
+	r, err := refundBy(ctx, tx, "refund_request_id", rep.RequestID)
+	if errors.Is(err, ErrNotFound) {
+		r, err = refundBy(ctx, tx, "refund_id", rep.ID)
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if rep.Amount == nil {
+			return out, fmt.Errorf("store: refund %s is unknown and the report has no amount", nonEmpty(rep.ID, rep.RequestID))
+		}
+		minor, aerr := rep.Amount.Minor()
+		if aerr != nil || minor <= 0 {
+			return out, fmt.Errorf("store: refund amount %q: %w", rep.Amount.Value, errors.Join(aerr, errors.New("not positive")))
+		}
+		r = &Refund{RefundRequestID: nonEmpty(rep.RequestID, "antom:"+rep.ID), RefundID: rep.ID,
+			AmountMinor: minor, Currency: rep.Amount.Currency, Status: TxnProcessing, Actor: "antom"}
+		if err := s.insertRefund(ctx, tx, p, r); err != nil {
+			return out, err
+		}
+		out.Created = true
+	case err != nil:
+		return out, err
+	case r.paymentFK != p.ID:
+		return out, fmt.Errorf("store: refund %s belongs to another payment", r.RefundRequestID)
+	}
+	if rep.Amount != nil {
+		if m, err := rep.Amount.Minor(); err != nil || m != r.AmountMinor || rep.Amount.Currency != r.Currency {
+			out.Mismatch = true
+			p.Flags |= FlagAmountMismatch
+		}
+	}
+	tr := NextTxnStatus(r.Status, rep.Event)
+	out.Effect = tr.Effect
+	switch tr.Effect {
+	case EffectApply, EffectSame:
+		r.Status = tr.To
+		if rep.Result.ResultStatus != "" {
+			r.ResultStatus, r.ResultCode, r.ResultMessage = rep.Result.ResultStatus, rep.Result.ResultCode, rep.Result.ResultMessage
+		}
+		if r.RefundID == "" {
+			r.RefundID = rep.ID
+		}
+		r.AcquirerRef = nonEmpty(rep.AcquirerRef, r.AcquirerRef)
+		if t, err := parseAntomTime(rep.Time); err == nil {
+			r.RefundedAt = t
+		}
+		if err := s.saveRefund(ctx, tx, r); err != nil {
+			return out, err
+		}
+	case EffectContradiction:
+		p.Flags |= FlagContradiction
+	}
+	return out, nil
+}
+
+// paymentFacts is what a notification or inquiry says about the payment itself.
+type paymentFacts struct {
+	PaymentID     string
+	Amount        *antom.Amount
+	PaymentTime   string
+	AuthExpiry    string
+	MethodType    string
+	AcquirerRef   string
+	ResultInfo    *antom.PaymentResultInfo
+	Result        antom.Result // the payment's result (notification result, or inquiry paymentResult*)
+	ResultIsFinal bool         // Result describes the payment's outcome (not just a call's)
+}
+
+// paymentOutcome is what applying a payment event did.
+type paymentOutcome struct {
+	Transition
+	LearnedPaymentID bool
+	Mismatch         bool
+}
+
+// applyPaymentEvent moves p by ev and records the facts that came with it.
+// A paymentId different from the one already known is a contradiction.
+func applyPaymentEvent(p *Payment, ev PaymentEvent, f paymentFacts) paymentOutcome {
+	var out paymentOutcome
+	if f.PaymentID != "" && p.PaymentID != "" && f.PaymentID != p.PaymentID {
+		p.Flags |= FlagContradiction
+		out.Transition = Transition{From: p.Status, To: p.Status, Effect: EffectContradiction}
+		return out
+	}
+	if f.Amount != nil {
+		if m, err := f.Amount.Minor(); err != nil || m != p.AmountMinor || f.Amount.Currency != p.Currency {
+			out.Mismatch = true
+			p.Flags |= FlagAmountMismatch
+		}
+	}
+	tr := Transition{From: p.Status, To: p.Status, Effect: EffectSame}
+	if ev != "" {
+		tr = NextPaymentStatus(p.Status, ev)
+	}
+	out.Transition = tr
+	switch tr.Effect {
+	case EffectContradiction:
+		p.Flags |= FlagContradiction
+		return out
+	case EffectIgnore:
+		return out
+	}
+	p.Status = tr.To
+	if p.PaymentID == "" && f.PaymentID != "" {
+		p.PaymentID = f.PaymentID
+		out.LearnedPaymentID = true
+	}
+	if f.ResultIsFinal && f.Result.ResultStatus != "" {
+		p.ResultStatus, p.ResultCode, p.ResultMessage = f.Result.ResultStatus, f.Result.ResultCode, f.Result.ResultMessage
+	}
+	if t, err := parseAntomTime(f.PaymentTime); err == nil {
+		p.PaidAt = t
+	}
+	if t, err := parseAntomTime(f.AuthExpiry); err == nil {
+		p.AuthExpiresAt = t
+	}
+	p.PaymentMethod = nonEmpty(f.MethodType, p.PaymentMethod)
+	p.AcquirerRef = nonEmpty(f.AcquirerRef, p.AcquirerRef)
+	if ri := f.ResultInfo; ri != nil {
+		p.CardBrand = nonEmpty(ri.CardBrand, p.CardBrand)
+		last4 := ri.LastFour
+		if last4 == "" && len(ri.CardNo) >= 4 {
+			last4 = ri.CardNo[len(ri.CardNo)-4:]
+		}
+		p.CardLast4 = nonEmpty(last4, p.CardLast4)
+	}
+	if tr.Effect == EffectApply && tr.To != StatusCreated {
+		p.Flags &^= FlagUnknownOutcome
+	}
+	return out
+}

@@ -1,0 +1,387 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"paydesk/antom"
+)
+
+// IngestNotification is the webhook's single transaction. It always stores
+// the delivery (raw bytes, headers, verdict, parse error, our answer); when
+// the signature verdict is ok and the body parsed, it applies the
+// notification by notifyType in the same transaction:
+//
+//   - an effect is applied once: a later delivery with the same dedupe key
+//     (antom.Notification.DedupeKey) is recorded as a duplicate;
+//   - a CAPTURE_RESULT S before the PAYMENT_RESULT records the capture and
+//     moves the payment to SUCCESS (outcome out_of_order), so the late
+//     PAYMENT_RESULT S is consistent;
+//   - S after F (or F after S) is a contradiction: kept, flagged, status
+//     unchanged, and DeliveryResult.NeedsInquiry is set;
+//   - a notification about a payment the ledger does not know is kept as
+//     unknown_payment and applied when the payment's paymentId becomes known.
+//
+// A nil error means the transaction committed durably (synchronous=FULL),
+// so the caller may acknowledge.
+func (s *Store) IngestNotification(ctx context.Context, in DeliveryInput) (*DeliveryResult, error) {
+	switch in.Verdict {
+	case VerdictOK, VerdictMissing, VerdictBad, VerdictUnverifiable:
+	default:
+		return nil, &FieldError{Field: "verdict", Message: fmt.Sprintf("%q is not ok, missing, bad or unverifiable", in.Verdict)}
+	}
+	headers, err := json.Marshal(in.Headers)
+	if err != nil {
+		return nil, fmt.Errorf("store: delivery headers: %w", err)
+	}
+	if in.Headers == nil {
+		headers = []byte("{}")
+	}
+	body := in.Body
+	if body == nil {
+		body = []byte{}
+	}
+	var res *DeliveryResult
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res = nil
+		received := in.ReceivedAt
+		if received.IsZero() {
+			received = s.now()
+		}
+		// The row is written once, with its outcome; the timeline event that
+		// points at it comes first (events.delivery_fk is checked at commit).
+		// The writer is the only one inserting, so max(id)+1 is this row's id.
+		var id int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) + 1 FROM deliveries").Scan(&id); err != nil {
+			return fmt.Errorf("store: delivery id: %w", err)
+		}
+		d := deliveryRow{id: id, outcome: OutcomeRejected}
+		n := in.Notification
+		if n != nil {
+			d.notifyType, d.resultStatus, d.resultCode, d.paymentID, d.subject = n.NotifyType, n.Result.ResultStatus, n.Result.ResultCode, n.PaymentID, subjectOf(n)
+		}
+		res = &DeliveryResult{DeliveryID: id, Outcome: OutcomeRejected}
+		// Never a state change without a verified, parsed notification.
+		if in.Verdict == VerdictOK && n != nil {
+			d.dedupeKey = n.DedupeKey()
+			p, err := s.findNotificationPayment(ctx, tx, n)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				// Kept for follow-up: applied when the paymentId becomes known.
+				dup, err := firstWithKey(ctx, tx, d.dedupeKey, id, true)
+				if err != nil {
+					return err
+				}
+				d.outcome, d.duplicateOf = OutcomeUnknownPayment, dup
+				res.Outcome, res.DuplicateOf = OutcomeUnknownPayment, dup
+			case err != nil:
+				return err
+			default:
+				old := p.Status
+				ap, err := s.applyNotification(ctx, tx, p, id, n)
+				if err != nil {
+					return err
+				}
+				d.outcome, d.duplicateOf, d.paymentFK = ap.outcome, ap.duplicateOf, p.ID
+				res.Outcome, res.DuplicateOf, res.PaymentRequestID, res.NeedsInquiry = ap.outcome, ap.duplicateOf, p.PaymentRequestID, ap.needsInquiry
+				if err := s.savePayment(ctx, tx, p, old, saveOpts{pollNow: ap.needsInquiry}); err != nil {
+					return err
+				}
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, received_at, path, headers, body, client_id,
+			request_time, verdict, parse_error, notify_type, result_status, result_code, payment_id,
+			subject_id, dedupe_key, duplicate_of, outcome, response_status, response_body, payment_fk)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, received.UnixMilli(), in.Path, string(headers), body, in.ClientID, in.RequestTime, in.Verdict,
+			in.ParseError, d.notifyType, d.resultStatus, d.resultCode, d.paymentID, d.subject,
+			nullStr(d.dedupeKey), nullInt(d.duplicateOf), d.outcome, in.ResponseStatus, in.ResponseBody, nullInt(d.paymentFK))
+		if err != nil {
+			return fmt.Errorf("store: insert delivery: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// deliveryRow is what IngestNotification writes besides the input.
+type deliveryRow struct {
+	id                                                       int64
+	notifyType, resultStatus, resultCode, paymentID, subject string
+	dedupeKey                                                string
+	duplicateOf, paymentFK                                   int64
+	outcome                                                  Outcome
+}
+
+// subjectOf is the ID a notification is about: captureId, refundId or paymentId.
+func subjectOf(n *antom.Notification) string {
+	switch n.NotifyType {
+	case antom.NotifyCaptureResult:
+		return nonEmpty(n.CaptureID, n.CaptureRequestID)
+	case antom.NotifyRefundResult:
+		return nonEmpty(n.RefundID, n.RefundRequestID)
+	}
+	return nonEmpty(n.PaymentID, n.PaymentRequestID)
+}
+
+// findNotificationPayment finds the payment a notification is about. It is
+// liberal: any ID the payload carries that the ledger knows will do.
+func (s *Store) findNotificationPayment(ctx context.Context, tx *sql.Tx, n *antom.Notification) (*Payment, error) {
+	try := func(col, val string) (*Payment, error) {
+		if val == "" {
+			return nil, ErrNotFound
+		}
+		return paymentBy(ctx, tx, col, val)
+	}
+	switch n.NotifyType {
+	case antom.NotifyCaptureResult:
+		if c, err := captureBy(ctx, tx, "capture_request_id", n.CaptureRequestID); err == nil {
+			return paymentByID(ctx, tx, c.paymentFK)
+		} else if c, err := captureBy(ctx, tx, "capture_id", n.CaptureID); err == nil {
+			return paymentByID(ctx, tx, c.paymentFK)
+		}
+	case antom.NotifyRefundResult:
+		if r, err := refundBy(ctx, tx, "refund_request_id", n.RefundRequestID); err == nil {
+			return paymentByID(ctx, tx, r.paymentFK)
+		} else if r, err := refundBy(ctx, tx, "refund_id", n.RefundID); err == nil {
+			return paymentByID(ctx, tx, r.paymentFK)
+		}
+	}
+	p, err := try("payment_request_id", n.PaymentRequestID)
+	if errors.Is(err, ErrNotFound) {
+		p, err = try("payment_id", n.PaymentID)
+	}
+	return p, err
+}
+
+// firstWithKey returns the earliest other delivery with the dedupe key whose
+// effect was considered (anyOutcome=false), or any (anyOutcome=true); 0 if none.
+func firstWithKey(ctx context.Context, q querier, key string, self int64, anyOutcome bool) (int64, error) {
+	query := "SELECT id FROM deliveries WHERE dedupe_key = ? AND id <> ?"
+	if !anyOutcome {
+		query += " AND outcome NOT IN ('unknown_payment', 'rejected')"
+	}
+	var id int64
+	err := q.QueryRowContext(ctx, query+" ORDER BY id LIMIT 1", key, self).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: dedupe: %w", err)
+	}
+	return id, nil
+}
+
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+type applied struct {
+	outcome      Outcome
+	duplicateOf  int64
+	needsInquiry bool
+}
+
+// applyNotification applies a verified notification to p (loaded in tx),
+// and records the timeline event. It neither saves p nor writes the delivery row.
+func (s *Store) applyNotification(ctx context.Context, tx *sql.Tx, p *Payment, deliveryID int64, n *antom.Notification) (applied, error) {
+	var a applied
+	key := n.DedupeKey()
+	dup, err := firstWithKey(ctx, tx, key, deliveryID, false)
+	if err != nil {
+		return a, err
+	}
+	head := fmt.Sprintf("%s %s %s", n.NotifyType, n.Result.ResultStatus, n.Result.ResultCode)
+	detail := map[string]any{"notifyType": n.NotifyType, "result": n.Result}
+	var summary string
+	if dup != 0 {
+		a.outcome, a.duplicateOf = OutcomeDuplicate, dup
+		summary = fmt.Sprintf("%s: duplicate of delivery #%d, nothing changed", head, dup)
+		detail["duplicateOf"] = dup
+	} else {
+		summary, err = s.applyNotificationEffect(ctx, tx, p, n, &a, detail)
+		if err != nil {
+			return a, err
+		}
+		summary = head + ": " + summary
+	}
+	if _, err := s.addEvent(ctx, tx, p, EventNotification, "antom", summary, detail, deliveryID); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// applyNotificationEffect runs the state machines for a notification that
+// is not a duplicate and returns the timeline summary.
+func (s *Store) applyNotificationEffect(ctx context.Context, tx *sql.Tx, p *Payment, n *antom.Notification, a *applied, detail map[string]any) (string, error) {
+	switch n.NotifyType {
+	case antom.NotifyPaymentResult, antom.NotifyPaymentPending:
+		var ev PaymentEvent
+		switch {
+		case n.NotifyType == antom.NotifyPaymentPending && n.Result.ResultStatus == antom.StatusSuccess:
+			ev = EvPending // with PAYMENT_PENDING, S means processing
+		case n.NotifyType == antom.NotifyPaymentPending:
+			ev = "" // not a status; recorded only
+		case n.Result.ResultStatus == antom.StatusSuccess:
+			ev = EvSucceeded
+		case n.Result.ResultStatus == antom.StatusFail:
+			ev = EvFailed
+		default:
+			ev = EvPending
+		}
+		po := applyPaymentEvent(p, ev, paymentFacts{
+			PaymentID: n.PaymentID, Amount: n.PaymentAmount, PaymentTime: n.PaymentTime,
+			AuthExpiry: n.AuthExpiryTime, MethodType: n.PaymentMethodType, AcquirerRef: n.AcquirerReferenceNo,
+			ResultInfo: n.PaymentResultInfo, Result: n.Result, ResultIsFinal: n.NotifyType == antom.NotifyPaymentResult,
+		})
+		detail["effect"], detail["from"], detail["to"] = po.Effect, po.From, po.To
+		a.outcome = outcomeOf(po.Effect, false)
+		a.needsInquiry = po.Effect == EffectContradiction || po.Mismatch
+		summary := describe(po.Transition)
+		if po.Mismatch {
+			summary += "; amount differs from the payment's"
+		}
+		if po.LearnedPaymentID {
+			if err := s.replayParked(ctx, tx, p); err != nil {
+				return "", err
+			}
+		}
+		return summary, nil
+	case antom.NotifyCaptureResult:
+		if p.PaymentID == "" && n.PaymentID != "" {
+			p.PaymentID = n.PaymentID
+		}
+		ev, _ := txnEventOf(n.Result.ResultStatus)
+		to, err := s.applyCapture(ctx, tx, p, txnReport{RequestID: n.CaptureRequestID, ID: n.CaptureID,
+			Amount: n.CaptureAmount, Event: ev, Result: n.Result, Time: n.CaptureTime, AcquirerRef: n.AcquirerReferenceNo})
+		if err != nil {
+			return "", err
+		}
+		return s.txnSummary("capture", to, detail, a), nil
+	case antom.NotifyRefundResult:
+		ev, ok := txnEventOf(n.RefundStatus)
+		if !ok {
+			ev, _ = txnEventOf(n.Result.ResultStatus)
+		}
+		to, err := s.applyRefund(ctx, tx, p, txnReport{RequestID: n.RefundRequestID, ID: n.RefundID,
+			Amount: n.RefundAmount, Event: ev, Result: n.Result, Time: n.RefundTime})
+		if err != nil {
+			return "", err
+		}
+		return s.txnSummary("refund", to, detail, a), nil
+	}
+	a.outcome = OutcomeStale
+	return "notifyType not handled", nil
+}
+
+func (s *Store) txnSummary(what string, to txnOutcome, detail map[string]any, a *applied) string {
+	detail["effect"] = to.Effect
+	a.outcome = outcomeOf(to.Effect, to.OutOfOrder)
+	if to.PaymentEff == EffectContradiction {
+		a.outcome = OutcomeContradiction
+	}
+	a.needsInquiry = a.outcome == OutcomeContradiction || to.Mismatch
+	var b strings.Builder
+	switch to.Effect {
+	case EffectApply:
+		b.WriteString(what + " result recorded")
+	case EffectSame:
+		b.WriteString(what + " result confirmed")
+	case EffectIgnore:
+		b.WriteString(what + " result is older than what the ledger knows; ignored")
+	case EffectContradiction:
+		b.WriteString(what + " result contradicts the recorded one; kept, flagged for inquiry")
+	}
+	if to.Created {
+		b.WriteString(" (new " + what + ")")
+	}
+	if to.OutOfOrder {
+		b.WriteString("; arrived before the payment result: payment treated as authorized (SUCCESS)")
+	}
+	if to.PaymentEff == EffectContradiction {
+		b.WriteString("; a captured payment whose status says otherwise: flagged")
+	}
+	if to.Mismatch {
+		b.WriteString("; amount differs from the " + what + "'s")
+	}
+	return b.String()
+}
+
+func outcomeOf(e Effect, outOfOrder bool) Outcome {
+	switch {
+	case outOfOrder:
+		return OutcomeOutOfOrder
+	case e == EffectApply || e == EffectSame:
+		return OutcomeApplied
+	case e == EffectContradiction:
+		return OutcomeContradiction
+	}
+	return OutcomeStale
+}
+
+func describe(t Transition) string {
+	switch t.Effect {
+	case EffectApply:
+		return string(t.From) + " → " + string(t.To)
+	case EffectSame:
+		return "confirms " + string(t.To)
+	case EffectContradiction:
+		return "contradicts " + string(t.From) + "; status kept, flagged for inquiry"
+	}
+	return "ignored: payment is already " + string(t.From)
+}
+
+// replayParked applies the unknown_payment deliveries that name p's newly
+// learned paymentId (a capture result that overtook its payment result).
+// Their outcome becomes out_of_order, or what applying them gave.
+func (s *Store) replayParked(ctx context.Context, tx *sql.Tx, p *Payment) error {
+	rows, err := tx.QueryContext(ctx, "SELECT id, body FROM deliveries WHERE outcome = 'unknown_payment' AND payment_id = ? ORDER BY id", p.PaymentID)
+	if err != nil {
+		return fmt.Errorf("store: parked deliveries: %w", err)
+	}
+	type parked struct {
+		id   int64
+		body []byte
+	}
+	var list []parked
+	for rows.Next() {
+		var pk parked
+		if err := rows.Scan(&pk.id, &pk.body); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: parked deliveries: %w", err)
+		}
+		list = append(list, pk)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: parked deliveries: %w", err)
+	}
+	for _, pk := range list {
+		n, err := antom.ParseNotification(pk.body)
+		if err != nil {
+			continue // it parsed when it was received; leave it parked if not now
+		}
+		a, err := s.applyNotification(ctx, tx, p, pk.id, n)
+		if err != nil {
+			return err
+		}
+		if a.outcome == OutcomeApplied {
+			a.outcome = OutcomeOutOfOrder // it arrived before what it follows
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET outcome = ?, duplicate_of = ?, payment_fk = ? WHERE id = ?",
+			a.outcome, nullInt(a.duplicateOf), p.ID, pk.id); err != nil {
+			return fmt.Errorf("store: update delivery: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,355 @@
+package store
+
+// Unexported transaction helpers shared by every write path: load a payment,
+// change it in Go, save it (which bumps version and seq, recomputes the
+// derived columns and the order row) and add timeline events.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Polling and stuck thresholds (DESIGN.md: poll every 2 s while a buyer is
+// likely waiting, back off, and list as stuck past Antom's ~14 min order close).
+const (
+	// OrderCloseWindow is how long Antom usually takes to close an unpaid order.
+	OrderCloseWindow = 14 * time.Minute
+	// pollGiveUp is when the poller stops asking about a payment.
+	pollGiveUp = 25 * time.Hour
+)
+
+// PollInterval is the back-off schedule of the inquiry poller: the wait
+// before the next inquiry of a payment that has been in flight for elapsed.
+// It returns 0 when the poller should stop.
+func PollInterval(elapsed time.Duration) time.Duration {
+	switch {
+	case elapsed < 3*time.Minute:
+		return 2 * time.Second
+	case elapsed < OrderCloseWindow+time.Minute:
+		return 10 * time.Second
+	case elapsed < time.Hour:
+		return time.Minute
+	case elapsed < pollGiveUp:
+		return 10 * time.Minute
+	}
+	return 0
+}
+
+const paymentCols = `id, payment_request_id, reference_order_id, buyer_id, description,
+	amount_minor, currency, capture_mode, three_ds, terminal_type, os_type, sandbox,
+	status, result_status, result_code, result_message, payment_id, session_data,
+	session_id, session_expires_at, notify_url, redirect_url, created_by, idempotency_key,
+	created_at, updated_at, paid_at, auth_expires_at, payment_method, card_brand,
+	card_last4, acquirer_ref, captured_minor, refunded_minor, capture_state, flags,
+	settled, next_poll_at, poll_count, last_inquiry_at, poll_since, version, seq`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanPayment(sc scanner) (*Payment, error) {
+	var p Payment
+	var paymentID, idemKey sql.NullString
+	var sessExp, paidAt, authExp, nextPoll, lastInq, pollSince sql.NullInt64
+	var createdAt, updatedAt int64
+	var flags int64
+	err := sc.Scan(&p.ID, &p.PaymentRequestID, &p.ReferenceOrderID, &p.BuyerID, &p.Description,
+		&p.AmountMinor, &p.Currency, &p.CaptureMode, &p.ThreeDS, &p.TerminalType, &p.OSType, &p.Sandbox,
+		&p.Status, &p.ResultStatus, &p.ResultCode, &p.ResultMessage, &paymentID, &p.SessionData,
+		&p.SessionID, &sessExp, &p.NotifyURL, &p.RedirectURL, &p.CreatedBy, &idemKey,
+		&createdAt, &updatedAt, &paidAt, &authExp, &p.PaymentMethod, &p.CardBrand,
+		&p.CardLast4, &p.AcquirerRef, &p.CapturedMinor, &p.RefundedMinor, &p.CaptureState, &flags,
+		&p.Settled, &nextPoll, &p.PollCount, &lastInq, &pollSince, &p.Version, &p.Seq)
+	if err != nil {
+		return nil, err
+	}
+	p.PaymentID = paymentID.String
+	p.IdempotencyKey = idemKey.String
+	p.Flags = Flag(flags)
+	p.SessionExpiresAt = fromMS(sessExp)
+	p.CreatedAt = time.UnixMilli(createdAt).UTC()
+	p.UpdatedAt = time.UnixMilli(updatedAt).UTC()
+	p.PaidAt = fromMS(paidAt)
+	p.AuthExpiresAt = fromMS(authExp)
+	p.NextPollAt = fromMS(nextPoll)
+	p.LastInquiryAt = fromMS(lastInq)
+	p.pollSince = fromMS(pollSince)
+	return &p, nil
+}
+
+// ms is a time as stored: unix milliseconds, NULL for the zero time.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// paymentBy loads one payment inside tx by a unique column.
+func paymentBy(ctx context.Context, q querier, col, val string) (*Payment, error) {
+	switch col {
+	case "payment_request_id", "payment_id", "idempotency_key", "id":
+	default:
+		return nil, fmt.Errorf("store: paymentBy %q: not a unique column", col)
+	}
+	p, err := scanPayment(q.QueryRowContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE "+col+" = ?", val))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load payment: %w", err)
+	}
+	return p, nil
+}
+
+func paymentByID(ctx context.Context, q querier, id int64) (*Payment, error) {
+	p, err := scanPayment(q.QueryRowContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load payment: %w", err)
+	}
+	return p, nil
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// nextSeq takes the next value of the global change sequence.
+func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var v int64
+	if err := tx.QueryRowContext(ctx, "UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value").Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: change sequence: %w", err)
+	}
+	return v, nil
+}
+
+// txnTotals is what the captures and refunds of a payment add up to.
+type txnTotals struct {
+	captured, capturing int64 // SUCCESS, PROCESSING
+	capturesFailed      int
+	refunded, refunding int64
+}
+
+func loadTotals(ctx context.Context, q querier, paymentFK int64) (txnTotals, error) {
+	var t txnTotals
+	err := q.QueryRowContext(ctx, `SELECT
+		coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0),
+		coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0),
+		count(CASE WHEN status = 'FAIL' THEN 1 END)
+		FROM captures WHERE payment_fk = ?`, paymentFK).Scan(&t.captured, &t.capturing, &t.capturesFailed)
+	if err != nil {
+		return t, fmt.Errorf("store: capture totals: %w", err)
+	}
+	err = q.QueryRowContext(ctx, `SELECT
+		coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0),
+		coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0)
+		FROM refunds WHERE payment_fk = ?`, paymentFK).Scan(&t.refunded, &t.refunding)
+	if err != nil {
+		return t, fmt.Errorf("store: refund totals: %w", err)
+	}
+	return t, nil
+}
+
+// inFlight reports whether something about p is still expected to change
+// without a person doing anything: a status that is not final, an outcome
+// not known, a contradiction to resolve, a capture or refund in flight, or
+// an automatic capture not reported yet.
+func inFlight(p *Payment, t txnTotals) bool {
+	if !p.Status.IsFinal() || p.Flags&(FlagUnknownOutcome|FlagContradiction) != 0 {
+		return true
+	}
+	if t.capturing > 0 || t.refunding > 0 {
+		return true
+	}
+	return p.Status == StatusSuccess && p.CaptureMode == "AUTOMATIC" && t.captured == 0 && t.capturesFailed == 0
+}
+
+func captureStateOf(p *Payment, t txnTotals) CaptureState {
+	switch {
+	case p.Status != StatusSuccess && t.captured == 0 && t.capturing == 0:
+		return CaptureNotApply
+	case t.capturing > 0:
+		return CapturePending
+	case t.captured == 0:
+		return CaptureNone
+	case t.captured < p.AmountMinor:
+		return CapturePartial
+	}
+	return CaptureFull
+}
+
+// saveOpts tunes savePayment.
+type saveOpts struct {
+	polled  bool // an inquiry (or a session retry) just happened: schedule the next one from now
+	pollNow bool // ask the poller to look right away (contradiction, unknown outcome)
+}
+
+// savePayment writes p's mutable columns, recomputes the derived ones,
+// bumps version and seq, and keeps the order row in step. oldStatus is the
+// status p had when loaded ("" for a new payment).
+func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStatus PaymentStatus, o saveOpts) error {
+	now := s.now().UTC()
+	t, err := loadTotals(ctx, tx, p.ID)
+	if err != nil {
+		return err
+	}
+	p.CapturedMinor, p.RefundedMinor = t.captured, t.refunded
+	p.CaptureState = captureStateOf(p, t)
+	// The SDK disagreement flags follow every change of the truth (sdk_events.go).
+	if _, raised, err := s.reconcileSDKFlags(ctx, tx, p, now); err != nil {
+		return err
+	} else if raised {
+		o.pollNow = true
+	}
+	flying := inFlight(p, t)
+	p.Settled = !flying
+	// A fresh CREATED payment is the creating request's business; the poller
+	// retries session creation only once its outcome is unknown.
+	pollable := flying && !(p.Status == StatusCreated && p.Flags&FlagUnknownOutcome == 0)
+	switch {
+	case !flying:
+		p.pollSince = time.Time{}
+		p.Flags &^= FlagStuck
+	case p.pollSince.IsZero():
+		p.pollSince = now
+	}
+	if pollable && p.Status != StatusSessionReady && now.Sub(p.pollSince) >= OrderCloseWindow {
+		p.Flags |= FlagStuck // past the order-close window with nothing final
+	}
+	switch {
+	case !pollable:
+		p.NextPollAt = time.Time{}
+	case o.pollNow:
+		p.NextPollAt = now
+	case o.polled || p.NextPollAt.IsZero():
+		p.NextPollAt = time.Time{}
+		if d := PollInterval(now.Sub(p.pollSince)); d > 0 {
+			p.NextPollAt = now.Add(d)
+		}
+	}
+	seq, err := nextSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	p.Version++
+	p.Seq = seq
+	p.UpdatedAt = now
+	_, err = tx.ExecContext(ctx, `UPDATE payments SET
+		status = ?, result_status = ?, result_code = ?, result_message = ?, payment_id = ?,
+		session_data = ?, session_id = ?, session_expires_at = ?, updated_at = ?, paid_at = ?,
+		auth_expires_at = ?, payment_method = ?, card_brand = ?, card_last4 = ?, acquirer_ref = ?,
+		captured_minor = ?, refunded_minor = ?, capture_state = ?, flags = ?, settled = ?,
+		next_poll_at = ?, poll_count = ?, last_inquiry_at = ?, poll_since = ?, version = ?, seq = ?
+		WHERE id = ?`,
+		p.Status, p.ResultStatus, p.ResultCode, p.ResultMessage, nullStr(p.PaymentID),
+		p.SessionData, p.SessionID, ms(p.SessionExpiresAt), now.UnixMilli(), ms(p.PaidAt),
+		ms(p.AuthExpiresAt), p.PaymentMethod, p.CardBrand, p.CardLast4, p.AcquirerRef,
+		p.CapturedMinor, p.RefundedMinor, p.CaptureState, int64(p.Flags), p.Settled,
+		ms(p.NextPollAt), p.PollCount, ms(p.LastInquiryAt), ms(p.pollSince), p.Version, p.Seq,
+		p.ID)
+	if err != nil {
+		return fmt.Errorf("store: save payment: %w", err)
+	}
+	if oldStatus != p.Status {
+		if err := s.refreshOrder(ctx, tx, p.ReferenceOrderID, seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshOrder recomputes the order row of referenceOrderID from its attempts.
+func (s *Store) refreshOrder(ctx context.Context, tx *sql.Tx, referenceOrderID string, seq int64) error {
+	var attempts int
+	var first, last int64
+	var paid, open int
+	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(min(created_at), 0), coalesce(max(created_at), 0),
+		count(CASE WHEN status = 'SUCCESS' THEN 1 END),
+		count(CASE WHEN status IN ('CREATED', 'SESSION_READY', 'PROCESSING') THEN 1 END)
+		FROM payments WHERE reference_order_id = ?`, referenceOrderID).Scan(&attempts, &first, &last, &paid, &open)
+	if err != nil {
+		return fmt.Errorf("store: order state: %w", err)
+	}
+	state := OrderUnpaid
+	switch {
+	case paid > 0:
+		state = OrderPaid
+	case open > 0:
+		state = OrderInProgress
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO orders (reference_order_id, state, attempts, first_created_at, last_created_at, seq)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (reference_order_id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
+		first_created_at = excluded.first_created_at, last_created_at = excluded.last_created_at, seq = excluded.seq`,
+		referenceOrderID, state, attempts, first, last, seq)
+	if err != nil {
+		return fmt.Errorf("store: save order: %w", err)
+	}
+	return nil
+}
+
+// addEvent appends a timeline event; the caller saves the payment after it
+// (which bumps the version the live pages poll).
+func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, p *Payment, kind EventKind, actor, summary string, detail any, deliveryID int64) (*Event, error) {
+	var raw []byte
+	switch d := detail.(type) {
+	case nil:
+	case json.RawMessage:
+		raw = d
+	case []byte:
+		raw = d
+	default:
+		b, err := json.Marshal(d)
+		if err != nil {
+			return nil, fmt.Errorf("store: event detail: %w", err)
+		}
+		raw = b
+	}
+	at := s.now().UTC()
+	var dfk any
+	if deliveryID != 0 {
+		dfk = deliveryID
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO events (payment_fk, kind, actor, summary, detail, delivery_fk, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.ID, kind, actor, summary, string(raw), dfk, at.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("store: add event: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	return &Event{ID: id, PaymentRequestID: p.PaymentRequestID, Kind: kind, Actor: actor, Summary: summary,
+		Detail: raw, DeliveryID: deliveryID, At: at}, nil
+}
+
+// write runs fn through the group-committing writer with a context that is
+// not cancelled once the write has started: a write is finished or rolled
+// back by the store, never interrupted half-way by a caller going away.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	wctx := context.WithoutCancel(ctx)
+	return s.writeTx(ctx, func(tx *sql.Tx) error { return fn(wctx, tx) })
+}
+
+// wtx is the transaction type of the ledger's write helpers: an alias of
+// sql.Tx, so helpers may be written with either name.
+type wtx = sql.Tx

@@ -1,0 +1,597 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+	// minPrefixLen is the shortest query that is also matched as an ID prefix.
+	minPrefixLen = 4
+)
+
+func pageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return defaultLimit
+	case n > maxLimit:
+		return maxLimit
+	}
+	return n
+}
+
+// A cursor is an opaque base64url "<unix ms>.<row id>" (or "<row id>").
+func encodeCursor(at time.Time, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMilli(), 10) + "." + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(c string) (atMS, id int64, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		a, i, ok := strings.Cut(string(b), ".")
+		if ok {
+			atMS, err = strconv.ParseInt(a, 10, 64)
+			if err == nil {
+				id, err = strconv.ParseInt(i, 10, 64)
+			}
+			if err == nil {
+				return atMS, id, nil
+			}
+		}
+	}
+	return 0, 0, &FieldError{Field: "cursor", Message: "is not a cursor this list gave out"}
+}
+
+func encodeIDCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
+}
+
+func decodeIDCursor(c string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if id, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+			return id, nil
+		}
+	}
+	return 0, &FieldError{Field: "cursor", Message: "is not a cursor this list gave out"}
+}
+
+// prefixEnd is the exclusive upper bound of the strings starting with p
+// (BINARY collation compares bytes; IDs are ASCII).
+func prefixEnd(p string) string { return p + "\xff" }
+
+func collectPayments(rows *sql.Rows) ([]Payment, error) {
+	defer rows.Close()
+	var out []Payment
+	for rows.Next() {
+		p, err := scanPayment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan payment: %w", err)
+		}
+		out = append(out, *p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list payments: %w", err)
+	}
+	return out, nil
+}
+
+// GetPayment returns a payment with its captures, refunds and timeline
+// (oldest first), read from one snapshot.
+func (s *Store) GetPayment(ctx context.Context, paymentRequestID string) (*PaymentDetail, error) {
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("store: read: %w", err)
+	}
+	defer tx.Rollback()
+	p, err := paymentBy(ctx, tx, "payment_request_id", paymentRequestID)
+	if err != nil {
+		return nil, err
+	}
+	d := &PaymentDetail{Payment: *p}
+	rows, err := tx.QueryContext(ctx, "SELECT "+captureCols+" FROM captures c JOIN payments p ON p.id = c.payment_fk WHERE c.payment_fk = ? ORDER BY c.created_at, c.id", p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("store: captures: %w", err)
+	}
+	for rows.Next() {
+		c, err := scanCapture(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: captures: %w", err)
+		}
+		d.Captures = append(d.Captures, *c)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, "SELECT "+refundCols+" FROM refunds r JOIN payments p ON p.id = r.payment_fk WHERE r.payment_fk = ? ORDER BY r.created_at, r.id", p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("store: refunds: %w", err)
+	}
+	for rows.Next() {
+		r, err := scanRefund(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: refunds: %w", err)
+		}
+		d.Refunds = append(d.Refunds, *r)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT id, kind, actor, summary, detail, coalesce(delivery_fk, 0), at
+		FROM events WHERE payment_fk = ? ORDER BY at, id`, p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("store: timeline: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := Event{PaymentRequestID: p.PaymentRequestID}
+		var detail string
+		var at int64
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Actor, &e.Summary, &detail, &e.DeliveryID, &at); err != nil {
+			return nil, fmt.Errorf("store: timeline: %w", err)
+		}
+		if detail != "" {
+			e.Detail = json.RawMessage(detail)
+		}
+		e.At = time.UnixMilli(at).UTC()
+		d.Timeline = append(d.Timeline, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: timeline: %w", err)
+	}
+	return d, nil
+}
+
+// exactSearch finds payments by any ID exactly, each branch one index lookup.
+const exactSearch = `SELECT ` + paymentCols + ` FROM payments WHERE payment_request_id = ?1
+	UNION SELECT ` + paymentCols + ` FROM payments WHERE payment_id = ?1
+	UNION SELECT ` + paymentCols + ` FROM payments WHERE reference_order_id = ?1
+	UNION SELECT ` + paymentCols + ` FROM payments WHERE buyer_id = ?1
+	UNION SELECT ` + paymentCols + ` FROM payments WHERE id IN (
+		SELECT payment_fk FROM captures WHERE capture_id = ?1
+		UNION SELECT payment_fk FROM captures WHERE capture_request_id = ?1
+		UNION SELECT payment_fk FROM refunds WHERE refund_id = ?1
+		UNION SELECT payment_fk FROM refunds WHERE refund_request_id = ?1)
+	ORDER BY created_at DESC, id DESC LIMIT ?2`
+
+// prefixSearches find payments whose IDs start with a prefix, each one
+// index range, at most ?3 rows per ID kind.
+var prefixSearches = []string{
+	`SELECT ` + paymentCols + ` FROM payments WHERE payment_request_id >= ?1 AND payment_request_id < ?2 ORDER BY payment_request_id LIMIT ?3`,
+	`SELECT ` + paymentCols + ` FROM payments WHERE payment_id >= ?1 AND payment_id < ?2 ORDER BY payment_id LIMIT ?3`,
+	`SELECT ` + paymentCols + ` FROM payments WHERE reference_order_id >= ?1 AND reference_order_id < ?2 ORDER BY reference_order_id LIMIT ?3`,
+	`SELECT ` + paymentCols + ` FROM payments WHERE buyer_id >= ?1 AND buyer_id < ?2 ORDER BY buyer_id LIMIT ?3`,
+	`SELECT ` + paymentCols + ` FROM payments WHERE id IN (SELECT payment_fk FROM captures WHERE capture_id >= ?1 AND capture_id < ?2 ORDER BY capture_id LIMIT ?3)`,
+}
+
+// FindPayment finds the payments a person means by any ID they quote:
+// paymentRequestId, Antom's paymentId, referenceOrderId, buyer ID,
+// captureId or captureRequestId, refundId or refundRequestId. Exact
+// matches win; if there are none and the text is at least 4 characters, IDs
+// starting with it are returned. Newest first, at most 100. No match is
+// ErrNotFound.
+func (s *Store) FindPayment(ctx context.Context, anyID string) ([]Payment, error) {
+	q := strings.TrimSpace(anyID)
+	if q == "" {
+		return nil, &FieldError{Field: "q", Message: "enter an ID to search for"}
+	}
+	out, err := s.searchPayments(ctx, q, 100)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return out, nil
+}
+
+func (s *Store) searchPayments(ctx context.Context, q string, limit int) ([]Payment, error) {
+	rows, err := s.rdb.QueryContext(ctx, exactSearch, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	out, err := collectPayments(rows)
+	if err != nil || len(out) > 0 || len(q) < minPrefixLen {
+		return out, err
+	}
+	seen := map[int64]bool{}
+	for _, query := range prefixSearches {
+		rows, err := s.rdb.QueryContext(ctx, query, q, prefixEnd(q), limit)
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		ps, err := collectPayments(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.After(out[j].CreatedAt)
+		}
+		return out[i].ID > out[j].ID
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// ListPayments lists payments newest first (created_at, id), keyset
+// paginated: pass the returned NextCursor to get the next page. With a
+// Query it returns the search matches (FindPayment's rules) that pass the
+// other filters, on one page.
+func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Payment], error) {
+	limit := pageLimit(f.Limit)
+	if f.Status != "" && !validStatus(f.Status) {
+		return nil, &FieldError{Field: "status", Message: fmt.Sprintf("%q is not a payment status", f.Status)}
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		found, err := s.searchPayments(ctx, q, maxLimit)
+		if err != nil {
+			return nil, err
+		}
+		page := &Page[Payment]{}
+		for _, p := range found {
+			if f.matches(&p) && len(page.Items) < limit {
+				page.Items = append(page.Items, p)
+			}
+		}
+		return page, nil
+	}
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.Currency != "" {
+		where, args = append(where, "currency = ?"), append(args, strings.ToUpper(f.Currency))
+	}
+	if f.CaptureState != "" {
+		where, args = append(where, "capture_state = ?"), append(args, f.CaptureState)
+	}
+	if f.NeedsAttention {
+		where = append(where, "flags <> 0")
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, f.To.UnixMilli())
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		where, args = append(where, "(created_at, id) < (?, ?)"), append(args, at, id)
+	}
+	query := "SELECT " + paymentCols + " FROM payments"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	rows, err := s.rdb.QueryContext(ctx, query, append(args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list payments: %w", err)
+	}
+	items, err := collectPayments(rows)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page[Payment]{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		last := page.Items[limit-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+func validStatus(st PaymentStatus) bool {
+	for _, v := range PaymentStatuses {
+		if v == st {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *PaymentFilter) matches(p *Payment) bool {
+	switch {
+	case f.Status != "" && p.Status != f.Status,
+		f.Currency != "" && !strings.EqualFold(p.Currency, f.Currency),
+		f.CaptureState != "" && p.CaptureState != f.CaptureState,
+		f.NeedsAttention && p.Flags == 0,
+		!f.From.IsZero() && p.CreatedAt.Before(f.From.Truncate(time.Millisecond)),
+		!f.To.IsZero() && !p.CreatedAt.Before(f.To.Truncate(time.Millisecond)):
+		return false
+	}
+	return true
+}
+
+// ListOrders lists orders (one per referenceOrderId) by their latest
+// attempt, newest first, each with all its attempts.
+func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (*Page[Order], error) {
+	limit := pageLimit(f.Limit)
+	var where []string
+	var args []any
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where, args = append(where, "reference_order_id >= ? AND reference_order_id < ?"), append(args, q, prefixEnd(q))
+	}
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, f.State)
+	}
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		at, ref, ok := strings.Cut(string(b), ".")
+		atMS, perr := strconv.ParseInt(at, 10, 64)
+		if err != nil || !ok || perr != nil {
+			return nil, &FieldError{Field: "cursor", Message: "is not a cursor this list gave out"}
+		}
+		where, args = append(where, "(last_created_at, reference_order_id) < (?, ?)"), append(args, atMS, ref)
+	}
+	query := "SELECT reference_order_id, state, first_created_at, last_created_at, seq FROM orders"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY last_created_at DESC, reference_order_id DESC LIMIT ?"
+	rows, err := s.rdb.QueryContext(ctx, query, append(args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list orders: %w", err)
+	}
+	var orders []Order
+	for rows.Next() {
+		var o Order
+		var first, last int64
+		if err := rows.Scan(&o.ReferenceOrderID, &o.State, &first, &last, &o.Seq); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: list orders: %w", err)
+		}
+		o.FirstCreatedAt, o.LastCreatedAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
+		orders = append(orders, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list orders: %w", err)
+	}
+	page := &Page[Order]{}
+	if len(orders) > limit {
+		orders = orders[:limit]
+		last := orders[limit-1]
+		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(last.LastCreatedAt.UnixMilli(), 10) + "." + last.ReferenceOrderID))
+	}
+	if len(orders) > 0 {
+		refs := make([]any, len(orders))
+		idx := map[string]int{}
+		for i, o := range orders {
+			refs[i] = o.ReferenceOrderID
+			idx[o.ReferenceOrderID] = i
+		}
+		rows, err := s.rdb.QueryContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE reference_order_id IN (?"+
+			strings.Repeat(", ?", len(refs)-1)+") ORDER BY created_at DESC, id DESC", refs...)
+		if err != nil {
+			return nil, fmt.Errorf("store: order attempts: %w", err)
+		}
+		ps, err := collectPayments(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			i := idx[p.ReferenceOrderID]
+			orders[i].Attempts = append(orders[i].Attempts, p)
+		}
+	}
+	page.Items = orders
+	return page, nil
+}
+
+// GetOrder returns one order with all its attempts, newest first.
+func (s *Store) GetOrder(ctx context.Context, referenceOrderID string) (*Order, error) {
+	var o Order
+	var first, last int64
+	err := s.rdb.QueryRowContext(ctx, "SELECT reference_order_id, state, first_created_at, last_created_at, seq FROM orders WHERE reference_order_id = ?",
+		referenceOrderID).Scan(&o.ReferenceOrderID, &o.State, &first, &last, &o.Seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get order: %w", err)
+	}
+	o.FirstCreatedAt, o.LastCreatedAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE reference_order_id = ? ORDER BY created_at DESC, id DESC", referenceOrderID)
+	if err != nil {
+		return nil, fmt.Errorf("store: order attempts: %w", err)
+	}
+	if o.Attempts, err = collectPayments(rows); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// ListCaptures lists captures across payments, newest first, keyset
+// paginated, filtered by status and creation time.
+func (s *Store) ListCaptures(ctx context.Context, f CaptureFilter) (*Page[Capture], error) {
+	limit := pageLimit(f.Limit)
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where, args = append(where, "c.status = ?"), append(args, f.Status)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "c.created_at >= ?"), append(args, f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "c.created_at < ?"), append(args, f.To.UnixMilli())
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		where, args = append(where, "(c.created_at, c.id) < (?, ?)"), append(args, at, id)
+	}
+	query := "SELECT " + captureCols + " FROM captures c JOIN payments p ON p.id = c.payment_fk"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY c.created_at DESC, c.id DESC LIMIT ?"
+	rows, err := s.rdb.QueryContext(ctx, query, append(args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list captures: %w", err)
+	}
+	defer rows.Close()
+	page := &Page[Capture]{}
+	for rows.Next() {
+		c, err := scanCapture(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list captures: %w", err)
+		}
+		page.Items = append(page.Items, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list captures: %w", err)
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		last := page.Items[limit-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+const deliveryListCols = `d.id, d.received_at, d.path, d.client_id, d.request_time, d.verdict, d.parse_error,
+	d.notify_type, d.result_status, d.result_code, coalesce(d.dedupe_key, ''), coalesce(d.duplicate_of, 0),
+	d.outcome, d.response_status, d.response_body, coalesce(p.payment_request_id, ''), d.payment_id, d.subject_id`
+
+func scanDelivery(sc scanner, extra ...any) (*Delivery, error) {
+	var d Delivery
+	var at int64
+	dest := append([]any{&d.ID, &at, &d.Path, &d.ClientID, &d.RequestTime, &d.Verdict, &d.ParseError,
+		&d.NotifyType, &d.ResultStatus, &d.ResultCode, &d.DedupeKey, &d.DuplicateOf,
+		&d.Outcome, &d.ResponseStatus, &d.ResponseBody, &d.PaymentRequestID, &d.PaymentID, &d.SubjectID}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return nil, err
+	}
+	d.ReceivedAt = time.UnixMilli(at).UTC()
+	return &d, nil
+}
+
+// ListDeliveries lists inbound notifications, newest first, keyset
+// paginated, filtered by verdict, notifyType, outcome or payment. Headers
+// and bodies are left out; GetDelivery has them.
+func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) (*Page[Delivery], error) {
+	limit := pageLimit(f.Limit)
+	var where []string
+	var args []any
+	if f.Verdict != "" {
+		where, args = append(where, "d.verdict = ?"), append(args, f.Verdict)
+	}
+	if f.NotifyType != "" {
+		where, args = append(where, "d.notify_type = ?"), append(args, f.NotifyType)
+	}
+	if f.Outcome != "" {
+		where, args = append(where, "d.outcome = ?"), append(args, f.Outcome)
+	}
+	if f.PaymentRequestID != "" {
+		where, args = append(where, "d.payment_fk = (SELECT id FROM payments WHERE payment_request_id = ?)"), append(args, f.PaymentRequestID)
+	}
+	if f.Cursor != "" {
+		id, err := decodeIDCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		where, args = append(where, "d.id < ?"), append(args, id)
+	}
+	query := "SELECT " + deliveryListCols + " FROM deliveries d LEFT JOIN payments p ON p.id = d.payment_fk"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY d.id DESC LIMIT ?"
+	rows, err := s.rdb.QueryContext(ctx, query, append(args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list deliveries: %w", err)
+	}
+	defer rows.Close()
+	page := &Page[Delivery]{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list deliveries: %w", err)
+		}
+		page.Items = append(page.Items, *d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list deliveries: %w", err)
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.NextCursor = encodeIDCursor(page.Items[limit-1].ID)
+	}
+	return page, nil
+}
+
+// GetDelivery returns one delivery with its headers and raw body.
+func (s *Store) GetDelivery(ctx context.Context, id int64) (*Delivery, error) {
+	var headers string
+	var body []byte
+	d, err := scanDelivery(s.rdb.QueryRowContext(ctx, "SELECT "+deliveryListCols+", d.headers, d.body FROM deliveries d LEFT JOIN payments p ON p.id = d.payment_fk WHERE d.id = ?", id), &headers, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get delivery: %w", err)
+	}
+	d.Body = body
+	if err := json.Unmarshal([]byte(headers), &d.Headers); err != nil {
+		return nil, fmt.Errorf("store: delivery headers: %w", err)
+	}
+	return d, nil
+}
+
+// PaymentVersion is the live poll's one indexed read: the payment's version
+// and whether it is final (nothing more is expected without a person).
+func (s *Store) PaymentVersion(ctx context.Context, paymentRequestID string) (version int64, final bool, err error) {
+	err = s.rdb.QueryRowContext(ctx, "SELECT version, settled FROM payments WHERE payment_request_id = ?", paymentRequestID).Scan(&version, &final)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, ErrNotFound
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: payment version: %w", err)
+	}
+	return version, final, nil
+}
+
+// LatestSeq returns the global change sequence: it grows with every change
+// to any payment, so a list page that saw N asks "anything new since N?".
+func (s *Store) LatestSeq(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.rdb.QueryRowContext(ctx, "SELECT value FROM change_seq WHERE id = 1").Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: latest seq: %w", err)
+	}
+	return v, nil
+}
+
+// PaymentsChangedSince lists the payments changed after seq, in change order,
+// at most limit (default 50, max 500).
+func (s *Store) PaymentsChangedSince(ctx context.Context, seq int64, limit int) ([]Payment, error) {
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE seq > ? ORDER BY seq LIMIT ?", seq, pageLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: changed payments: %w", err)
+	}
+	return collectPayments(rows)
+}

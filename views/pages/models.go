@@ -1,0 +1,330 @@
+// Package pages holds the templ pages of the payment dashboard: payments,
+// orders, captures, the payment detail, new test sessions and notifications.
+// Every page takes a typed view model shaped like the screen; the values are
+// already formatted (amounts in their currency's decimals, times, badges) and
+// every URL is built by the handler, so this package imports neither the store
+// nor echo.
+package pages
+
+import "paydesk/views/components"
+
+// Tone is the colour family of a badge or a notice.
+type Tone string
+
+// Tones, mapped to CSS classes by the badge component.
+const (
+	ToneOK      Tone = "ok"      // success
+	ToneBad     Tone = "bad"     // failure
+	ToneWarn    Tone = "warn"    // needs a look
+	ToneInfo    Tone = "pending" // in flight (the CSS tone "pending")
+	ToneNeutral Tone = "neutral" // nothing to say
+)
+
+// Badge is a short status label.
+type Badge struct {
+	Label string
+	Tone  Tone
+	Title string // hover text, may be empty
+}
+
+// Option is one choice of a select box.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Field is one labelled value of a definition list.
+type Field struct {
+	Label  string
+	Value  string
+	TestID string // data-testid of the value, may be empty
+	Mono   bool   // IDs and codes are shown in a monospace font
+}
+
+// ---- payments list ----
+
+// PaymentFilter is the payments search form as the user filled it in.
+type PaymentFilter struct {
+	Query    string
+	Status   []Option
+	Currency []Option
+	Capture  []Option
+	From     string // yyyy-mm-dd
+	To       string // yyyy-mm-dd, inclusive
+	// Attention limits the list to payments a person should look at
+	// (stuck, contradiction, unknown outcome, …).
+	Attention bool
+	Errors    map[string]string
+}
+
+// PaymentRow is one row of the payments list.
+type PaymentRow struct {
+	Key              string // stable row id: the paymentRequestId
+	URL              string
+	PaymentRequestID string
+	PaymentID        string
+	ReferenceOrderID string
+	BuyerID          string
+	Amount           string // "42.00 SGD"
+	Status           Badge
+	Capture          Badge
+	Flags            []Badge
+	Created          string
+	CreatedISO       string
+}
+
+// PaymentListPage is GET /payments.
+type PaymentListPage struct {
+	ActionURL string // the form's action (the list itself)
+	Filter    PaymentFilter
+	Rows      PaymentRows
+	Pager     components.PaginationView
+	NewURL    string // "New test session"
+	Empty     string // shown when there are no rows
+}
+
+// PaymentRows is the live part of the payments list: the rows and, on the
+// first page, the URL that polls for changes.
+type PaymentRows struct {
+	Rows    []PaymentRow
+	LiveURL string // empty: no polling (a later page, or a search)
+}
+
+// ---- orders ----
+
+// OrderAttempt is one payment attempt of an order.
+type OrderAttempt struct {
+	PaymentRequestID string
+	URL              string
+	Status           Badge
+	Amount           string
+	Created          string
+}
+
+// OrderRow is one referenceOrderId.
+type OrderRow struct {
+	ReferenceOrderID string
+	State            Badge
+	Attempts         []OrderAttempt
+	FirstCreated     string
+	LastCreated      string
+	PaymentsURL      string // the payments list searched by this order ID
+}
+
+// OrderListPage is GET /orders.
+type OrderListPage struct {
+	ActionURL string
+	Query     string
+	State     []Option
+	Rows      []OrderRow
+	Pager     components.PaginationView
+	Empty     string
+}
+
+// ---- captures ----
+
+// CaptureRow is one capture, in the captures list or on a payment.
+type CaptureRow struct {
+	Key              string // stable row id
+	CaptureID        string
+	CaptureRequestID string
+	PaymentRequestID string
+	PaymentURL       string
+	Amount           string
+	Status           Badge
+	Result           string // "SUCCESS — success." or the failure code and message
+	AcquirerRef      string
+	Time             string
+	Actor            string
+}
+
+// CaptureListPage is GET /captures.
+type CaptureListPage struct {
+	ActionURL string
+	Status    []Option
+	From      string
+	To        string
+	Errors    map[string]string
+	Rows      []CaptureRow
+	Pager     components.PaginationView
+	Empty     string
+}
+
+// ---- payment detail ----
+
+// RefundRow is one refund of a payment.
+type RefundRow struct {
+	Key             string
+	RefundID        string
+	RefundRequestID string
+	Amount          string
+	Status          Badge
+	Result          string
+	Reason          string
+	Time            string
+	Actor           string
+}
+
+// TimelineEntry is one entry of a payment's merged timeline.
+type TimelineEntry struct {
+	Key     string // stable id, e.g. "ev-12"
+	Kind    string // session_created, notification, inquiry, staff_action, …
+	Time    string
+	TimeISO string
+	Actor   string
+	Summary string
+	Badges  []Badge // signature verdict, outcome
+	// Detail is pretty-printed JSON shown on demand in a <details>; empty for none.
+	Detail string
+	// DeliveryURL links to the stored notification (raw headers and bytes).
+	DeliveryURL string
+}
+
+// MoneyForm is a capture or refund form.
+type MoneyForm struct {
+	ActionURL   string
+	Amount      string // the value typed (or the suggested maximum)
+	Currency    string
+	Max         string // formatted maximum, shown as a hint
+	Reason      string // refunds only
+	Error       string // inline error for the amount
+	StepUpError string // inline error for the password
+	FormError   string // anything else (Antom refused, conflict)
+}
+
+// ActionForm is a form without an amount (cancel, inquiry, retry).
+type ActionForm struct {
+	ActionURL   string
+	StepUpError string
+	FormError   string
+}
+
+// PaymentActions are the actions the page offers; nil means not offered.
+type PaymentActions struct {
+	CSRFToken string
+	StepUp    bool // money actions ask for the password again
+	Inquiry   *ActionForm
+	Retry     *ActionForm // retry createPaymentSession with the same paymentRequestId
+	Capture   *MoneyForm
+	Cancel    *ActionForm
+	Refund    *MoneyForm
+	// ReadOnly explains why money actions are hidden for this user (role).
+	ReadOnly string
+}
+
+// Notice is a message at the top of a page or a region.
+type Notice struct {
+	Tone Tone
+	Text string
+}
+
+// PaymentLive is the part of the detail page that refreshes while the
+// payment is in flight.
+type PaymentLive struct {
+	// PollURL is GET /payments/:id/live?v=<version>; empty when nothing is in flight.
+	PollURL          string
+	Status           Badge
+	Flags            []Badge
+	FlagDetails      []FlagView // what each flag means and what to do
+	ResultCode       string
+	ResultMessage    string
+	Amount           string
+	Captured         string
+	Refunded         string
+	CaptureState     Badge
+	Card             string // "VISA •••• 0768"
+	PaidAt           string
+	AuthExpiresAt    string
+	PaymentID        string
+	AcquirerRef      string
+	SessionExpiresAt string
+	SessionExpired   bool
+	CheckoutURL      string // "Open test checkout" in simulator mode
+	Notices          []Notice
+	Captures         []CaptureRow
+	Refunds          []RefundRow
+	Timeline         []TimelineEntry
+	Actions          PaymentActions
+}
+
+// PaymentDetailPage is GET /payments/:id.
+type PaymentDetailPage struct {
+	PaymentRequestID string
+	ListURL          string
+	Order            []Field // order, buyer, description, capture mode, …
+	Session          []Field // session id, data (abbreviated), expiry, URLs
+	SessionData      string  // the full paymentSessionData, shown on demand
+	Live             PaymentLive
+}
+
+// ---- new test session ----
+
+// SessionForm is GET/POST /sessions/new.
+type SessionForm struct {
+	ActionURL        string
+	CSRFToken        string
+	Amount           string
+	Currency         string
+	Currencies       []Option
+	Description      string
+	ReferenceOrderID string
+	BuyerID          string
+	CaptureMode      string // AUTOMATIC or MANUAL
+	ThreeDS          bool
+	Errors           map[string]string // by field name
+	FormError        string            // Antom or the store refused
+	Simulator        bool
+}
+
+// ---- notifications ----
+
+// DeliveryRow is one row of the notifications list.
+type DeliveryRow struct {
+	Key         string
+	URL         string
+	ReceivedAt  string
+	NotifyType  string
+	Subject     string // paymentRequestId, or captureId/refundId
+	PaymentURL  string // empty when no payment matches
+	Result      string // "S SUCCESS"
+	Verdict     Badge
+	Outcome     Badge
+	DuplicateOf string // URL of the first delivery for duplicates
+	Response    string // "200" / "401"
+}
+
+// DeliveryListPage is GET /notifications.
+type DeliveryListPage struct {
+	ActionURL string
+	Verdict   []Option
+	Type      []Option
+	Outcome   []Option
+	Rows      []DeliveryRow
+	Pager     components.PaginationView
+	Empty     string
+}
+
+// Header is one HTTP header line.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// DeliveryPage is GET /notifications/:id.
+type DeliveryPage struct {
+	ID          string
+	ListURL     string
+	Summary     []Field
+	Verdict     Badge
+	Outcome     Badge
+	DuplicateOf string // URL of the first delivery, for duplicates
+	PaymentURL  string
+	ParseError  string
+	Headers     []Header
+	Pretty      string // pretty-printed JSON; empty when the body is not JSON
+	Raw         string // the exact bytes (as text; invalid UTF-8 shown escaped)
+	RawURL      string // the exact bytes as application/octet-stream
+	SignedText  string // the string that was verified: POST <path>\n<client-id>.<time>.<body>
+	Response    string // status and body we answered
+}

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"paydesk/store"
+	"paydesk/views/paths"
+)
+
+// BenchmarkLivePollUnchanged measures the detail page's poll when nothing
+// changed, through the whole middleware stack (session, CSRF, role): the
+// answer is 204 from one indexed read of the payment's version.
+func BenchmarkLivePollUnchanged(b *testing.B) {
+	app := startPayApp(b, payAppOptions{})
+	op := app.login(store.RoleOperator)
+	id := op.createSession(sessionForm())
+	target := app.URL + paths.PaymentLive(id, app.payment(id).Version)
+	req, _ := http.NewRequest(http.MethodGet, target, nil)
+	for _, c := range op.c.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
+	req.Header.Set("HX-Request", "true")
+	h := app.Srv.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent {
+			b.Fatalf("status %d, want 204", rec.Code)
+		}
+	}
+}
+
+// BenchmarkSearchByID measures a support agent's search by paymentRequestId that
+// opens the payment (303), through the whole stack.
+func BenchmarkSearchByID(b *testing.B) {
+	app := startPayApp(b, payAppOptions{})
+	op := app.login(store.RoleOperator)
+	id := op.createSession(sessionForm())
+	req, _ := http.NewRequest(http.MethodGet, app.URL+paths.PaymentsSearch(id), nil)
+	for _, c := range op.c.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
+	h := app.Srv.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusSeeOther {
+			b.Fatalf("status %d, want 303", rec.Code)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"paydesk/handlers"
+	"paydesk/views/paths"
+)
+
+// route is one line of the route table.
+type route struct {
+	method  string
+	path    string
+	name    string
+	handler echo.HandlerFunc
+	access  access
+}
+
+// accessKind decides which middleware guards a route.
+type accessKind int
+
+const (
+	kindBare    accessKind = iota // no session, no CSRF: health check, static files, redirects
+	kindPublic                    // browser route open to everyone: session loaded, CSRF checked
+	kindWebhook                   // Antom: no session, no CSRF; the handler verifies the signature
+	kindAPI                       // merchant app: Bearer API key, no CSRF
+	kindStaff                     // signed-in staff holding perm; CSRF on every state change
+	kindMoney                     // kindStaff plus the password step-up
+)
+
+// access is who may call a route.
+type access struct {
+	kind accessKind
+	perm handlers.Permission // kindStaff and kindMoney
+}
+
+var (
+	bare    = access{kind: kindBare}
+	public  = access{kind: kindPublic}
+	webhook = access{kind: kindWebhook}
+	appAPI  = access{kind: kindAPI}
+)
+
+// staff is a signed-in route that needs permission p.
+func staff(p handlers.Permission) access { return access{kind: kindStaff, perm: p} }
+
+// money is a money action: permission p and a recently confirmed password.
+func money(p handlers.Permission) access { return access{kind: kindMoney, perm: p} }
+
+// routes is Paydesk's one route table. Every route is named; the route ×
+// role test walks all of them.
+func (s *Server) routes() []route {
+	h := s.h
+	const get, post = http.MethodGet, http.MethodPost
+	return []route{
+		// --- public ---
+		{get, paths.Home, "home", s.home, bare},
+		{get, paths.Health, "healthz", s.healthz, bare},
+		{get, paths.StaticPrefix + "*", "static", s.static, bare},
+		{get, paths.Login, "login.show", h.LoginShow, public},
+		{post, paths.Login, "login.submit", h.LoginSubmit, public},
+		{post, paths.Logout, "logout", h.Logout, public},
+
+		// --- own account ---
+		{get, paths.Account, "account.show", h.AccountShow, staff(handlers.PermOwnAccount)},
+		{post, paths.Account, "account.password", h.AccountPassword, staff(handlers.PermOwnAccount)},
+
+		// --- payment routes ---
+		// Staff pages.
+		{get, paths.Payments, handlers.RoutePaymentList, h.PaymentList, staff(handlers.PermViewPayments)},
+		{get, paths.Payments + "/:id", handlers.RoutePaymentShow, h.PaymentShow, staff(handlers.PermViewPayments)},
+		{get, paths.Payments + "/:id/live", handlers.RoutePaymentLive, h.PaymentLive, staff(handlers.PermViewPayments)},
+		{get, paths.Orders, handlers.RouteOrderList, h.OrderList, staff(handlers.PermViewPayments)},
+		{get, paths.Captures, handlers.RouteCaptureList, h.CaptureList, staff(handlers.PermViewPayments)},
+		{get, paths.Notifications, handlers.RouteNotificationList, h.NotificationList, staff(handlers.PermViewPayments)},
+		{get, paths.Notifications + "/:id", handlers.RouteNotificationShow, h.NotificationShow, staff(handlers.PermViewPayments)},
+		{get, paths.Notifications + "/:id/raw", handlers.RouteNotificationRaw, h.NotificationRaw, staff(handlers.PermViewBuyerData)},
+		{get, paths.NewSession, handlers.RouteSessionNew, h.SessionNew, staff(handlers.PermCreateSession)},
+		// Staff actions.
+		{post, paths.NewSession, handlers.RouteSessionCreate, h.SessionCreate, staff(handlers.PermCreateSession)},
+		{post, paths.Payments + "/:id/inquiry", handlers.RoutePaymentInquiry, h.PaymentInquiry, staff(handlers.PermInquire)},
+		{post, paths.Payments + "/:id/retry", handlers.RoutePaymentRetry, h.PaymentRetry, staff(handlers.PermCreateSession)},
+		// Money actions: the handlers run the password step-up themselves
+		// (h.requireRecentPassword) before anything changes, so a wrong or
+		// missing password is an inline error next to the amount typed.
+		{post, paths.Payments + "/:id/capture", handlers.RoutePaymentCapture, h.PaymentCapture, staff(handlers.PermMoveMoney)},
+		{post, paths.Payments + "/:id/cancel", handlers.RoutePaymentCancel, h.PaymentCancel, staff(handlers.PermMoveMoney)},
+		{post, paths.Payments + "/:id/refund", handlers.RoutePaymentRefund, h.PaymentRefund, staff(handlers.PermMoveMoney)},
+		// Antom's notifications: no session, no CSRF; the handler verifies the signature.
+		{post, paths.WebhookAntom, handlers.RouteWebhookAntom, h.WebhookAntom, webhook},
+		// --- end payment routes ---
+
+		// --- app API routes ---
+		// The merchant app's JSON API (handlers/api_*.go): a Bearer API key,
+		// no session, no CSRF. The OpenAPI document is public; a test checks
+		// it against this block. Then the staff reference of SDK event codes.
+		{get, paths.APIOpenAPI, handlers.RouteAPIOpenAPI, h.APIOpenAPI, bare},
+		{post, paths.APISessions, handlers.RouteAPISessionCreate, h.APISessionCreate, appAPI},
+		{get, paths.APIPayments, handlers.RouteAPIPaymentList, h.APIPaymentList, appAPI},
+		{get, paths.APIPayments + "/:id", handlers.RouteAPIPaymentShow, h.APIPaymentShow, appAPI},
+		{post, paths.APIPayments + "/:id/sdk-events", handlers.RouteAPISDKEvent, h.APISDKEventCreate, appAPI},
+		{get, paths.SDKEventCodes, handlers.RouteSDKEventCodes, h.EventCodes, staff(handlers.PermViewPayments)},
+		// --- end app API routes ---
+
+		// --- admin ---
+		{get, paths.Users, "users.list", h.UserList, staff(handlers.PermManageUsers)},
+		{post, paths.Users, "users.create", h.UserCreate, staff(handlers.PermManageUsers)},
+		{post, paths.Users + "/:id/role", "users.role", h.UserRole, staff(handlers.PermManageUsers)},
+		{post, paths.Users + "/:id/disable", "users.disable", h.UserDisable, staff(handlers.PermManageUsers)},
+		{post, paths.Users + "/:id/enable", "users.enable", h.UserEnable, staff(handlers.PermManageUsers)},
+		{post, paths.Users + "/:id/password", "users.password", h.UserPassword, staff(handlers.PermManageUsers)},
+		{get, paths.APIKeys, "apikeys.list", h.APIKeyList, staff(handlers.PermManageAPIKeys)},
+		{post, paths.APIKeys, "apikeys.create", h.APIKeyCreate, staff(handlers.PermManageAPIKeys)},
+		{post, paths.APIKeys + "/:id/revoke", "apikeys.revoke", h.APIKeyRevoke, staff(handlers.PermManageAPIKeys)},
+		{get, paths.Audit, "audit.list", h.AuditList, staff(handlers.PermViewAudit)},
+		{get, paths.AuditCSV, "audit.csv", h.AuditCSV, staff(handlers.PermViewAudit)},
+	}
+}
+
+// middlewareFor returns the guards of an access kind, outermost first.
+func (s *Server) middlewareFor(a access) []echo.MiddlewareFunc {
+	h := s.h
+	switch a.kind {
+	case kindPublic:
+		return []echo.MiddlewareFunc{s.csrf, h.LoadSession}
+	case kindWebhook:
+		return nil
+	case kindAPI:
+		return []echo.MiddlewareFunc{h.RequireAPIKey}
+	case kindStaff:
+		return []echo.MiddlewareFunc{s.csrf, h.LoadSession, h.Require(a.perm)}
+	case kindMoney:
+		return []echo.MiddlewareFunc{s.csrf, h.LoadSession, h.Require(a.perm), h.RequireRecentPassword}
+	}
+	return nil
+}
