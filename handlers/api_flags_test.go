@@ -114,8 +114,7 @@ func TestFlagSDKFailureButServerSuccess(t *testing.T) {
 	if got := app.flagCodes(id); len(got) != 0 {
 		t.Fatalf("before the truth: flags %v", got)
 	}
-	app.Clock.Advance(time.Minute)
-	app.waitFor("payment and capture SUCCESS", func() bool {
+	app.advanceUntil("payment and capture SUCCESS", time.Minute, func() bool {
 		p := app.payment(id)
 		return p.Status == store.StatusSuccess && p.CaptureState == store.CaptureFull
 	})
@@ -136,8 +135,7 @@ func TestFlagSDKFailureButServerSuccess(t *testing.T) {
 	if _, err := app.Store.ApplyRefundResponse(bg, rf.RefundRequestID, resp, callErr); err != nil {
 		t.Fatal(err)
 	}
-	app.Clock.Advance(time.Minute) // a refund notification, if any, is late too
-	app.waitFor("the refund", func() bool { return app.payment(id).RefundedMinor == p.AmountMinor })
+	app.advanceUntil("the refund", time.Minute, func() bool { return app.payment(id).RefundedMinor == p.AmountMinor })
 	if got := app.flagCodes(id); len(got) != 0 {
 		t.Errorf("after the full refund: flags %v", got)
 	}
@@ -192,13 +190,7 @@ func TestFlagSDKSuccessButExpired(t *testing.T) {
 		t.Fatalf("flags %v, want sdk_success_server_fail (and no longer no_notification)", got)
 	}
 	// Antom keeps retrying (0, 2m, 10m, 10m, 1h, …): the fifth attempt gets through.
-	app.waitFor("the late notification", func() bool {
-		if app.payment(id).Status == store.StatusSuccess {
-			return true
-		}
-		app.Clock.Advance(10 * time.Minute)
-		return false
-	})
+	app.advanceUntil("the late notification", 10*time.Minute, func() bool { return app.payment(id).Status == store.StatusSuccess })
 	if got := app.flagCodes(id); len(got) != 0 {
 		t.Errorf("after the notification: flags %v", got)
 	}
@@ -241,6 +233,22 @@ func TestFlagContradiction(t *testing.T) {
 	}
 }
 
+// advanceUntil moves the clock by step while cond is false, giving the
+// simulator's deliveries a moment after each step.
+func (a *apiApp) advanceUntil(what string, step time.Duration, cond func() bool) {
+	a.t.Helper()
+	for i := 0; !cond(); i++ {
+		if i == 200 {
+			a.t.Fatalf("no %s after %s of simulated time", what, 200*step)
+		}
+		a.Clock.Advance(step)
+		settle := time.Now().Add(200 * time.Millisecond)
+		for !cond() && time.Now().Before(settle) {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+}
+
 // postNotification posts a notification to the webhook signed with the
 // simulator's ("Antom's") key.
 func (a *apiApp) postNotification(body []byte) {
@@ -270,8 +278,12 @@ func (a *apiApp) postNotification(body []byte) {
 // and the flag on the payment's page.
 func TestSDKEventsOnStaffPages(t *testing.T) {
 	app := startAPIApp(t, apiAppOptions{})
+	var support *staff
 	for _, role := range store.Roles() {
 		s := app.login(role)
+		if role == store.RoleSupport {
+			support = s
+		}
 		code, body := s.get(paths.SDKEventCodes)
 		if code != http.StatusOK {
 			t.Fatalf("%s: reference page %d", role, code)
@@ -299,6 +311,8 @@ func TestSDKEventsOnStaffPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	app.waitFor("SUCCESS", func() bool { return app.payment(id).Status == store.StatusSuccess })
-	s := app.login("")
-	_ = s
+	code, body := support.get(paths.Payment(id))
+	if code != http.StatusOK || !strings.Contains(body, "SDK_PAYMENT_SUCCESSFUL") {
+		t.Errorf("payment page (%d) does not show the SDK's event", code)
+	}
 }

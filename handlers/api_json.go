@@ -40,7 +40,6 @@ const (
 	codeUnsupportedMedia    = "unsupported_media_type" // 415: not application/json
 	codeValidationFailed    = "validation_failed"      // 422: well-formed but not acceptable
 	codeUnknownEventCode    = "unknown_event_code"     // 422: eventCode is not one of the SDK's
-	codeAntomUnavailable    = "antom_unavailable"      // 503: Antom did not answer
 )
 
 // maxAPIBody bounds an app API request body (the server-wide limit is larger).

@@ -103,6 +103,35 @@ func (c *ManualClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
+// Until returns a channel that receives once the clock reaches t; for a t
+// not after the current time it receives at once. Unlike After it needs no
+// reading of Now first, so a concurrent Advance cannot be missed.
+func (c *ManualClock) Until(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, manualWaiter{deadline: t, ch: ch})
+	return ch
+}
+
+// untilClock is a Clock that can wait for an absolute time.
+type untilClock interface {
+	Until(t time.Time) <-chan time.Time
+}
+
+// waitUntil waits for t on any Clock, without a race where the clock can
+// wait for an absolute time.
+func waitUntil(c Clock, t time.Time) <-chan time.Time {
+	if uc, ok := c.(untilClock); ok {
+		return uc.Until(t)
+	}
+	return c.After(t.Sub(c.Now()))
+}
+
 // Advance moves the clock forward by d and wakes every waiter whose
 // deadline has been reached.
 func (c *ManualClock) Advance(d time.Duration) {

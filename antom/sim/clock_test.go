@@ -46,7 +46,13 @@ func TestManualClock(t *testing.T) {
 	if !c.Now().Equal(start.Add(59 * time.Second)) {
 		t.Errorf("Set moved the clock backwards to %v", c.Now())
 	}
+	until := c.Until(start.Add(time.Minute))
 	c.Advance(time.Second)
+	select {
+	case <-until:
+	default:
+		t.Error("Until did not fire when the clock reached its time")
+	}
 	select {
 	case got := <-ch:
 		if !got.Equal(start.Add(time.Minute)) {

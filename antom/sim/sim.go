@@ -256,7 +256,7 @@ func (s *Simulator) Run(ctx context.Context) {
 		case !hasNext:
 			timer = nil
 		case timer == nil || !next.Equal(timerFor):
-			timer, timerFor = s.clock.After(next.Sub(now)), next
+			timer, timerFor = waitUntil(s.clock, next), next
 		}
 		select {
 		case <-ctx.Done():

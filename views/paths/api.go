@@ -25,7 +25,9 @@ func APIPayment(paymentRequestID string) string {
 }
 
 // APISDKEvents is where the app reports a payment's SDK events.
-func APISDKEvents(paymentRequestID string) string { return APIPayment(paymentRequestID) + "/sdk-events" }
+func APISDKEvents(paymentRequestID string) string {
+	return APIPayment(paymentRequestID) + "/sdk-events"
+}
 
 // SDKEventCode links one code on the reference page.
 func SDKEventCode(code string) string { return SDKEventCodes + "#" + url.PathEscape(code) }
