@@ -130,6 +130,7 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (_ *App, e
 		return nil, err
 	}
 	ws.AddPaymentJobs(web.JobsConfig{Log: log})
+	ws.AddSDKFlagJob(0)
 	app.web = ws
 	app.serveCh = make(chan error, 1)
 	go func() { app.serveCh <- ws.Serve(ln) }()
