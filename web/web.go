@@ -39,6 +39,9 @@ type Config struct {
 	BodyLimit string
 	// Log receives the request log and errors.
 	Log *slog.Logger
+	// ServerTiming sends "Server-Timing: app;dur=<ms>" on every response
+	// (server_timing.go), for load tests; off in production.
+	ServerTiming bool
 }
 
 // Job is background work run while the server serves; Run returns when
@@ -87,6 +90,9 @@ func New(cfg Config, h *handlers.Handlers) (*Server, error) {
 	s := &Server{e: e, h: h, cfg: cfg, csrf: csrfMiddleware(h.Auth.Secure)}
 	s.jobsCtx, s.stopJobs = context.WithCancel(context.Background())
 
+	if cfg.ServerTiming {
+		e.Use(serverTiming) // outermost: times everything below
+	}
 	e.Use(requestIDMiddleware())
 	e.Use(logMiddleware(cfg.Log))
 	e.Use(recoverMiddleware())

@@ -1,0 +1,713 @@
+package main
+
+// End-to-end tests in a real headless Chromium: the whole program as
+// "make run" starts it (embedded simulator, its own data dir), a staff user
+// who signs in through the login form, creates sessions, pays them in the
+// simulator's hosted checkout in a second tab, and watches the detail page
+// change without a reload.
+//
+// Chromium is Debian's /usr/bin/chromium; "make test" installs it. Without
+// it the test fails, unless PAYDESK_ALLOW_SKIP_BROWSER=1. With
+// PAYDESK_E2E_SCREENSHOTS=<dir> it also saves a PNG of every main screen.
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"paydesk/store"
+)
+
+const (
+	e2eEmail    = "e2e-admin@example.com"
+	e2ePassword = "e2e admin password, long enough"
+
+	cardSuccess  = "4054695723100768"
+	cardDeclined = "4054692760174822"
+
+	// scenarioTimeout bounds one scenario; waits inside it are bounded by it.
+	scenarioTimeout = 60 * time.Second
+)
+
+// TestBrowser runs the dashboard's main flows in headless Chromium against
+// the whole program: automatic capture, manual capture with step-up, and a
+// declined card. Every status change is watched on a detail page that is
+// never reloaded.
+func TestBrowser(t *testing.T) {
+	chromium := chromiumPath(t)
+	app := startProgram(t)
+	browser := startBrowser(t, chromium)
+	shots := newShotDir(t)
+
+	first := openTab(t, browser, "main")
+	first.shot(shots, "01-login", func() { first.do("open the login page", chromedp.Navigate(app.url+"/login")) })
+	first.do("sign in",
+		chromedp.WaitVisible(testID("login-form")),
+		chromedp.SendKeys(testID("login-email"), e2eEmail),
+		chromedp.SendKeys(testID("login-password"), e2ePassword),
+		chromedp.Click(testID("login-submit")),
+		chromedp.WaitVisible(testID("payments-page")),
+	)
+	if role := first.text(testID("user-role")); role != "admin" {
+		t.Fatalf("signed in with role %q, want admin", role)
+	}
+
+	ok := t.Run("automatic capture", func(t *testing.T) {
+		tb := first.with(t)
+		tb.do("open New session from the nav",
+			chromedp.Click(chromedp.CSS(`nav a[href="/sessions/new"]`)),
+			chromedp.WaitVisible(testID("session-form")),
+		)
+		// A non-ASCII description is refused inline and nothing is created.
+		fillSession(tb, sessionInput{Amount: "42.50", Currency: "SGD", Description: "Café crème",
+			OrderID: "E2E-AUTO-1", BuyerID: "buyer-auto-1", Capture: "AUTOMATIC"})
+		tb.do("submit the invalid form",
+			chromedp.Click(testID("session-submit")),
+			chromedp.WaitVisible(testID("description-error")),
+		)
+		tb.shot(shots, "02-new-session-error", nil)
+		if inv, err := chromedp.Run(tb.ctx, chromedp.AttributeValue(testID("description-input"), "aria-invalid")); err != nil || inv.Value != "true" {
+			t.Errorf("the refused description is not marked aria-invalid=\"true\": %+v %v", inv, err)
+		}
+		if got := tb.value(testID("order-id-input")); got != "E2E-AUTO-1" {
+			t.Errorf("order ID after the refused submit = %q, want the typed value kept", got)
+		}
+		tb.do("fix the description and submit",
+			chromedp.SetValue(testID("description-input"), "E2E automatic capture"),
+			chromedp.Click(testID("session-submit")),
+			chromedp.WaitVisible(testID("payment-page")),
+		)
+		prID := tb.text(testID("payment-request-id"))
+		if got := tb.text(testID("status-badge")); got != "SESSION_READY" {
+			t.Fatalf("new payment %s status %q, want SESSION_READY", prID, got)
+		}
+		if got := tb.text(testID("amount")); got != "42.50 SGD" {
+			t.Errorf("detail amount = %q, want 42.50 SGD", got)
+		}
+
+		tb.markPage()
+		checkout := tb.openCheckout(app.simURL)
+		checkout.shot(shots, "03-checkout", nil)
+		if got := checkout.text(testID("amount")); got != "SGD 42.50" {
+			t.Errorf("checkout amount = %q, want SGD 42.50", got)
+		}
+		if got := checkout.text(testID("reference-order-id")); got != "E2E-AUTO-1" {
+			t.Errorf("checkout reference = %q, want E2E-AUTO-1", got)
+		}
+		checkout.pay(cardSuccess)
+		checkout.shot(shots, "04-checkout-result", nil)
+		if ev, st := checkout.text(testID("sdk-event")), checkout.text(testID("payment-status")); ev != "SDK_PAYMENT_SUCCESSFUL" || st != "SUCCESS" {
+			t.Fatalf("checkout result: event %q status %q, want SDK_PAYMENT_SUCCESSFUL SUCCESS", ev, st)
+		}
+		checkout.close()
+
+		tb.activate()
+		tb.waitFor("the payment and its capture to turn SUCCESS", `
+			text('[data-testid="status-badge"]') === "SUCCESS" &&
+			text('[data-testid="capture-status"]') === "SUCCESS" &&
+			text('[data-testid="capture-state"]') === "CAPTURED"`)
+		tb.assertNotReloaded()
+		if got := tb.text(testID("captured")); !strings.HasPrefix(got, "42.50 SGD") {
+			t.Errorf("captured = %q, want 42.50 SGD", got)
+		}
+		if n := tb.count(`[data-testid="timeline-entry"][data-kind="notification"]`); n < 2 {
+			t.Errorf("timeline has %d notification entries, want the payment and the capture results", n)
+		}
+		tb.waitFor("polling to stop once settled", `!document.querySelector('[data-testid="live-indicator"]')`)
+		tb.shot(shots, "05-payment-detail-success", nil)
+	})
+	if !ok {
+		t.FailNow() // the other scenarios reuse the signed-in browser
+	}
+
+	t.Run("manual capture with step-up", func(t *testing.T) {
+		tab := openTab(t, browser, "manual")
+		// Signing in counts as a password confirmation for five minutes; age it
+		// so the capture form asks for the password, as it does later in a shift.
+		expireStepUp(t, app.dataDir)
+		createSession(tab, app.url, sessionInput{Amount: "25", Currency: "USD", Description: "E2E manual capture",
+			OrderID: "E2E-MANUAL-1", BuyerID: "buyer-manual-1", Capture: "MANUAL"})
+		tab.markPage()
+		checkout := tab.openCheckout(app.simURL)
+		checkout.pay(cardSuccess)
+		if ev := checkout.text(testID("sdk-event")); ev != "SDK_PAYMENT_SUCCESSFUL" {
+			t.Fatalf("checkout event %q, want SDK_PAYMENT_SUCCESSFUL", ev)
+		}
+		checkout.close()
+		tab.activate()
+		tab.waitFor("the payment to turn SUCCESS with a capture form", `
+			text('[data-testid="status-badge"]') === "SUCCESS" &&
+			text('[data-testid="capture-state"]') === "NOT CAPTURED" &&
+			!!document.querySelector('[data-testid="capture-password"]')`)
+		tab.assertNotReloaded()
+		if n := tab.count(`[data-testid="capture-row"]`); n != 0 {
+			t.Fatalf("%d captures before capturing", n)
+		}
+
+		tab.do("capture with a wrong password",
+			chromedp.SendKeys(testID("capture-password"), "not my password"),
+			chromedp.Click(testID("capture-submit")),
+			chromedp.WaitVisible(testID("capture-password-error")),
+		)
+		if n := tab.count(`[data-testid="capture-row"]`); n != 0 {
+			t.Fatalf("a wrong step-up password made %d captures", n)
+		}
+
+		// Antom answers the capture "unknown" (it is processed all the same)
+		// and its notification comes a little later: the page must show the
+		// capture PROCESSING and then turn it SUCCESS by itself.
+		setFaults(t, app.simURL, `{"apiUnknown":1,"apiUnknownProcessed":true,"apis":["capture"],"notifyDelay":"2s"}`)
+		tab.do("capture with the right password",
+			chromedp.SetValue(testID("capture-amount"), "25.00"),
+			chromedp.SendKeys(testID("capture-password"), e2ePassword),
+			chromedp.Click(testID("capture-submit")),
+			chromedp.WaitVisible(testID("capture-row")),
+		)
+		setFaults(t, app.simURL, `{}`)
+		if got := tab.text(testID("capture-status")); got != "PROCESSING" {
+			t.Errorf("capture right after the unknown answer = %q, want PROCESSING", got)
+		}
+		tab.markPage()
+		tab.waitFor("the capture to turn SUCCESS", `
+			text('[data-testid="capture-status"]') === "SUCCESS" &&
+			text('[data-testid="capture-state"]') === "CAPTURED"`)
+		tab.assertNotReloaded()
+		if got := tab.text(testID("captured")); !strings.HasPrefix(got, "25.00 USD") {
+			t.Errorf("captured = %q, want 25.00 USD", got)
+		}
+		if n := tab.count(`[data-testid="capture-form"]`); n != 0 {
+			t.Errorf("the capture form is still offered after a full capture")
+		}
+		tab.shot(shots, "06-payment-detail-manual-captured", nil)
+	})
+
+	t.Run("declined card", func(t *testing.T) {
+		tab := openTab(t, browser, "declined")
+		createSession(tab, app.url, sessionInput{Amount: "9.99", Currency: "SGD", Description: "E2E declined card",
+			OrderID: "E2E-DECLINED-1", BuyerID: "buyer-declined-1", Capture: "AUTOMATIC"})
+		tab.markPage()
+		checkout := tab.openCheckout(app.simURL)
+		checkout.pay(cardDeclined)
+		if ev, code := checkout.text(testID("sdk-event")), checkout.text(testID("result-code")); ev != "SDK_PAYMENT_FAIL" || code != "ISSUER_REJECTS_TRANSACTION" {
+			t.Fatalf("checkout result: event %q code %q, want SDK_PAYMENT_FAIL ISSUER_REJECTS_TRANSACTION", ev, code)
+		}
+		checkout.close()
+		tab.activate()
+		tab.waitFor("the payment to turn FAIL", `
+			text('[data-testid="status-badge"]') === "FAIL" &&
+			text('[data-testid="result-code"]') === "ISSUER_REJECTS_TRANSACTION"`)
+		tab.assertNotReloaded()
+		if n := tab.count(`[data-testid="capture-row"]`); n != 0 {
+			t.Errorf("a declined payment shows %d captures", n)
+		}
+		if n := tab.count(`[data-testid="capture-form"], [data-testid="refund-form"]`); n != 0 {
+			t.Errorf("a declined payment offers capture or refund")
+		}
+		tab.shot(shots, "07-payment-detail-fail", nil)
+	})
+
+	if shots != "" {
+		t.Run("screenshots", func(t *testing.T) {
+			tb := first.with(t)
+			for _, s := range []struct{ name, path, ready string }{
+				{"08-payments", "/payments", "payments-table"},
+				{"09-orders", "/orders", "orders-table"},
+				{"10-captures", "/captures", "captures-table"},
+				{"11-notifications", "/notifications", "notifications-table"},
+			} {
+				tb.shot(shots, s.name, func() {
+					tb.do("open "+s.path, chromedp.Navigate(app.url+s.path), chromedp.WaitVisible(testID(s.ready)))
+				})
+			}
+			tb.shot(shots, "12-notification-raw", func() {
+				tb.do("open a notification",
+					chromedp.Click(testID("delivery-link")),
+					chromedp.WaitVisible(testID("notification-page")),
+				)
+			})
+			t.Logf("screenshots in %s", shots)
+		})
+	}
+}
+
+// --- the program -------------------------------------------------------
+
+// program is Paydesk running as "paydesk serve".
+type program struct {
+	url, simURL, dataDir string
+}
+
+// startProgram runs Run(ctx, ["serve"], …) as main does, on a free loopback
+// port with a temp data dir, and stops it when the test ends.
+func startProgram(t *testing.T) *program {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{
+		"PAYDESK_DATA_DIR":       dir,
+		"PAYDESK_ADDR":           "127.0.0.1:0",
+		"PAYDESK_ADMIN_EMAIL":    e2eEmail,
+		"PAYDESK_ADMIN_PASSWORD": e2ePassword,
+	}
+	var stdout, stderr syncBuffer
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, []string{"serve"}, envOf(env), &stdout, &stderr) }()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("paydesk serve returned %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("paydesk serve did not stop within 20s of its context ending")
+		}
+		if t.Failed() {
+			t.Logf("paydesk log (tail):\n%s", tail(stderr.String(), 6000))
+		}
+	})
+
+	started := regexp.MustCompile(`Paydesk is running on (\S+) \(simulator at (\S+)\)`)
+	deadline := time.After(30 * time.Second)
+	for {
+		if m := started.FindStringSubmatch(stdout.String()); m != nil {
+			return &program{url: m[1], simURL: m[2], dataDir: dir}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("paydesk serve ended before it started: %v\n%s", err, stderr.String())
+		case <-deadline:
+			t.Fatalf("paydesk serve did not print its URL within 30s; stdout %q", stdout.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// expireStepUp ages every staff session's password confirmation past the
+// step-up window. Paydesk has no setting for the window, so the test does
+// to the database what five minutes would.
+func expireStepUp(t *testing.T, dataDir string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, store.DBFile)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec("UPDATE staff_sessions SET password_confirmed_at = 0")
+	if err != nil {
+		t.Fatalf("age the step-up confirmation: %v", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		t.Fatalf("age the step-up confirmation: no staff session")
+	}
+}
+
+// setFaults replaces the simulator's faults (its control API).
+func setFaults(t *testing.T, simURL, body string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, simURL+"/sim/faults", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("set simulator faults: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("set simulator faults %s: HTTP %d", body, res.StatusCode)
+	}
+}
+
+// --- the browser -------------------------------------------------------
+
+// chromiumPath finds Debian's chromium. Missing, it fails the test: CI must
+// not pass without the browser test. PAYDESK_ALLOW_SKIP_BROWSER=1 skips.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if st, err := os.Stat("/usr/bin/chromium"); err == nil && !st.IsDir() {
+		return "/usr/bin/chromium"
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("PAYDESK_ALLOW_SKIP_BROWSER") == "1" {
+		t.Skip("chromium is not installed (PAYDESK_ALLOW_SKIP_BROWSER=1)")
+	}
+	t.Fatal("chromium is not installed: run `make test`, which installs Debian's chromium, " +
+		"or `apt-get install -y chromium`; set PAYDESK_ALLOW_SKIP_BROWSER=1 to skip the browser tests")
+	return ""
+}
+
+// startBrowser starts headless Chromium with a fresh profile; it closes when
+// the test ends.
+func startBrowser(t *testing.T, path string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	// The first Do starts the browser and binds its life to bctx, which has
+	// no deadline; each scenario's tab has its own.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx
+}
+
+// tab is one browser tab. base has no deadline, so a failed scenario can
+// still be photographed; ctx carries the scenario's timeout.
+type tab struct {
+	t      *testing.T
+	name   string
+	base   context.Context
+	ctx    context.Context
+	closed bool // by close: nothing left to dump
+}
+
+// openTab opens a tab; when the test fails its screenshot and HTML are saved.
+func openTab(t *testing.T, parent context.Context, name string, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
+	base, cancelTab := chromedp.NewContext(parent, opts...)
+	if err := chromedp.Do(base); err != nil {
+		cancelTab()
+		t.Fatalf("open tab %s: %v", name, err)
+	}
+	ctx, cancel := context.WithTimeout(base, scenarioTimeout)
+	tb := &tab{t: t, name: name, base: base, ctx: ctx}
+	var mu sync.Mutex
+	var problems []string
+	consoleDone := make(chan struct{})
+	go func() {
+		defer close(consoleDone)
+		for m, err := range chromedp.Console(base) {
+			if err != nil {
+				return
+			}
+			if m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
+				mu.Lock()
+				problems = append(problems, m.URL+": "+m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			tb.dump()
+		}
+		cancel()
+		cancelTab()
+		<-consoleDone
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range problems {
+			t.Errorf("tab %s: browser console: %s", name, p)
+		}
+	})
+	return tb
+}
+
+// with returns the tab for use in subtest t (failures report there); its
+// timeout starts afresh.
+func (tb *tab) with(t *testing.T) *tab {
+	ctx, cancel := context.WithTimeout(tb.base, scenarioTimeout)
+	t.Cleanup(cancel)
+	n := &tab{t: t, name: tb.name, base: tb.base, ctx: ctx}
+	t.Cleanup(func() {
+		if t.Failed() {
+			n.dump()
+		}
+	})
+	return n
+}
+
+func (tb *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+		tb.t.Fatalf("tab %s: %s: %v", tb.name, what, err)
+	}
+}
+
+func (tb *tab) text(sel chromedp.CSS) string {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Text(sel))
+	if err != nil {
+		tb.t.Fatalf("tab %s: text of %s: %v", tb.name, sel, err)
+	}
+	return strings.TrimSpace(v)
+}
+
+func (tb *tab) value(sel chromedp.CSS) string {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Value(sel))
+	if err != nil {
+		tb.t.Fatalf("tab %s: value of %s: %v", tb.name, sel, err)
+	}
+	return v
+}
+
+// count is the number of elements that match a CSS selector now.
+func (tb *tab) count(css string) int {
+	tb.t.Helper()
+	n, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%s).length", strconv.Quote(css))))
+	if err != nil {
+		tb.t.Fatalf("tab %s: count %s: %v", tb.name, css, err)
+	}
+	return n
+}
+
+// waitFor polls a JavaScript condition until it holds. text(sel) is the
+// trimmed text of the first match, or null. It polls on a timer, not on
+// animation frames, which background tabs do not get.
+func (tb *tab) waitFor(what, cond string) {
+	tb.t.Helper()
+	expr := `(() => { const text = (s) => { const e = document.querySelector(s); return e ? e.textContent.trim() : null; }; return (` + cond + `); })()`
+	_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr,
+		chromedp.WithPollingInterval(100*time.Millisecond),
+		chromedp.WithPollingTimeout(40*time.Second)))
+	if err != nil {
+		tb.t.Fatalf("tab %s: waiting for %s: %v", tb.name, what, err)
+	}
+}
+
+// markPage sets a marker on the page's window; a reload or a navigation
+// would lose it.
+func (tb *tab) markPage() {
+	tb.t.Helper()
+	tb.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.__e2eMarker = 1`))
+}
+
+// assertNotReloaded checks that the page marked by markPage is still the
+// same document.
+func (tb *tab) assertNotReloaded() {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`window.__e2eMarker === 1`))
+	if err != nil {
+		tb.t.Fatalf("tab %s: read the page marker: %v", tb.name, err)
+	}
+	if !v {
+		tb.t.Fatalf("tab %s: the page was reloaded (window.__e2eMarker is gone); the change did not arrive live", tb.name)
+	}
+}
+
+// activate brings the tab to the front, as a person switching back to it.
+func (tb *tab) activate() {
+	tb.t.Helper()
+	id := chromedp.FromContext(tb.base).Target.TargetID
+	if _, err := chromedp.CallBrowser(tb.ctx, target.ActivateTarget, target.ActivateTargetParams{TargetID: id}); err != nil {
+		tb.t.Fatalf("tab %s: activate: %v", tb.name, err)
+	}
+}
+
+// openCheckout clicks "Open test checkout" (target=_blank) and returns the
+// new tab, on the simulator's checkout page.
+func (tb *tab) openCheckout(simURL string) *tab {
+	tb.t.Helper()
+	href, err := chromedp.Run(tb.ctx, chromedp.AttributeValue(testID("open-checkout"), "href"))
+	if err != nil {
+		tb.t.Fatalf("tab %s: no test checkout link: %v", tb.name, err)
+	}
+	if !strings.HasPrefix(href.Value, simURL+"/checkout?sessionData=") {
+		tb.t.Fatalf("checkout link %q is not the simulator's checkout at %s", href.Value, simURL)
+	}
+	opened := chromedp.WaitNewTarget(tb.ctx, func(i *target.Info) bool {
+		return i.Type == "page" && strings.HasPrefix(i.URL, simURL+"/checkout")
+	})
+	tb.do("click Open test checkout", chromedp.Click(testID("open-checkout")))
+	var id target.ID
+	select {
+	case v, ok := <-opened:
+		if !ok {
+			tb.t.Fatalf("tab %s: the checkout tab did not open", tb.name)
+		}
+		id = v
+	case <-tb.ctx.Done():
+		tb.t.Fatalf("tab %s: waiting for the checkout tab: %v", tb.name, tb.ctx.Err())
+	}
+	co := openTab(tb.t, tb.base, "checkout", chromedp.WithTargetID(id))
+	co.do("load the checkout", chromedp.WaitVisible(testID("card-form")))
+	return co
+}
+
+// pay fills the simulator's card form and waits for its result page.
+func (tb *tab) pay(card string) {
+	tb.t.Helper()
+	expiry := fmt.Sprintf("12/%02d", (time.Now().Year()+3)%100)
+	tb.do("pay by card",
+		chromedp.SendKeys(testID("card-number"), card),
+		chromedp.SendKeys(testID("card-expiry"), expiry),
+		chromedp.SendKeys(testID("card-cvc"), "123"),
+		chromedp.SendKeys(testID("card-holder"), "E2E Buyer"),
+		chromedp.Click(testID("pay")),
+		chromedp.WaitVisible(testID("payment-status")),
+	)
+}
+
+// close closes the tab (the checkout, once paid).
+func (tb *tab) close() {
+	tb.t.Helper()
+	tb.closed = true
+	if err := chromedp.Cancel(tb.base); err != nil && !errors.Is(err, context.Canceled) {
+		tb.t.Logf("tab %s: close: %v", tb.name, err)
+	}
+}
+
+// shot runs load (if any) and, when screenshots are on, saves a full-page PNG.
+func (tb *tab) shot(dir, name string, load func()) {
+	tb.t.Helper()
+	if load != nil {
+		load()
+	}
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.t.Fatalf("tab %s: screenshot %s: %v", tb.name, name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// dump saves a full-page screenshot and the HTML of the tab for a failed
+// test and logs where they are.
+func (tb *tab) dump() {
+	if tb.closed {
+		return
+	}
+	ctx, cancel := context.WithTimeout(tb.base, 10*time.Second)
+	defer cancel()
+	// ArtifactDir is kept only with "go test -artifacts"; otherwise the
+	// files go where they outlive the test.
+	var dir string
+	if f := flag.Lookup("test.artifacts"); f != nil && f.Value.String() == "true" {
+		dir = tb.t.ArtifactDir()
+	} else {
+		dir = filepath.Join(os.TempDir(), "paydesk-e2e-failures", fmt.Sprintf("%s-%d", strings.ReplaceAll(tb.t.Name(), "/", "_"), time.Now().UnixNano()))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			tb.t.Logf("tab %s: no dump: %v", tb.name, err)
+			return
+		}
+	}
+	base := filepath.Join(dir, tb.name)
+	if url, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
+		tb.t.Logf("tab %s was at %s", tb.name, url)
+	}
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
+		tb.t.Logf("tab %s: no screenshot: %v", tb.name, err)
+	} else if err := os.WriteFile(base+".png", png, 0o644); err == nil {
+		tb.t.Logf("tab %s: screenshot %s", tb.name, base+".png")
+	}
+	if html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); err != nil {
+		tb.t.Logf("tab %s: no HTML: %v", tb.name, err)
+	} else if err := os.WriteFile(base+".html", []byte(html), 0o644); err == nil {
+		tb.t.Logf("tab %s: HTML %s", tb.name, base+".html")
+	}
+}
+
+// --- the new-session form ----------------------------------------------
+
+type sessionInput struct {
+	Amount, Currency, Description, OrderID, BuyerID, Capture string
+}
+
+// fillSession fills the new-session form that the tab shows.
+func fillSession(tb *tab, in sessionInput) {
+	tb.t.Helper()
+	capture := testID("capture-automatic")
+	if in.Capture == "MANUAL" {
+		capture = testID("capture-manual")
+	}
+	var steps []chromedp.Action[chromedp.Void]
+	for _, f := range []struct{ id, v string }{{"amount-input", in.Amount}, {"description-input", in.Description},
+		{"order-id-input", in.OrderID}, {"buyer-id-input", in.BuyerID}} {
+		steps = append(steps, chromedp.Clear(testID(f.id)), chromedp.SendKeys(testID(f.id), f.v))
+	}
+	steps = append(steps, chromedp.SetValue(testID("currency-select"), in.Currency), chromedp.Click(capture))
+	tb.do("fill the session form", steps...)
+}
+
+// createSession creates a session through the form and waits for its
+// detail page.
+func createSession(tb *tab, baseURL string, in sessionInput) {
+	tb.t.Helper()
+	tb.do("open the new-session form", chromedp.Navigate(baseURL+"/sessions/new"), chromedp.WaitVisible(testID("session-form")))
+	fillSession(tb, in)
+	tb.do("create the session", chromedp.Click(testID("session-submit")), chromedp.WaitVisible(testID("payment-page")))
+	if got := tb.text(testID("status-badge")); got != "SESSION_READY" {
+		tb.t.Fatalf("new payment status %q, want SESSION_READY", got)
+	}
+}
+
+// --- helpers -----------------------------------------------------------
+
+func testID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+// newShotDir returns PAYDESK_E2E_SCREENSHOTS (created), or "" when unset.
+func newShotDir(t *testing.T) string {
+	dir := os.Getenv("PAYDESK_E2E_SCREENSHOTS")
+	if dir == "" {
+		return ""
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("PAYDESK_E2E_SCREENSHOTS: %v", err)
+	}
+	return dir
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}

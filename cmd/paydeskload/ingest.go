@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"paydesk/antom"
+	"paydesk/store"
+	"paydesk/views/paths"
+)
+
+// notification is one signed webhook request, ready to send.
+type notification struct {
+	body        []byte
+	requestTime string
+	signature   string
+}
+
+// notificationBodies are the PAYMENT_RESULT S and CAPTURE_RESULT S that
+// Antom would send for an open payment, in that order.
+func notificationBodies(p store.FixturePayment) [2][]byte {
+	amount := map[string]string{"currency": p.Currency, "value": antom.FormatValue(p.AmountMinor)}
+	at := p.CreatedAt.Add(time.Minute).Format(time.RFC3339)
+	pay, _ := json.Marshal(map[string]any{
+		"notifyType":        antom.NotifyPaymentResult,
+		"result":            map[string]string{"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": "success"},
+		"paymentRequestId":  p.PaymentRequestID,
+		"paymentId":         p.PaymentID,
+		"paymentAmount":     amount,
+		"paymentCreateTime": p.CreatedAt.Format(time.RFC3339),
+		"paymentTime":       at,
+		"paymentMethodType": "CARD",
+		"paymentResultInfo": map[string]string{"cardBrand": "VISA", "cardNo": "************0768", "funding": "CREDIT"},
+	})
+	capture, _ := json.Marshal(map[string]any{
+		"notifyType":          antom.NotifyCaptureResult,
+		"result":              map[string]string{"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": "success"},
+		"paymentId":           p.PaymentID,
+		"captureRequestId":    p.CaptureRequestID,
+		"captureId":           p.CaptureID,
+		"captureAmount":       amount,
+		"captureTime":         at,
+		"acquirerReferenceNo": "ACQ-" + p.CaptureID,
+	})
+	return [2][]byte{pay, capture}
+}
+
+// signNotifications signs the two notifications of each open payment,
+// in parallel: RSA signing (~1 ms each) is done before the clock starts,
+// so the load generator spends its CPU on sending.
+func signNotifications(key *rsa.PrivateKey, clientID string, open []store.FixturePayment) ([]notification, error) {
+	out := make([]notification, 2*len(open))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, runtime.NumCPU())
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(open) {
+					return
+				}
+				for j, body := range notificationBodies(open[i]) {
+					rt := time.Now().Format(time.RFC3339)
+					sig, err := antom.SignMessage(key, paths.WebhookAntom, clientID, rt, body)
+					if err != nil {
+						errs <- err
+						return
+					}
+					out[2*i+j] = notification{body: body, requestTime: rt, signature: sig}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	return out, nil
+}
+
+// ingestResult is what a notification load measured.
+type ingestResult struct {
+	sent, ok, failed int
+	elapsed          time.Duration
+	latency          latencies
+	firstError       string
+}
+
+func (r ingestResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+// fireNotifications posts the notifications, cycling through them in order
+// (a later cycle redelivers: duplicates), from concurrency senders for d.
+// A request counts as ok when it is answered 200 with Antom's ack body.
+func fireNotifications(ctx context.Context, client *http.Client, base, clientID string, notes []notification, concurrency int, d time.Duration) ingestResult {
+	var next atomic.Int64
+	type worker struct {
+		lat        []time.Duration
+		ok, failed int
+		firstError string
+	}
+	workers := make([]worker, concurrency)
+	ack := []byte(antom.AckBody)
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			me := &workers[w]
+			me.lat = make([]time.Duration, 0, 16384)
+			var buf bytes.Buffer
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				n := notes[int(next.Add(1)-1)%len(notes)]
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+paths.WebhookAntom, bytes.NewReader(n.body))
+				req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+				req.Header.Set(antom.HeaderClientID, clientID)
+				req.Header.Set(antom.HeaderRequestTime, n.requestTime)
+				req.Header.Set(antom.HeaderSignature, n.signature)
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err == nil {
+					buf.Reset()
+					_, err = io.Copy(&buf, res.Body)
+					res.Body.Close()
+				}
+				lat := time.Since(t0)
+				switch {
+				case err != nil:
+					me.failed++
+					if me.firstError == "" {
+						me.firstError = err.Error()
+					}
+				case res.StatusCode != http.StatusOK || !bytes.Equal(buf.Bytes(), ack):
+					me.failed++
+					if me.firstError == "" {
+						me.firstError = fmt.Sprintf("status %d: %.200s", res.StatusCode, buf.String())
+					}
+				default:
+					me.ok++
+					me.lat = append(me.lat, lat)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r := ingestResult{elapsed: time.Since(start)}
+	var all []time.Duration
+	for _, w := range workers {
+		r.ok += w.ok
+		r.failed += w.failed
+		all = append(all, w.lat...)
+		if r.firstError == "" {
+			r.firstError = w.firstError
+		}
+	}
+	r.sent = r.ok + r.failed
+	r.latency = summarize(all)
+	return r
+}

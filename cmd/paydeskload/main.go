@@ -1,0 +1,472 @@
+// Command paydeskload measures Paydesk against the targets of DESIGN.md
+// ("Targets"), each against a baseline taken in the same run:
+//
+//   - the baseline: raw durable single-row commits per second on a scratch
+//     SQLite file in the data directory's filesystem, with the store's
+//     pragmas (WAL, synchronous=FULL), one connection, one after the other;
+//   - webhook ingest: signed PAYMENT_RESULT and CAPTURE_RESULT
+//     notifications from -concurrency senders for -duration, against ≥ 2×
+//     the baseline with p99 ≤ 25 ms;
+//   - search by any ID (p99 ≤ 2 ms server time, the detail page an exact
+//     hit redirects to included), filtered list pages at several depths
+//     (≤ 10 ms), unchanged live polls (≤ 100 µs CPU), resident memory under
+//     load (≤ 100 MB) and start-up (≤ 1 s), through HTTP with a signed-in
+//     staff session.
+//
+// By default it starts Paydesk in this process on a temporary data
+// directory (the embedded setup of cmd/paydesk), seeds -payments payments
+// with store.SeedFixture, restarts it (the start-up figure is that restart)
+// and runs the phases above. With -url it targets a running Paydesk
+// instead: -antom-key signs the notifications (the simulator's private key,
+// <data>/keys/simulator_private.pem in the embedded setup), -email and
+// -password sign in, -data-dir is that server's data directory (seeded
+// directly, so seed before traffic), -pid its process for memory and CPU.
+//
+// Server times come from the Server-Timing header, which the in-process
+// server sends; a server that does not is timed from the client side, and
+// the report says so. Memory in-process includes the load generator's own.
+//
+//	go run ./cmd/paydeskload -payments 1000000 -duration 20s
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"paydesk/store"
+)
+
+// The design targets.
+const (
+	targetIngestRatio = 2.0
+	targetIngestP99   = 25 * time.Millisecond
+	targetSearchP99   = 2 * time.Millisecond
+	targetListPage    = 10 * time.Millisecond
+	targetPollCPU     = 100 * time.Microsecond
+	targetRSS         = 100 << 20
+	targetStartup     = time.Second
+)
+
+type options struct {
+	payments, open, concurrency int
+	duration, baseline          time.Duration
+	searches, polls, listRounds int
+	url, antomKey, clientID     string
+	email, password             string
+	dataDir                     string
+	pid                         int
+	jobs, keep                  bool
+	cpuProfile                  string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "paydeskload:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("paydeskload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.payments, "payments", 10000, "payments to seed")
+	fs.IntVar(&o.open, "open", 0, "of which open sessions that notifications apply to (default min(payments/4, 4000)); each costs two RSA signatures up front")
+	fs.IntVar(&o.concurrency, "concurrency", 32, "concurrent notification senders")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send notifications")
+	fs.DurationVar(&o.baseline, "baseline", 2*time.Second, "how long to measure the raw commit rate (before and after the ingest)")
+	fs.IntVar(&o.searches, "searches", 2000, "searches by ID")
+	fs.IntVar(&o.polls, "polls", 2000, "unchanged live polls")
+	fs.IntVar(&o.listRounds, "list-rounds", 30, "requests per list case (6 filters x 3 depths)")
+	fs.StringVar(&o.url, "url", "", "base URL of a running Paydesk (default: start one in this process)")
+	fs.StringVar(&o.antomKey, "antom-key", "", "with -url: the private key notifications are signed with (PEM or base64)")
+	fs.StringVar(&o.clientID, "client-id", simClientID, "with -url: the client-id header of notifications")
+	fs.StringVar(&o.email, "email", "load@localhost", "staff email to sign in with (created in-process)")
+	fs.StringVar(&o.password, "password", "", "with -url: staff password (in-process: generated)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "in-process: where to make the temporary data directory (default the system temp dir); with -url: the server's data directory, to seed")
+	fs.IntVar(&o.pid, "pid", 0, "with -url: the server's process ID, for memory and CPU")
+	fs.BoolVar(&o.jobs, "jobs", true, "in-process: run the inquiry poller and the session sweeper, as cmd/paydesk does")
+	fs.BoolVar(&o.keep, "keep", false, "in-process: keep the temporary data directory")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the ingest phase to this file (in-process)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.open == 0 {
+		o.open = min(o.payments/4, 4000)
+	}
+	var errs []error
+	if o.payments < 100 {
+		errs = append(errs, errors.New("-payments must be at least 100"))
+	}
+	if o.open < 1 || o.open > o.payments/2 {
+		errs = append(errs, errors.New("-open must be between 1 and half of -payments"))
+	}
+	if o.concurrency < 1 || o.duration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 {
+		errs = append(errs, errors.New("-concurrency, -duration, -baseline, -searches, -polls and -list-rounds must be positive"))
+	}
+	if o.url != "" {
+		if o.antomKey == "" || o.password == "" || o.dataDir == "" {
+			errs = append(errs, errors.New("-url needs -antom-key, -password and -data-dir (the server's, to seed)"))
+		}
+	} else if o.pid != 0 || o.antomKey != "" {
+		errs = append(errs, errors.New("-pid and -antom-key go with -url"))
+	}
+	return o, errors.Join(errs...)
+}
+
+// report is everything measured, printed as one table.
+type report struct {
+	o                     options
+	mode, fs              string
+	coldStart, warmStart  time.Duration
+	seedTime, signTime    time.Duration
+	baseBefore, baseAfter float64
+	ingest                ingestResult
+	unique                int
+	search                searchResult
+	list                  listResult
+	poll                  pollResult
+	rssIngest, rssBrowse  int64
+	hwm                   int64
+	hwmReset              bool
+	serverTimed           bool
+	loadBefore, loadAfter string
+	profile               string
+	passed, failed        int
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "paydeskload: "+format+"\n", a...) }
+	r := &report{o: o, loadBefore: loadAverage()}
+	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: 2 * o.concurrency, MaxIdleConnsPerHost: 2 * o.concurrency, DisableCompression: true,
+	}}
+
+	var (
+		base     string
+		dataDir  string
+		pid      = "self"
+		signKey  *rsa.PrivateKey
+		fixture  *store.Fixture
+		app      *embedded
+		handler  http.Handler
+		clientID = o.clientID
+	)
+	if o.url == "" {
+		r.mode = "in-process"
+		root, err := os.MkdirTemp(o.dataDir, "paydeskload-")
+		if err != nil {
+			return err
+		}
+		if o.keep {
+			progress("data directory %s kept", root)
+		} else {
+			defer os.RemoveAll(root)
+		}
+		dataDir = filepath.Join(root, "data")
+		if o.password == "" {
+			b := make([]byte, 12)
+			rand.Read(b)
+			o.password = hex.EncodeToString(b)
+		}
+		cfg := embedConfig{dataDir: dataDir, email: o.email, password: o.password, jobs: o.jobs}
+
+		progress("first start (generates keys, creates the admin)")
+		t0 := time.Now()
+		a, keys, err := startEmbedded(ctx, cfg, nil)
+		if err != nil {
+			return err
+		}
+		if err := waitHealthy(ctx, httpClient, a.URL); err != nil {
+			a.shutdown()
+			return err
+		}
+		r.coldStart = time.Since(t0)
+
+		progress("seeding %d payments (%d open)", o.payments, o.open)
+		t0 = time.Now()
+		fixture, err = a.Store.SeedFixture(ctx, store.FixtureSpec{Payments: o.payments, Open: o.open})
+		if err != nil {
+			a.shutdown()
+			return err
+		}
+		r.seedTime = time.Since(t0)
+		if err := a.shutdown(); err != nil {
+			return err
+		}
+		runtime.GC()
+		debug.FreeOSMemory() // seeding is not Paydesk's work: start the measured life clean
+
+		progress("restart on %d payments", o.payments)
+		t0 = time.Now()
+		app, _, err = startEmbedded(ctx, cfg, keys)
+		if err != nil {
+			return err
+		}
+		defer app.shutdown()
+		if err := waitHealthy(ctx, httpClient, app.URL); err != nil {
+			return err
+		}
+		r.warmStart = time.Since(t0)
+		base, signKey, handler = app.URL, keys.sim, app.Web.Handler()
+		clientID = simClientID
+	} else {
+		r.mode = "external " + o.url
+		base, dataDir = strings.TrimRight(o.url, "/"), o.dataDir
+		if o.pid != 0 {
+			pid = strconv.Itoa(o.pid)
+		} else {
+			pid = ""
+		}
+		if signKey, err = signKeyFile(o.antomKey); err != nil {
+			return fmt.Errorf("-antom-key: %w", err)
+		}
+		if err := waitHealthy(ctx, httpClient, base); err != nil {
+			return err
+		}
+		progress("seeding %d payments (%d open) into %s", o.payments, o.open, dataDir)
+		st, err := store.Open(ctx, dataDir)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		fixture, err = st.SeedFixture(ctx, store.FixtureSpec{Payments: o.payments, Open: o.open})
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		r.seedTime = time.Since(t0)
+	}
+	r.fs = fsType(dataDir)
+
+	var sampler *rssSampler
+	if pid != "" {
+		r.hwmReset = resetPeakRSS(pid)
+		sampler = startRSSSampler(pid, 100*time.Millisecond)
+		defer sampler.close()
+	}
+
+	progress("signing in as %s", o.email)
+	staff, err := login(ctx, base, o.email, o.password)
+	if err != nil {
+		return err
+	}
+
+	open := make([]store.FixturePayment, 0, o.open)
+	for i := o.payments - o.open; i < o.payments; i++ {
+		open = append(open, fixture.Payment(i))
+	}
+	progress("signing %d notifications", 2*len(open))
+	t0 := time.Now()
+	notes, err := signNotifications(signKey, clientID, open)
+	if err != nil {
+		return err
+	}
+	r.signTime, r.unique = time.Since(t0), len(notes)
+
+	progress("baseline: raw durable commits for %s", o.baseline)
+	if r.baseBefore, err = baselineRate(ctx, dataDir, o.baseline, notes[0].body); err != nil {
+		return err
+	}
+
+	progress("ingest: %d senders for %s", o.concurrency, o.duration)
+	if sampler != nil {
+		sampler.setPhase("ingest")
+	}
+	if o.cpuProfile != "" && o.url == "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		r.profile = o.cpuProfile
+		r.ingest = fireNotifications(ctx, httpClient, base, clientID, notes, o.concurrency, o.duration)
+		pprof.StopCPUProfile()
+		f.Close()
+	} else {
+		r.ingest = fireNotifications(ctx, httpClient, base, clientID, notes, o.concurrency, o.duration)
+	}
+	if sampler != nil {
+		sampler.setPhase("")
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+
+	progress("baseline again")
+	if r.baseAfter, err = baselineRate(ctx, dataDir, o.baseline, notes[0].body); err != nil {
+		return err
+	}
+
+	if sampler != nil {
+		sampler.setPhase("browse")
+	}
+	progress("search by ID: %d searches", o.searches)
+	if r.search, err = searchByID(ctx, staff, fixture, o.searches); err != nil {
+		return err
+	}
+	progress("list pages: %d cases x %d", len(listCases(fixture)), o.listRounds)
+	if r.list, err = listPages(ctx, staff, fixture, o.listRounds); err != nil {
+		return err
+	}
+	progress("live polls: %d", o.polls)
+	var pollURLs []string
+	if r.poll, pollURLs, err = livePolls(ctx, staff, fixture, o.polls); err != nil {
+		return err
+	}
+	if sampler != nil {
+		sampler.setPhase("")
+	}
+	switch {
+	case handler != nil:
+		d, err := pollCPUInProcess(ctx, handler, staff, pollURLs, 5000)
+		if err != nil {
+			return err
+		}
+		r.poll.cpuPerDetailPoll, r.poll.cpuHow = d, "process CPU / poll, through the router"
+	case pid != "":
+		c0, err := pidCPU(pid)
+		if err != nil {
+			return err
+		}
+		const n = 5000
+		htmx := http.Header{"Hx-Request": {"true"}, "X-Csrf-Token": {staff.csrf()}}
+		for i := range n {
+			if _, _, _, err := staff.get(ctx, pollURLs[i%len(pollURLs)], htmx); err != nil {
+				return err
+			}
+		}
+		c1, err := pidCPU(pid)
+		if err != nil {
+			return err
+		}
+		r.poll.cpuPerDetailPoll, r.poll.cpuHow = (c1-c0)/n, "server process CPU / poll, over HTTP"
+	}
+	r.serverTimed = staff.serverTimed
+	if sampler != nil {
+		r.rssIngest, r.rssBrowse = sampler.peakOf("ingest"), sampler.peakOf("browse")
+		_, r.hwm, _ = procStatus(pid)
+	}
+	r.loadAfter = loadAverage()
+	r.print(stdout)
+	return nil
+}
+
+// print writes the report as a compact table.
+func (r *report) print(w io.Writer) {
+	o := r.o
+	fmt.Fprintf(w, "\nPaydesk load test: %s\n", machine())
+	fmt.Fprintf(w, "%s, data on %s; %d payments (%d open), load average %s before, %s after\n",
+		r.mode, r.fs, o.payments, o.open, r.loadBefore, r.loadAfter)
+	if r.seedTime > 0 {
+		fmt.Fprintf(w, "setup: seeded in %s, %d notifications signed in %s\n", r.seedTime.Round(time.Millisecond), r.unique, r.signTime.Round(time.Millisecond))
+	}
+	timed := "server time (Server-Timing)"
+	if !r.serverTimed {
+		timed = "client time: the server sent no Server-Timing"
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measure\tvalue\ttarget\tresult")
+	row := func(name, value, target string, pass *bool) {
+		res := ""
+		if pass != nil {
+			if *pass {
+				res, r.passed = "PASS", r.passed+1
+			} else {
+				res, r.failed = "FAIL", r.failed+1
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, value, target, res)
+	}
+	ptr := func(b bool) *bool { return &b }
+
+	baseline := max(r.baseBefore, r.baseAfter)
+	row("baseline: durable 1-row commits", fmt.Sprintf("%.0f/s (before %.0f, after %.0f)", baseline, r.baseBefore, r.baseAfter), "the higher of the two", nil)
+	ratio := r.ingest.rate() / baseline
+	row(fmt.Sprintf("webhook ingest, %d senders", o.concurrency),
+		fmt.Sprintf("%.0f/s = %.2fx baseline", r.ingest.rate(), ratio), fmt.Sprintf(">= %.0fx", targetIngestRatio), ptr(ratio >= targetIngestRatio && r.ingest.failed == 0))
+	row("  latency p50 / p99 / max (client)", r.ingest.latency.p50p99max(), "p99 <= "+ms(targetIngestP99)+" ms", ptr(r.ingest.latency.pct(99) <= targetIngestP99))
+	row("  sent / failed / unique", fmt.Sprintf("%d / %d / %d", r.ingest.sent, r.ingest.failed, r.unique), "failed = 0", nil)
+	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))
+	row("  the search answer alone", r.search.answer.p50p99max(), "", nil)
+	row("  the detail page alone", r.search.detail.p50p99max(), "", nil)
+	var kinds []string
+	for _, k := range idKinds {
+		kinds = append(kinds, k+" "+ms(r.search.perKind[k].pct(99)))
+	}
+	row("  p99 by ID (ms)", strings.Join(kinds, ", "), "", nil)
+	row("filtered list page, worst p99 / max", ms(r.list.worstP99)+" / "+ms(r.list.worst)+" ms ("+r.list.worstCase+")", "<= "+ms(targetListPage)+" ms", ptr(r.list.worstP99 <= targetListPage))
+	row("  all list requests p50/p99", ms(r.list.all.pct(50))+" / "+ms(r.list.all.pct(99))+" ms", "", nil)
+	row("unchanged live poll (204), detail", r.poll.detail.p50p99max(), "", nil)
+	row("unchanged live poll (204), list", r.poll.list.p50p99max(), "", nil)
+	if r.poll.cpuPerDetailPoll > 0 {
+		row("  CPU per detail poll", fmt.Sprintf("%.0f µs (%s)", float64(r.poll.cpuPerDetailPoll)/1e3, r.poll.cpuHow),
+			"<= 100 µs", ptr(r.poll.cpuPerDetailPoll <= targetPollCPU))
+	}
+	if r.rssIngest > 0 {
+		peak := max(r.rssIngest, r.rssBrowse)
+		note := ""
+		if r.mode == "in-process" {
+			note = ", load generator included"
+		}
+		row("resident memory, peak under load", fmt.Sprintf("%s (ingest %s, browse %s%s)", mib(peak), mib(r.rssIngest), mib(r.rssBrowse), note),
+			"<= 100 MB", ptr(peak <= targetRSS))
+		if r.hwmReset {
+			row("  VmHWM since the restart", mib(r.hwm), "", nil)
+		}
+	}
+	if r.warmStart > 0 {
+		row("start-up to /healthz 200", fmt.Sprintf("%s (first run, with key generation: %s)", r.warmStart.Round(time.Millisecond), r.coldStart.Round(time.Millisecond)),
+			"<= 1 s", ptr(r.warmStart <= targetStartup))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nTimes are %s unless marked client. %d PASS, %d FAIL.\n", timed, r.passed, r.failed)
+	if r.ingest.firstError != "" {
+		fmt.Fprintf(w, "first ingest error: %s\n", r.ingest.firstError)
+	}
+	if r.poll.not204 > 0 {
+		fmt.Fprintf(w, "%d polls were not 204 (something changed meanwhile) and are left out\n", r.poll.not204)
+	}
+	if r.search.misses > 0 {
+		fmt.Fprintf(w, "%d searches did not lead to the payment searched for\n", r.search.misses)
+	}
+	if r.profile != "" {
+		fmt.Fprintf(w, "CPU profile of the ingest phase: %s (go tool pprof %s)\n", r.profile, r.profile)
+	}
+}
