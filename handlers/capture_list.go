@@ -42,7 +42,7 @@ func (h *Handlers) CaptureList(c echo.Context) error {
 		From:      from,
 		To:        to,
 		Errors:    errs,
-		Empty:     "No capture matches.",
+		Empty:     capturesListEmpty(status, from, to, cursor),
 	}
 	for _, s := range store.TxnStatuses {
 		vm.Status = append(vm.Status, pages.Option{Value: string(s), Label: string(s), Selected: status == string(s)})
@@ -54,7 +54,7 @@ func (h *Handlers) CaptureList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm.Rows = captureRows(page.Items, true)
+	vm.Rows = captureRows(page.Items, true, h.Now())
 	base := url.Values{"status": {status}, "from": {from}, "to": {to}}
 	if cursor != "" {
 		vm.Pager.FirstURL = withQuery(paths.Captures, base)
@@ -64,4 +64,18 @@ func (h *Handlers) CaptureList(c echo.Context) error {
 		vm.Pager.NextURL = withQuery(paths.Captures, base)
 	}
 	return render(c, http.StatusOK, pages.CaptureList(h.page(c, "Captures", layout.NavCaptures), vm))
+}
+
+// capturesListEmpty is the captures list's empty state: none yet, none
+// matching the filters, or no older ones.
+func capturesListEmpty(status, from, to, cursor string) pages.EmptyView {
+	switch {
+	case status != "" || from != "" || to != "":
+		return pages.EmptyView{Title: "No capture matches these filters.", Hint: "Widen the dates or pick another status.",
+			LinkURL: paths.Captures, LinkText: "Clear the filters"}
+	case cursor != "":
+		return pages.EmptyView{Title: "No older captures.", LinkURL: paths.Captures, LinkText: "Back to the newest"}
+	}
+	return pages.EmptyView{Title: "No captures yet.",
+		Hint: "A capture appears here when Antom captures a paid AUTOMATIC payment, or when staff capture a MANUAL one from its payment page."}
 }

@@ -206,7 +206,7 @@ func classifyHTTPError(he *echo.HTTPError) *Error {
 	case he.Code == http.StatusMethodNotAllowed:
 		e.Kind, e.Message = KindInvalid, "Method not allowed."
 	case he.Code == http.StatusRequestEntityTooLarge:
-		e.Kind, e.Message = KindInvalid, "The request body is too large."
+		e.Kind, e.Code, e.Message = KindInvalid, codeBodyTooLarge, "The request body is too large."
 	case he.Code == http.StatusUnauthorized:
 		e.Kind = KindUnauthorized
 	case he.Code == http.StatusForbidden:

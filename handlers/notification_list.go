@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,7 +46,7 @@ func (h *Handlers) NotificationList(c echo.Context) error {
 		Verdict:   []pages.Option{{Value: "", Label: "Any signature"}},
 		Type:      []pages.Option{{Value: "", Label: "Any type"}},
 		Outcome:   []pages.Option{{Value: "", Label: "Any outcome"}},
-		Empty:     "No notification has arrived that matches.",
+		Empty:     h.notificationsEmpty(verdict != "" || typ != "" || outcome != "", cursor != ""),
 	}
 	for _, v := range verdicts {
 		vm.Verdict = append(vm.Verdict, pages.Option{Value: string(v), Label: verdictBadge(v).Label, Selected: verdict == string(v)})
@@ -56,8 +57,9 @@ func (h *Handlers) NotificationList(c echo.Context) error {
 	for _, o := range outcomes {
 		vm.Outcome = append(vm.Outcome, pages.Option{Value: string(o), Label: outcomeBadge(o).Label, Selected: outcome == string(o)})
 	}
+	now := h.Now()
 	for i := range page.Items {
-		vm.Rows = append(vm.Rows, deliveryRow(&page.Items[i]))
+		vm.Rows = append(vm.Rows, deliveryRow(&page.Items[i], now))
 	}
 	base := url.Values{"verdict": {verdict}, "type": {typ}, "outcome": {outcome}}
 	if cursor != "" {
@@ -70,12 +72,30 @@ func (h *Handlers) NotificationList(c echo.Context) error {
 	return render(c, http.StatusOK, pages.NotificationList(h.page(c, "Notifications", layout.NavNotifications), vm))
 }
 
-// deliveryRow builds one row of the notifications list.
-func deliveryRow(d *store.Delivery) pages.DeliveryRow {
+// notificationsEmpty is the notifications list's empty state: none yet
+// (with where Antom sends them), none matching the filters, or no older ones.
+func (h *Handlers) notificationsEmpty(filtered, older bool) pages.EmptyView {
+	switch {
+	case filtered:
+		return pages.EmptyView{Title: "No notification matches these filters.",
+			LinkURL: paths.Notifications, LinkText: "Clear the filters"}
+	case older:
+		return pages.EmptyView{Title: "No older notifications.", LinkURL: paths.Notifications, LinkText: "Back to the newest"}
+	}
+	hint := "Antom notifies the paymentNotifyUrl of each session, usually within seconds of a payment or a capture result."
+	if h.NotifyURL != "" {
+		hint = "Antom sends payment and capture results to " + h.NotifyURL + ", usually within seconds of the result. " +
+			"If a payment has a result but nothing arrives here, check that Antom can reach that URL."
+	}
+	return pages.EmptyView{Title: "No notification has arrived yet.", Hint: hint}
+}
+
+// deliveryRow builds one row of the notifications list at now.
+func deliveryRow(d *store.Delivery, now time.Time) pages.DeliveryRow {
 	r := pages.DeliveryRow{
 		Key:        strconv.FormatInt(d.ID, 10),
 		URL:        paths.Notification(d.ID),
-		ReceivedAt: when(d.ReceivedAt),
+		ReceivedAt: stampOf(d.ReceivedAt, now),
 		NotifyType: d.NotifyType,
 		Subject:    firstNonEmpty(d.PaymentRequestID, d.SubjectID, d.PaymentID),
 		Result:     resultText(d.ResultStatus, d.ResultCode, ""),

@@ -40,8 +40,9 @@ func (h *Handlers) OrderList(c echo.Context) error {
 		ActionURL: paths.Orders,
 		Query:     q,
 		State:     []pages.Option{{Value: "", Label: "Any state"}},
-		Empty:     "No order matches.",
+		Empty:     ordersEmpty(q, state, cursor),
 	}
+	now := h.Now()
 	for _, s := range orderStates {
 		vm.State = append(vm.State, pages.Option{Value: string(s), Label: orderBadge(s).Label, Selected: state == string(s)})
 	}
@@ -49,17 +50,17 @@ func (h *Handlers) OrderList(c echo.Context) error {
 		row := pages.OrderRow{
 			ReferenceOrderID: o.ReferenceOrderID,
 			State:            orderBadge(o.State),
-			FirstCreated:     when(o.FirstCreatedAt),
-			LastCreated:      when(o.LastCreatedAt),
+			FirstCreated:     stampOf(o.FirstCreatedAt, now),
+			LastCreated:      stampOf(o.LastCreatedAt, now),
 			PaymentsURL:      paths.PaymentsSearch(o.ReferenceOrderID),
 		}
 		for _, p := range o.Attempts {
 			row.Attempts = append(row.Attempts, pages.OrderAttempt{
 				PaymentRequestID: p.PaymentRequestID,
 				URL:              paths.Payment(p.PaymentRequestID),
-				Status:           paymentBadge(p.Status),
+				Status:           shownStatus(&p, now),
 				Amount:           money(p.AmountMinor, p.Currency),
-				Created:          when(p.CreatedAt),
+				Created:          stampOf(p.CreatedAt, now),
 			})
 		}
 		vm.Rows = append(vm.Rows, row)
@@ -73,4 +74,21 @@ func (h *Handlers) OrderList(c echo.Context) error {
 		vm.Pager.NextURL = withQuery(paths.Orders, base)
 	}
 	return render(c, http.StatusOK, pages.OrderList(h.page(c, "Orders", layout.NavOrders), vm))
+}
+
+// ordersEmpty is the orders list's empty state: none yet, a search or a
+// state filter without a hit, or no older orders.
+func ordersEmpty(q, state, cursor string) pages.EmptyView {
+	switch {
+	case q != "":
+		return pages.EmptyView{Title: "No order matches “" + q + "”.",
+			Hint:    "The search takes a referenceOrderId, exactly or by its beginning. To find a payment by another ID, search the Payments page.",
+			LinkURL: paths.PaymentsSearch(q), LinkText: "Search payments for it"}
+	case state != "":
+		return pages.EmptyView{Title: "No order is in this state.", LinkURL: paths.Orders, LinkText: "Show every order"}
+	case cursor != "":
+		return pages.EmptyView{Title: "No older orders.", LinkURL: paths.Orders, LinkText: "Back to the newest"}
+	}
+	return pages.EmptyView{Title: "No orders yet.",
+		Hint: "An order appears with its first payment session; each new session for the same referenceOrderId is listed as another attempt."}
 }

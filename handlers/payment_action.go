@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"paydesk/store"
+	"paydesk/views/pages"
 )
 
 // The helpers below are shared by the payment action handlers (inquiry,
@@ -20,6 +21,26 @@ func (h *Handlers) actionFailed(c echo.Context, id string, status int, forms pay
 	vm, err := h.paymentDetail(c, id, forms)
 	if err != nil {
 		return err
+	}
+	// A refusal about the payment's state (a double submit, a capture after
+	// the full capture) comes back to a page that no longer offers the form
+	// it was typed in: say it at the top of the page instead.
+	a := vm.Live.Actions
+	for _, f := range []struct {
+		shown bool
+		msgs  []string
+	}{
+		{a.Capture != nil, []string{forms.Capture.Error, forms.Capture.StepUpError, forms.Capture.FormError}},
+		{a.Refund != nil, []string{forms.Refund.Error, forms.Refund.StepUpError, forms.Refund.FormError}},
+		{a.Cancel != nil, []string{forms.Cancel.StepUpError, forms.Cancel.FormError}},
+		{a.Inquiry != nil, []string{forms.Inquiry.StepUpError, forms.Inquiry.FormError}},
+		{a.Retry != nil, []string{forms.Retry.StepUpError, forms.Retry.FormError}},
+	} {
+		for _, m := range f.msgs {
+			if !f.shown && m != "" {
+				vm.Live.Notices = append([]pages.Notice{{Tone: pages.ToneBad, Text: m}}, vm.Live.Notices...)
+			}
+		}
 	}
 	return h.renderPaymentShow(c, status, vm)
 }

@@ -53,7 +53,7 @@ func (h *Handlers) PaymentCancel(c echo.Context) error {
 	case antom.StatusFail:
 		h.flash(c, flashError, "Antom refused the cancel: "+resultText(o.Status, o.Code, o.Message))
 	default:
-		h.flash(c, flashInfo, "Cancel requested; Antom has not confirmed it yet. An inquiry will settle it.")
+		h.flash(c, flashInfo, "Cancel sent to Antom; its answer was not final, so an inquiry will settle it.")
 	}
 	return redirect(c, paths.Payment(id))
 }

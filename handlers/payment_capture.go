@@ -74,7 +74,8 @@ func (h *Handlers) PaymentCapture(c echo.Context) error {
 	case store.TxnFail:
 		h.flash(c, flashError, "Antom refused the capture: "+resultText(cp.ResultStatus, cp.ResultCode, cp.ResultMessage))
 	default:
-		h.flash(c, flashInfo, "Capture requested; Antom has not confirmed it yet. This page updates when it does.")
+		// Said in the past tense: the page shows whether it is still in flight.
+		h.flash(c, flashInfo, "Capture of "+money(cp.AmountMinor, cp.Currency)+" sent to Antom; its answer was not final.")
 	}
 	return redirect(c, paths.Payment(id))
 }

@@ -10,6 +10,7 @@ import (
 
 	"paydesk/antom"
 	"paydesk/store"
+	"paydesk/views/components"
 	"paydesk/views/pages"
 )
 
@@ -45,6 +46,82 @@ func whenISO(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// relTime is the short relative hint shown next to an absolute time, on
+// the handlers' clock: "3 min ago", "in 6 d", "just now". It is "" for the
+// zero time and beyond 30 days, where the absolute date says it all.
+func relTime(t, now time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if d := now.Sub(t); d >= 30*24*time.Hour || d <= -30*24*time.Hour {
+		return ""
+	}
+	return components.RelativeTime(t, now)
+}
+
+// stampOf is an instant as the pages show it at now: absolute UTC and the
+// relative hint. The zero time is the zero Stamp (shown as "—").
+func stampOf(t, now time.Time) pages.Stamp {
+	if t.IsZero() {
+		return pages.Stamp{}
+	}
+	return pages.Stamp{Text: when(t), ISO: whenISO(t), Ago: relTime(t, now), NowMS: now.UnixMilli()}
+}
+
+// shownStatus is the status badge of a payment at now. A SESSION_READY
+// payment whose session expiry has passed reads EXPIRED before the sweeper
+// records it, so a stale state never passes for a payable session.
+func shownStatus(p *store.Payment, now time.Time) pages.Badge {
+	if p.Status == store.StatusSessionReady && p.SessionExpired(now) {
+		b := paymentBadge(store.StatusExpired)
+		b.Title = "The session expired at " + when(p.SessionExpiresAt) + "; the ledger still says SESSION_READY until the next sweep."
+		return b
+	}
+	return paymentBadge(p.Status)
+}
+
+// statusDetail picks what of Antom's result code and message the status line
+// shows beside the status badge: only what adds to it. A failure always
+// keeps its code; a SUCCESS code or one equal to the status, and a message
+// that only restates the code or says "success", are left out.
+func statusDetail(status store.PaymentStatus, code, message string) (showCode, showMessage string) {
+	failed := status == store.StatusFail || status == store.StatusSessionFailed
+	if failed || (code != "" && code != antom.CodeSuccess && !strings.EqualFold(code, string(status))) {
+		showCode = code
+	}
+	m := strings.TrimRight(strings.TrimSpace(message), ".!")
+	trivial := m == "" || strings.EqualFold(m, "success") || strings.EqualFold(m, code) ||
+		strings.EqualFold(strings.ReplaceAll(m, " ", "_"), code) || strings.EqualFold(m, string(status))
+	if !trivial {
+		showMessage = message
+	}
+	return showCode, showMessage
+}
+
+// capturesEmpty says why a payment has no capture, in its state.
+func capturesEmpty(p *store.Payment, now time.Time) string {
+	switch p.Status {
+	case store.StatusFail, store.StatusExpired, store.StatusSessionFailed:
+		return "No capture: the payment did not succeed."
+	case store.StatusCancelled:
+		return "No capture: the payment was cancelled."
+	case store.StatusSuccess:
+		if p.CaptureMode == antom.CaptureManual {
+			s := "Not captured yet: this payment uses manual capture."
+			if !p.AuthExpiresAt.IsZero() {
+				s += " Capture it before the authorization expires at " + when(p.AuthExpiresAt) + "."
+			}
+			return s
+		}
+		return "No capture yet: Antom captures this payment automatically and reports the capture in a notification."
+	case store.StatusSessionReady:
+		if p.SessionExpired(now) {
+			return "No capture: the session expired unpaid."
+		}
+	}
+	return "No capture yet: the payment has no result."
 }
 
 // paymentBadge is the badge of a payment status.

@@ -124,12 +124,10 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 	vm := pages.PaymentListPage{
 		ActionURL: paths.Payments,
 		Filter:    paymentFilterView(q, errs),
-		Empty:     "No payment matches.",
-	}
-	if can(currentUser(c), PermCreateSession) {
-		vm.NewURL = paths.NewSession
+		NewURL:    newSessionURL(c),
 	}
 	if len(errs) > 0 {
+		vm.Rows.Empty = pages.EmptyView{Title: "Fix the filter marked above to search."}
 		return render(c, http.StatusBadRequest, pages.PaymentList(h.page(c, "Payments", layout.NavPayments), vm))
 	}
 	seq, err := h.Store.LatestSeq(ctx) // read before the list, so a change in between shows on the next poll
@@ -143,7 +141,7 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 	if exact != "" {
 		return c.Redirect(http.StatusSeeOther, paths.Payment(exact))
 	}
-	vm.Rows = paymentRows(page.Items)
+	vm.Rows = paymentRows(page.Items, h.Now(), paymentsEmpty(q, vm.NewURL))
 	if q.Cursor == "" {
 		vm.Rows.LiveURL = paymentsLiveURL(q, seq)
 	} else {
@@ -153,9 +151,6 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 		v := q.values()
 		v.Set("cursor", page.NextCursor)
 		vm.Pager.NextURL = withQuery(vm.ActionURL, v)
-	}
-	if q.Q != "" {
-		vm.Empty = "No payment has an ID equal to or starting with “" + q.Q + "”."
 	}
 	return render(c, http.StatusOK, pages.PaymentList(h.page(c, "Payments", layout.NavPayments), vm))
 }
@@ -235,7 +230,7 @@ func (h *Handlers) paymentRowsLive(c echo.Context, q paymentListQuery) error {
 	if err != nil {
 		return err
 	}
-	rows := paymentRows(page.Items)
+	rows := paymentRows(page.Items, h.Now(), paymentsEmpty(q, newSessionURL(c)))
 	rows.LiveURL = paymentsLiveURL(q, seq)
 	return render(c, http.StatusOK, pages.PaymentRowsLive(rows))
 }
@@ -247,12 +242,23 @@ func paymentsLiveURL(q paymentListQuery, seq int64) string {
 	return withQuery(paths.Payments, v)
 }
 
-// paymentRows builds the table rows of payments.
-func paymentRows(ps []store.Payment) pages.PaymentRows {
+// newSessionURL is the "New test session" link, "" for roles that may not
+// create one.
+func newSessionURL(c echo.Context) string {
+	if can(currentUser(c), PermCreateSession) {
+		return paths.NewSession
+	}
+	return ""
+}
+
+// paymentRows builds the table rows of payments at now, and empty for when
+// there are none. A failed payment shows Antom's result code under its
+// status; flags mark the row as needing attention.
+func paymentRows(ps []store.Payment, now time.Time, empty pages.EmptyView) pages.PaymentRows {
 	rows := make([]pages.PaymentRow, 0, len(ps))
 	for i := range ps {
 		p := &ps[i]
-		rows = append(rows, pages.PaymentRow{
+		r := pages.PaymentRow{
 			Key:              strconv.FormatInt(p.ID, 10),
 			URL:              paths.Payment(p.PaymentRequestID),
 			PaymentRequestID: p.PaymentRequestID,
@@ -260,14 +266,42 @@ func paymentRows(ps []store.Payment) pages.PaymentRows {
 			ReferenceOrderID: p.ReferenceOrderID,
 			BuyerID:          p.BuyerID,
 			Amount:           money(p.AmountMinor, p.Currency),
-			Status:           paymentBadge(p.Status),
+			Status:           shownStatus(p, now),
 			Capture:          captureStateBadge(p.CaptureState),
 			Flags:            flagBadges(p.Flags),
-			Created:          when(p.CreatedAt),
-			CreatedISO:       whenISO(p.CreatedAt),
-		})
+			Created:          stampOf(p.CreatedAt, now),
+		}
+		if p.Status == store.StatusFail || p.Status == store.StatusSessionFailed {
+			r.ResultCode = p.ResultCode
+		}
+		rows = append(rows, r)
 	}
-	return pages.PaymentRows{Rows: rows}
+	return pages.PaymentRows{Rows: rows, Empty: empty}
+}
+
+// searchHelp names what the payments search box takes.
+const searchHelp = "Search takes paymentRequestId, paymentId, referenceOrderId, buyer ID or captureId."
+
+// paymentsEmpty is the payments list's empty state: nothing yet, a search
+// without a hit, or filters that match nothing. newURL is the New test
+// session link, "" for roles that may not create one.
+func paymentsEmpty(q paymentListQuery, newURL string) pages.EmptyView {
+	switch {
+	case q.Q != "" && onlySearch(q):
+		return pages.EmptyView{Title: "No payment matches “" + q.Q + "”.",
+			Hint: searchHelp + " An ID matches exactly or by its beginning."}
+	case q.Q != "" || !onlySearch(q):
+		return pages.EmptyView{Title: "No payment matches these filters.",
+			Hint: "Widen the dates or clear a filter.", LinkURL: paths.Payments, LinkText: "Clear the filters"}
+	case q.Cursor != "":
+		return pages.EmptyView{Title: "No older payments.", LinkURL: paths.Payments, LinkText: "Back to the newest"}
+	}
+	e := pages.EmptyView{Title: "No payments yet.", Hint: "Payments appear here as soon as a session is created; new ones show up without a reload."}
+	if newURL != "" {
+		e.Title = "No payments yet — create a test session."
+		e.LinkURL, e.LinkText = newURL, "New test session"
+	}
+	return e
 }
 
 // paymentFilterView is the filter form as filled in.

@@ -84,7 +84,8 @@ func (h *Handlers) PaymentRefund(c echo.Context) error {
 	case store.TxnFail:
 		h.flash(c, flashError, "Antom refused the refund: "+resultText(rf.ResultStatus, rf.ResultCode, rf.ResultMessage))
 	default:
-		h.flash(c, flashInfo, "Refund requested; Antom has not confirmed it yet. This page updates when it does.")
+		// Said in the past tense: the page shows whether it is still in flight.
+		h.flash(c, flashInfo, "Refund of "+money(rf.AmountMinor, rf.Currency)+" sent to Antom; its answer was not final.")
 	}
 	return redirect(c, paths.Payment(id))
 }

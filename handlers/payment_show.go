@@ -21,10 +21,15 @@ func (h *Handlers) PaymentShow(c echo.Context) error {
 }
 
 // renderPaymentShow renders the detail page, or only its live region for an
-// htmx request (a form posted with htmx).
+// htmx request (a form posted with htmx). The flashes are about the action
+// that led here ("Session created.", "Capture … requested"), so they are
+// shown inside the live region: the first poll that brings a newer state
+// replaces them along with the state they described.
 func (h *Handlers) renderPaymentShow(c echo.Context, status int, vm pages.PaymentDetailPage) error {
 	if isHTMX(c) {
 		return render(c, status, pages.PaymentLiveRegion(vm.Live))
 	}
-	return render(c, status, pages.PaymentShow(h.page(c, vm.PaymentRequestID, layout.NavPayments), vm))
+	p := h.page(c, vm.PaymentRequestID, layout.NavPayments)
+	vm.Live.Flashes, p.Flashes = p.Flashes, nil
+	return render(c, status, pages.PaymentShow(p, vm))
 }

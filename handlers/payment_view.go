@@ -66,13 +66,13 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 			{Label: "Capture mode", Value: p.CaptureMode, TestID: "capture-mode"},
 			{Label: "3-D Secure", Value: yesNo(p.ThreeDS)},
 			{Label: "Terminal", Value: joinNonEmpty(p.TerminalType, p.OSType)},
-			{Label: "Created", Value: when(p.CreatedAt)},
+			{Label: "Created", At: stampOf(p.CreatedAt, now)},
 			{Label: "Created by", Value: p.CreatedBy},
 		},
 		Session: []pages.Field{
 			{Label: "paymentSessionId", Value: abbreviate(p.SessionID, 40), Mono: true},
 			{Label: "paymentSessionData", Value: abbreviate(p.SessionData, 40), Mono: true},
-			{Label: "Expires", Value: when(p.SessionExpiresAt)},
+			{Label: "Expires", At: stampOf(p.SessionExpiresAt, now)},
 			{Label: "Notify URL", Value: p.NotifyURL, Mono: true},
 			{Label: "Redirect URL", Value: p.RedirectURL, Mono: true},
 			{Label: "Environment", Value: sandboxLabel(p.Sandbox)},
@@ -80,26 +80,27 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		SessionData: p.SessionData,
 	}
 	live := pages.PaymentLive{
-		Status:           paymentBadge(p.Status),
+		Status:           shownStatus(p, now),
 		Flags:            flagBadges(p.Flags),
 		FlagDetails:      FlagExplanations(p.Flags),
-		ResultCode:       p.ResultCode,
-		ResultMessage:    p.ResultMessage,
 		Amount:           money(p.AmountMinor, p.Currency),
 		Captured:         money(p.CapturedMinor, p.Currency),
 		Refunded:         money(p.RefundedMinor, p.Currency),
 		CaptureState:     captureStateBadge(p.CaptureState),
 		Card:             cardText(p.CardBrand, p.CardLast4),
-		PaidAt:           when(p.PaidAt),
-		AuthExpiresAt:    when(p.AuthExpiresAt),
+		PaidAt:           stampOf(p.PaidAt, now),
+		AuthExpiresAt:    stampOf(p.AuthExpiresAt, now),
 		PaymentID:        p.PaymentID,
 		AcquirerRef:      p.AcquirerRef,
-		SessionExpiresAt: when(p.SessionExpiresAt),
+		SessionExpiresAt: stampOf(p.SessionExpiresAt, now),
 		SessionExpired:   p.SessionExpired(now) || p.Status == store.StatusExpired,
-		Captures:         captureRows(d.Captures, false),
-		Refunds:          refundRows(d.Refunds),
-		Timeline:         timeline(d.Timeline, deliveries, !can(currentUser(c), PermViewBuyerData)),
+		Captures:         captureRows(d.Captures, false, now),
+		CapturesEmpty:    capturesEmpty(p, now),
+		Refunds:          refundRows(d.Refunds, now),
+		Timeline:         timeline(d.Timeline, deliveries, !can(currentUser(c), PermViewBuyerData), now),
 	}
+	live.ResultCode, live.ResultMessage = statusDetail(p.Status, p.ResultCode, p.ResultMessage)
+	live.Notices = stateNotices(d, now)
 	if !p.Settled {
 		live.PollURL = paths.PaymentLive(p.PaymentRequestID, p.Version)
 	}
@@ -107,7 +108,7 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		live.CheckoutURL = h.CheckoutURL(p.SessionData)
 	}
 	if forms.Notice != nil {
-		live.Notices = append(live.Notices, *forms.Notice)
+		live.Notices = append([]pages.Notice{*forms.Notice}, live.Notices...)
 	}
 	live.Actions = h.paymentActions(c, d, forms)
 	vm.Live = live
@@ -220,8 +221,38 @@ func cancellable(d *store.PaymentDetail) bool {
 	return false
 }
 
-// captureRows builds capture rows; withPayment links each to its payment.
-func captureRows(cs []store.Capture, withPayment bool) []pages.CaptureRow {
+// stateNotices explain what the page shows while it is not final: an
+// expired session the sweeper has not recorded yet, and captures or refunds
+// awaiting Antom's result. They are recomputed on every render, so none
+// outlives the state it describes.
+func stateNotices(d *store.PaymentDetail, now time.Time) []pages.Notice {
+	var out []pages.Notice
+	p := &d.Payment
+	if p.Status == store.StatusSessionReady && p.SessionExpired(now) {
+		at := when(p.SessionExpiresAt)
+		if ago := relTime(p.SessionExpiresAt, now); ago != "" {
+			at += " (" + ago + ")"
+		}
+		out = append(out, pages.Notice{Tone: pages.ToneWarn, Text: "The session expired at " + at +
+			": the buyer can no longer pay it. Paydesk records the payment as EXPIRED at its next sweep."})
+	}
+	for _, cp := range d.Captures {
+		if cp.Status == store.TxnProcessing {
+			out = append(out, pages.Notice{Tone: pages.ToneInfo, Text: "A capture of " + money(cp.AmountMinor, cp.Currency) +
+				" awaits Antom's result; this page updates when it arrives."})
+		}
+	}
+	for _, r := range d.Refunds {
+		if r.Status == store.TxnProcessing {
+			out = append(out, pages.Notice{Tone: pages.ToneInfo, Text: "A refund of " + money(r.AmountMinor, r.Currency) +
+				" awaits Antom's result; this page updates when it arrives."})
+		}
+	}
+	return out
+}
+
+// captureRows builds capture rows at now; withPayment links each to its payment.
+func captureRows(cs []store.Capture, withPayment bool, now time.Time) []pages.CaptureRow {
 	rows := make([]pages.CaptureRow, 0, len(cs))
 	for _, cp := range cs {
 		r := pages.CaptureRow{
@@ -233,7 +264,7 @@ func captureRows(cs []store.Capture, withPayment bool) []pages.CaptureRow {
 			Status:           txnBadge(cp.Status),
 			Result:           resultText(cp.ResultStatus, cp.ResultCode, cp.ResultMessage),
 			AcquirerRef:      cp.AcquirerRef,
-			Time:             when(firstTime(cp.CapturedAt, cp.CreatedAt)),
+			Time:             stampOf(firstTime(cp.CapturedAt, cp.CreatedAt), now),
 			Actor:            cp.Actor,
 		}
 		if withPayment {
@@ -244,8 +275,8 @@ func captureRows(cs []store.Capture, withPayment bool) []pages.CaptureRow {
 	return rows
 }
 
-// refundRows builds refund rows.
-func refundRows(rs []store.Refund) []pages.RefundRow {
+// refundRows builds refund rows at now.
+func refundRows(rs []store.Refund, now time.Time) []pages.RefundRow {
 	rows := make([]pages.RefundRow, 0, len(rs))
 	for _, r := range rs {
 		rows = append(rows, pages.RefundRow{
@@ -256,7 +287,7 @@ func refundRows(rs []store.Refund) []pages.RefundRow {
 			Status:          txnBadge(r.Status),
 			Result:          resultText(r.ResultStatus, r.ResultCode, r.ResultMessage),
 			Reason:          r.Reason,
-			Time:            when(firstTime(r.RefundedAt, r.CreatedAt)),
+			Time:            stampOf(firstTime(r.RefundedAt, r.CreatedAt), now),
 			Actor:           r.Actor,
 		})
 	}
@@ -267,8 +298,8 @@ func refundRows(rs []store.Refund) []pages.RefundRow {
 // A notification event and the delivery it came from become one entry that
 // carries the delivery's verdict and outcome; deliveries without an event
 // (duplicates, rejected signatures) get their own entry. With redact, buyer
-// and card fields of the events' details are hidden.
-func timeline(events []store.Event, deliveries []store.Delivery, redact bool) []pages.TimelineEntry {
+// and card fields of the events' details are hidden. Times are shown at now.
+func timeline(events []store.Event, deliveries []store.Delivery, redact bool, now time.Time) []pages.TimelineEntry {
 	byID := make(map[int64]*store.Delivery, len(deliveries))
 	for i := range deliveries {
 		byID[deliveries[i].ID] = &deliveries[i]
@@ -284,8 +315,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool) []
 		en := pages.TimelineEntry{
 			Key:     "ev-" + strconv.FormatInt(e.ID, 10),
 			Kind:    string(e.Kind),
-			Time:    when(e.At),
-			TimeISO: whenISO(e.At),
+			At:      stampOf(e.At, now),
 			Actor:   e.Actor,
 			Summary: e.Summary,
 		}
@@ -312,8 +342,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool) []
 		items = append(items, item{at: dl.ReceivedAt, order: len(events) + i, entry: pages.TimelineEntry{
 			Key:         "dl-" + strconv.FormatInt(dl.ID, 10),
 			Kind:        "notification",
-			Time:        when(dl.ReceivedAt),
-			TimeISO:     whenISO(dl.ReceivedAt),
+			At:          stampOf(dl.ReceivedAt, now),
 			Actor:       "antom",
 			Summary:     deliverySummary(&dl),
 			Badges:      []pages.Badge{verdictBadge(dl.Verdict), outcomeBadge(dl.Outcome)},

@@ -4,8 +4,10 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -59,11 +61,22 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		ans = webhookError(http.StatusRequestEntityTooLarge, "too_large", "The notification body is larger than 64 KiB.")
 	} else {
 		in.Verdict = verifyNotification(h.notifyKey(), r, in, body)
-		ans = h.judgeNotification(&in)
+		ans = h.judgeNotification(&in, r.Header.Get(echo.HeaderContentEncoding))
 	}
 	in.ResponseStatus, in.ResponseBody = ans.status, ans.body
 
 	res, err := h.Store.IngestNotification(r.Context(), in)
+	if err != nil && in.Notification != nil && r.Context().Err() == nil {
+		// Applying it failed, which storing a refusal will not: keep the
+		// delivery as not applied and answer an error, so Antom retries
+		// and the notification is on the notifications page meanwhile.
+		h.Log.Error("webhook: apply notification", "err", err.Error(), "request_id", requestID(c))
+		in.Notification = nil
+		in.ParseError = "verified, but could not be applied: " + err.Error()
+		ans = webhookError(http.StatusInternalServerError, "not_applied", "The notification could not be applied; retry later.")
+		in.ResponseStatus, in.ResponseBody = ans.status, ans.body
+		res, err = h.Store.IngestNotification(r.Context(), in)
+	}
 	if err != nil {
 		// Not stored, so not acknowledged: Antom retries.
 		h.Log.Error("webhook: store delivery", "err", err.Error(), "request_id", requestID(c))
@@ -78,8 +91,15 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 }
 
 // judgeNotification parses a delivery whose verdict is known and decides the
-// answer; only a verified, well-formed notification is acknowledged.
-func (h *Handlers) judgeNotification(in *store.DeliveryInput) webhookAnswer {
+// answer; only a verified, well-formed notification for this merchant's
+// client-id is acknowledged. encoding is the Content-Encoding header.
+func (h *Handlers) judgeNotification(in *store.DeliveryInput, encoding string) webhookAnswer {
+	if enc := strings.TrimSpace(encoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		// Antom signs the JSON; a compressed body cannot be verified as sent.
+		in.ParseError = "Content-Encoding " + enc + " is not supported"
+		return webhookError(http.StatusUnsupportedMediaType, "unsupported_encoding",
+			"Send the notification uncompressed; Content-Encoding "+enc+" is not supported.")
+	}
 	switch in.Verdict {
 	case store.VerdictOK:
 	case store.VerdictMissing:
@@ -89,13 +109,44 @@ func (h *Handlers) judgeNotification(in *store.DeliveryInput) webhookAnswer {
 	default:
 		return webhookError(http.StatusUnauthorized, "invalid_signature", "The signature does not verify.")
 	}
+	if h.Antom != nil && in.ClientID != h.Antom.ClientID() {
+		// Authentic, but about another merchant account (a sandbox
+		// notification reaching production, say), where the same
+		// paymentRequestId may mean another payment: kept, never applied.
+		in.ParseError = "the notification is for client-id " + in.ClientID + ", not this merchant's " + h.Antom.ClientID()
+		return webhookError(http.StatusForbidden, "client_mismatch",
+			"The notification is for client-id "+in.ClientID+", which is not this merchant's.")
+	}
 	n, err := antom.ParseNotification(in.Body)
+	if err == nil {
+		err = checkTxnAmount(n)
+	}
 	if err != nil {
 		in.ParseError = err.Error()
 		return webhookError(http.StatusBadRequest, "malformed", "The notification is not valid: "+err.Error())
 	}
 	in.Notification = n
 	return webhookAnswer{status: http.StatusOK, body: antom.AckBody}
+}
+
+// checkTxnAmount refuses a capture or refund result for no money: the
+// protocol's captureAmount and refundAmount values are at least 1 (section
+// 6), and the ledger cannot record a capture or refund of nothing.
+func checkTxnAmount(n *antom.Notification) error {
+	var field string
+	var a *antom.Amount
+	switch n.NotifyType {
+	case antom.NotifyCaptureResult:
+		field, a = "captureAmount", n.CaptureAmount
+	case antom.NotifyRefundResult:
+		field, a = "refundAmount", n.RefundAmount
+	default:
+		return nil
+	}
+	if v, err := a.Minor(); err != nil || v <= 0 {
+		return fmt.Errorf("antom: notification %s: %s.value %q is not a positive amount", n.NotifyType, field, a.Value)
+	}
+	return nil
 }
 
 // verifyNotification checks a notification's signature (protocol section

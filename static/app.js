@@ -62,6 +62,69 @@
     }
   });
 
+  // Relative hints ("3 min ago") are computed by the server on its clock
+  // (data-now, Unix ms, at render). While the page stays open they move on
+  // from there, so an old "just now" never passes for a fresh one. The
+  // wording matches the server's (handlers.relTime).
+  function relative(at, now) {
+    var d = now - at;
+    var future = d < 0;
+    if (future) {
+      d = -d;
+    }
+    var s;
+    if (d < 5000) {
+      return "just now";
+    } else if (d < 60000) {
+      s = Math.floor(d / 1000) + " s";
+    } else if (d < 3600000) {
+      s = Math.floor(d / 60000) + " min";
+    } else if (d < 48 * 3600000) {
+      s = Math.floor(d / 3600000) + " h";
+    } else if (d < 30 * 86400000) {
+      s = Math.floor(d / 86400000) + " d";
+    } else {
+      return "";
+    }
+    return future ? "in " + s : s + " ago";
+  }
+
+  // seen notes when each hint arrived, for the time elapsed since.
+  function seen(root) {
+    root = root || document;
+    if (!root.querySelectorAll) {
+      return;
+    }
+    var t = Date.now();
+    var els = root.querySelectorAll(".ago[data-now]");
+    for (var i = 0; i < els.length; i++) {
+      if (!els[i].hasAttribute("data-seen")) {
+        els[i].setAttribute("data-seen", String(t));
+      }
+    }
+  }
+
+  function tick() {
+    seen(document);
+    var els = document.querySelectorAll(".ago[data-now][data-at]");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      var at = Date.parse(el.getAttribute("data-at"));
+      var now = Number(el.getAttribute("data-now")) + (Date.now() - Number(el.getAttribute("data-seen")));
+      if (!isNaN(at) && !isNaN(now)) {
+        el.textContent = relative(at, now);
+      }
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    seen(document);
+  });
+  document.addEventListener("htmx:load", function (evt) {
+    seen(evt.detail && evt.detail.elt);
+  });
+  window.setInterval(tick, 15000);
+
   // Select-all on click for secrets shown once (new API keys, passwords).
   document.addEventListener("click", function (evt) {
     var el = evt.target;

@@ -99,7 +99,7 @@ func (s *Store) ApplyCaptureResponse(ctx context.Context, captureRequestID strin
 			return err
 		}
 		var a applied
-		summary := fmt.Sprintf("Capture answered %s %s: %s", o.Status, o.Code, s.txnSummary("capture", to, map[string]any{}, &a))
+		summary := answerSummary("Capture", o) + "; " + s.txnSummary("capture", rep.Event, to, map[string]any{}, &a)
 		if _, err := s.addEvent(ctx, tx, p, EventAPIResponse, "antom", summary, map[string]any{
 			"api": "capture", "captureRequestId": captureRequestID, "outcome": o, "effect": to.Effect,
 		}, 0); err != nil {
@@ -200,7 +200,7 @@ func (s *Store) ApplyRefundResponse(ctx context.Context, refundRequestID string,
 			return err
 		}
 		var a applied
-		summary := fmt.Sprintf("Refund answered %s %s: %s", o.Status, o.Code, s.txnSummary("refund", to, map[string]any{}, &a))
+		summary := answerSummary("Refund", o) + "; " + s.txnSummary("refund", rep.Event, to, map[string]any{}, &a)
 		if _, err := s.addEvent(ctx, tx, p, EventAPIResponse, "antom", summary, map[string]any{
 			"api": "refund", "refundRequestId": refundRequestID, "outcome": o, "effect": to.Effect,
 		}, 0); err != nil {
@@ -247,7 +247,7 @@ func (s *Store) ApplyCancelResponse(ctx context.Context, paymentRequestID string
 	o := OutcomeOf(callErr)
 	return s.updatePayment(ctx, paymentRequestID, func(ctx context.Context, tx *sql.Tx, p *Payment) (saveOpts, error) {
 		var opts saveOpts
-		summary := fmt.Sprintf("Cancel answered %s %s", o.Status, o.Code)
+		summary := answerSummary("Cancel", o)
 		switch o.Status {
 		case antom.StatusSuccess:
 			f := paymentFacts{}
@@ -255,7 +255,7 @@ func (s *Store) ApplyCancelResponse(ctx context.Context, paymentRequestID string
 				f.PaymentID = resp.PaymentID
 			}
 			po := applyPaymentEvent(p, EvCancelled, f)
-			summary += ": " + describe(po.Transition)
+			summary += "; " + describe(po.Transition)
 			if po.LearnedPaymentID {
 				if err := s.replayParked(ctx, tx, p); err != nil {
 					return opts, err
@@ -263,11 +263,14 @@ func (s *Store) ApplyCancelResponse(ctx context.Context, paymentRequestID string
 			}
 			opts.pollNow = po.Effect == EffectContradiction
 		case antom.StatusFail:
-			summary += ": refused; " + nonEmpty(o.Message, "status unchanged")
+			summary += "; refused, status unchanged"
+			if o.Message != "" {
+				summary += " (" + o.Message + ")"
+			}
 		default:
 			p.Flags |= FlagUnknownOutcome
 			opts.pollNow = true
-			summary += ": outcome unknown; an inquiry will tell"
+			summary += "; an inquiry will tell"
 		}
 		_, err := s.addEvent(ctx, tx, p, EventAPIResponse, "antom", summary, map[string]any{"api": "cancel", "outcome": o}, 0)
 		return opts, err

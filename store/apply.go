@@ -25,11 +25,12 @@ type txnReport struct {
 
 // txnOutcome is what applying a txnReport did.
 type txnOutcome struct {
-	Effect     Effect // of the capture/refund machine
-	OutOfOrder bool   // a capture success moved the payment to SUCCESS before its payment result
-	PaymentEff Effect // of the payment machine, for a capture success
-	Created    bool   // the capture/refund was not known before (automatic capture, or made elsewhere)
-	Mismatch   bool   // amount or currency differs from ours
+	Effect     Effect    // of the capture/refund machine
+	From, To   TxnStatus // the capture's/refund's status before and after
+	OutOfOrder bool      // a capture success moved the payment to SUCCESS before its payment result
+	PaymentEff Effect    // of the payment machine, for a capture success
+	Created    bool      // the capture/refund was not known before (automatic capture, or made elsewhere)
+	Mismatch   bool      // amount or currency differs from ours
 }
 
 // applyCapture applies a capture report to p's capture (creating it for an
@@ -68,7 +69,7 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 		}
 	}
 	tr := NextTxnStatus(c.Status, rep.Event)
-	out.Effect = tr.Effect
+	out.Effect, out.From, out.To = tr.Effect, tr.From, tr.To
 	switch tr.Effect {
 	case EffectApply, EffectSame:
 		c.Status = tr.To
@@ -139,7 +140,7 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 		}
 	}
 	tr := NextTxnStatus(r.Status, rep.Event)
-	out.Effect = tr.Effect
+	out.Effect, out.From, out.To = tr.Effect, tr.From, tr.To
 	switch tr.Effect {
 	case EffectApply, EffectSame:
 		r.Status = tr.To

@@ -267,7 +267,7 @@ func (s *Store) applyNotificationEffect(ctx context.Context, tx *sql.Tx, p *Paym
 		if err != nil {
 			return "", err
 		}
-		return s.txnSummary("capture", to, detail, a), nil
+		return s.txnSummary("capture", ev, to, detail, a), nil
 	case antom.NotifyRefundResult:
 		ev, ok := txnEventOf(n.RefundStatus)
 		if !ok {
@@ -278,13 +278,16 @@ func (s *Store) applyNotificationEffect(ctx context.Context, tx *sql.Tx, p *Paym
 		if err != nil {
 			return "", err
 		}
-		return s.txnSummary("refund", to, detail, a), nil
+		return s.txnSummary("refund", ev, to, detail, a), nil
 	}
 	a.outcome = OutcomeStale
 	return "notifyType not handled", nil
 }
 
-func (s *Store) txnSummary(what string, to txnOutcome, detail map[string]any, a *applied) string {
+// txnSummary says in words what applying a capture or refund report did.
+// ev is what the report said: a pending report (U, PROCESSING) never reads
+// as a result, and a result reads as the status it recorded.
+func (s *Store) txnSummary(what string, ev TxnEvent, to txnOutcome, detail map[string]any, a *applied) string {
 	detail["effect"] = to.Effect
 	a.outcome = outcomeOf(to.Effect, to.OutOfOrder)
 	if to.PaymentEff == EffectContradiction {
@@ -294,13 +297,17 @@ func (s *Store) txnSummary(what string, to txnOutcome, detail map[string]any, a 
 	var b strings.Builder
 	switch to.Effect {
 	case EffectApply:
-		b.WriteString(what + " result recorded")
+		b.WriteString(what + " " + string(to.To) + " recorded")
 	case EffectSame:
-		b.WriteString(what + " result confirmed")
+		if ev == TxnEvPending {
+			b.WriteString(what + " still " + string(to.To) + " until a notification or an inquiry settles it")
+		} else {
+			b.WriteString(what + " " + string(to.To) + " confirmed (already recorded)")
+		}
 	case EffectIgnore:
-		b.WriteString(what + " result is older than what the ledger knows; ignored")
+		b.WriteString(what + " is already " + string(to.From) + "; nothing changed")
 	case EffectContradiction:
-		b.WriteString(what + " result contradicts the recorded one; kept, flagged for inquiry")
+		b.WriteString(what + " reported " + txnStatusWord(ev) + ", contradicting the recorded " + string(to.From) + "; kept, flagged for inquiry")
 	}
 	if to.Created {
 		b.WriteString(" (new " + what + ")")
@@ -315,6 +322,35 @@ func (s *Store) txnSummary(what string, to txnOutcome, detail map[string]any, a 
 		b.WriteString("; amount differs from the " + what + "'s")
 	}
 	return b.String()
+}
+
+// txnStatusWord names the status a capture or refund report claims.
+func txnStatusWord(ev TxnEvent) string {
+	switch ev {
+	case TxnEvSucceeded:
+		return string(TxnSuccess)
+	case TxnEvFailed:
+		return string(TxnFail)
+	}
+	return string(TxnProcessing)
+}
+
+// answerSummary says in one clause what Antom answered one of our calls:
+// "Capture request: Antom answered U UNKNOWN_EXCEPTION (outcome unknown)".
+func answerSummary(what string, o APIOutcome) string {
+	s := what + " request: "
+	if o.Status == antom.StatusUnknown && o.Code == "" {
+		s += "no answer from Antom"
+		if o.Message != "" {
+			s += " (" + o.Message + ")"
+		}
+	} else {
+		s += "Antom answered " + strings.TrimSpace(o.Status+" "+o.Code)
+	}
+	if o.Status == antom.StatusUnknown {
+		s += " (outcome unknown)"
+	}
+	return s
 }
 
 func outcomeOf(e Effect, outOfOrder bool) Outcome {

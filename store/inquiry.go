@@ -138,7 +138,7 @@ func (s *Store) applyInquiryTxn(ctx context.Context, tx *sql.Tx, p *Payment, t a
 		if err != nil {
 			return "", err
 		}
-		return "CAPTURE " + t.TransactionStatus + ": " + s.txnSummary("capture", to, detail, &a), nil
+		return s.txnSummary("capture", ev, to, detail, &a), nil
 	case antom.TxRefund:
 		if !ok {
 			return "", nil
@@ -147,7 +147,7 @@ func (s *Store) applyInquiryTxn(ctx context.Context, tx *sql.Tx, p *Payment, t a
 		if err != nil {
 			return "", err
 		}
-		return "REFUND " + t.TransactionStatus + ": " + s.txnSummary("refund", to, detail, &a), nil
+		return s.txnSummary("refund", ev, to, detail, &a), nil
 	case antom.TxCancel:
 		if ev != TxnEvSucceeded {
 			return "", nil

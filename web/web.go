@@ -97,7 +97,13 @@ func New(cfg Config, h *handlers.Handlers) (*Server, error) {
 	e.Use(logMiddleware(cfg.Log))
 	e.Use(recoverMiddleware())
 	e.Use(newSecurityHeaders(cfg.HTTPS, cfg.SimulatorOrigin).middleware)
-	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: cfg.BodyLimit,
+		// The webhook reads at most its own, smaller limit and records an
+		// oversized delivery before refusing it; refused here, it would
+		// leave no trace.
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == paths.WebhookAntom },
+	}))
 
 	s.table = s.routes()
 	names := map[string]bool{}

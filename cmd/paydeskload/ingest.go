@@ -54,6 +54,21 @@ func notificationBodies(p store.FixturePayment) [2][]byte {
 	return [2][]byte{pay, capture}
 }
 
+// captureLag is how many notifications after its PAYMENT_RESULT a
+// payment's CAPTURE_RESULT is sent: Antom reports the automatic capture a
+// little later, so it should not race the payment result on another sender
+// (which would make most captures arrive out of order).
+const captureLag = 512
+
+// slot is where the j-th notification (0: payment, 1: capture) of the i-th
+// open payment goes in the sending order: blocks of captureLag payment
+// results, each followed by the same payments' capture results.
+func slot(i, j, n int) int {
+	block := i / captureLag * captureLag
+	size := min(captureLag, n-block)
+	return 2*block + j*size + i - block
+}
+
 // signNotifications signs the two notifications of each open payment,
 // in parallel: RSA signing (~1 ms each) is done before the clock starts,
 // so the load generator spends its CPU on sending.
@@ -78,7 +93,7 @@ func signNotifications(key *rsa.PrivateKey, clientID string, open []store.Fixtur
 						errs <- err
 						return
 					}
-					out[2*i+j] = notification{body: body, requestTime: rt, signature: sig}
+					out[slot(i, j, len(open))] = notification{body: body, requestTime: rt, signature: sig}
 				}
 			}
 		}()

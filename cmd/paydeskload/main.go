@@ -75,12 +75,14 @@ type options struct {
 	pid                         int
 	jobs, keep                  bool
 	cpuProfile                  string
+	server                      string // "in-process" or "process"
+	child                       bool   // this process is the -server process child
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "paydeskload:", err)
 		os.Exit(1)
 	}
@@ -107,12 +109,20 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.pid, "pid", 0, "with -url: the server's process ID, for memory and CPU")
 	fs.BoolVar(&o.jobs, "jobs", true, "in-process: run the inquiry poller and the session sweeper, as cmd/paydesk does")
 	fs.BoolVar(&o.keep, "keep", false, "in-process: keep the temporary data directory")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the ingest phase to this file (in-process)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the ingest phase to this file (-server in-process)")
+	fs.StringVar(&o.server, "server", "in-process", "where Paydesk runs without -url: in-process, or process (a child process: its memory and CPU without the load generator's)")
+	fs.BoolVar(&o.child, "child", false, "internal: serve as the -server process child")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.child {
+		if o.dataDir == "" {
+			return o, errors.New("-child needs -data-dir")
+		}
+		return o, nil
 	}
 	if o.open == 0 {
 		o.open = min(o.payments/4, 4000)
@@ -133,6 +143,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 	} else if o.pid != 0 || o.antomKey != "" {
 		errs = append(errs, errors.New("-pid and -antom-key go with -url"))
+	}
+	switch {
+	case o.server != "in-process" && o.server != "process":
+		errs = append(errs, fmt.Errorf("-server %q: want in-process or process", o.server))
+	case o.cpuProfile != "" && (o.server != "in-process" || o.url != ""):
+		errs = append(errs, errors.New("-cpuprofile needs the in-process server"))
 	}
 	return o, errors.Join(errs...)
 }
@@ -166,26 +182,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.child {
+		return runChild(ctx, o, stdout)
+	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "paydeskload: "+format+"\n", a...) }
 	r := &report{o: o, loadBefore: loadAverage()}
 	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 2 * o.concurrency, MaxIdleConnsPerHost: 2 * o.concurrency, DisableCompression: true,
 	}}
-
-	var (
-		base     string
-		dataDir  string
-		pid      = "self"
-		signKey  *rsa.PrivateKey
-		fixture  *store.Fixture
-		app      *embedded
-		handler  http.Handler
-		clientID = o.clientID
-	)
-	if o.url == "" {
-		r.mode = "in-process"
-		root, err := os.MkdirTemp(o.dataDir, "paydeskload-")
-		if err != nil {
+	var t *target
+	switch {
+	case o.url != "":
+		t, err = setupExternal(ctx, o, r, httpClient, progress)
+	default:
+		var root string
+		if root, err = os.MkdirTemp(o.dataDir, "paydeskload-"); err != nil {
 			return err
 		}
 		if o.keep {
@@ -193,82 +204,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		} else {
 			defer os.RemoveAll(root)
 		}
-		dataDir = filepath.Join(root, "data")
 		if o.password == "" {
 			b := make([]byte, 12)
 			rand.Read(b)
 			o.password = hex.EncodeToString(b)
 		}
-		cfg := embedConfig{dataDir: dataDir, email: o.email, password: o.password, jobs: o.jobs}
-
-		progress("first start (generates keys, creates the admin)")
-		t0 := time.Now()
-		a, keys, err := startEmbedded(ctx, cfg, nil)
-		if err != nil {
-			return err
-		}
-		if err := waitHealthy(ctx, httpClient, a.URL); err != nil {
-			a.shutdown()
-			return err
-		}
-		r.coldStart = time.Since(t0)
-
-		progress("seeding %d payments (%d open)", o.payments, o.open)
-		t0 = time.Now()
-		fixture, err = a.Store.SeedFixture(ctx, store.FixtureSpec{Payments: o.payments, Open: o.open})
-		if err != nil {
-			a.shutdown()
-			return err
-		}
-		r.seedTime = time.Since(t0)
-		if err := a.shutdown(); err != nil {
-			return err
-		}
-		runtime.GC()
-		debug.FreeOSMemory() // seeding is not Paydesk's work: start the measured life clean
-
-		progress("restart on %d payments", o.payments)
-		t0 = time.Now()
-		app, _, err = startEmbedded(ctx, cfg, keys)
-		if err != nil {
-			return err
-		}
-		defer app.shutdown()
-		if err := waitHealthy(ctx, httpClient, app.URL); err != nil {
-			return err
-		}
-		r.warmStart = time.Since(t0)
-		base, signKey, handler = app.URL, keys.sim, app.Web.Handler()
-		clientID = simClientID
-	} else {
-		r.mode = "external " + o.url
-		base, dataDir = strings.TrimRight(o.url, "/"), o.dataDir
-		if o.pid != 0 {
-			pid = strconv.Itoa(o.pid)
+		dataDir := filepath.Join(root, "data")
+		if o.server == "process" {
+			t, err = setupChild(ctx, o, r, dataDir, httpClient, progress, stderr)
 		} else {
-			pid = ""
+			t, err = setupInProcess(ctx, o, r, dataDir, httpClient, progress)
 		}
-		if signKey, err = signKeyFile(o.antomKey); err != nil {
-			return fmt.Errorf("-antom-key: %w", err)
-		}
-		if err := waitHealthy(ctx, httpClient, base); err != nil {
-			return err
-		}
-		progress("seeding %d payments (%d open) into %s", o.payments, o.open, dataDir)
-		st, err := store.Open(ctx, dataDir)
-		if err != nil {
-			return err
-		}
-		t0 := time.Now()
-		fixture, err = st.SeedFixture(ctx, store.FixtureSpec{Payments: o.payments, Open: o.open})
-		if cerr := st.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		r.seedTime = time.Since(t0)
 	}
+	if err != nil {
+		return err
+	}
+	defer t.stop()
+	base, dataDir, pid, signKey, fixture, handler, clientID := t.base, t.dataDir, t.pid, t.signKey, t.fixture, t.handler, t.clientID
 	r.fs = fsType(dataDir)
 
 	var sampler *rssSampler
@@ -469,4 +421,136 @@ func (r *report) print(w io.Writer) {
 	if r.profile != "" {
 		fmt.Fprintf(w, "CPU profile of the ingest phase: %s (go tool pprof %s)\n", r.profile, r.profile)
 	}
+}
+
+// target is the Paydesk under load.
+type target struct {
+	base, dataDir string
+	pid           string // for /proc; "" when unknown
+	signKey       *rsa.PrivateKey
+	clientID      string
+	fixture       *store.Fixture
+	handler       http.Handler // in-process only: the router, for the poll CPU
+	stop          func() error
+}
+
+// seed writes the fixture through its own store handle on dataDir.
+func seed(ctx context.Context, o options, r *report, dataDir string) (*store.Fixture, error) {
+	st, err := store.Open(ctx, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	f, err := st.SeedFixture(ctx, store.FixtureSpec{Payments: o.payments, Open: o.open})
+	r.seedTime = time.Since(t0)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	return f, err
+}
+
+// setupInProcess starts Paydesk in this process (first run), seeds it,
+// restarts it on the seeded data (the start-up figure) and returns it.
+func setupInProcess(ctx context.Context, o options, r *report, dataDir string, client *http.Client, progress func(string, ...any)) (*target, error) {
+	r.mode = "in-process"
+	cfg := embedConfig{dataDir: dataDir, email: o.email, password: o.password, jobs: o.jobs}
+	progress("first start (generates keys, creates the admin)")
+	t0 := time.Now()
+	app, keys, err := startEmbedded(ctx, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitHealthy(ctx, client, app.URL); err != nil {
+		app.shutdown()
+		return nil, err
+	}
+	r.coldStart = time.Since(t0)
+	if err := app.shutdown(); err != nil {
+		return nil, err
+	}
+	progress("seeding %d payments (%d open)", o.payments, o.open)
+	f, err := seed(ctx, o, r, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	runtime.GC()
+	debug.FreeOSMemory() // seeding is not Paydesk's work: start the measured life clean
+
+	progress("restart on %d payments", o.payments)
+	t0 = time.Now()
+	if app, _, err = startEmbedded(ctx, cfg, keys); err != nil {
+		return nil, err
+	}
+	if err := waitHealthy(ctx, client, app.URL); err != nil {
+		app.shutdown()
+		return nil, err
+	}
+	r.warmStart = time.Since(t0)
+	return &target{base: app.URL, dataDir: dataDir, pid: "self", signKey: keys.sim, clientID: simClientID,
+		fixture: f, handler: app.Web.Handler(), stop: app.shutdown}, nil
+}
+
+// setupChild is setupInProcess with Paydesk in a child process.
+func setupChild(ctx context.Context, o options, r *report, dataDir string, client *http.Client, progress func(string, ...any), stderr io.Writer) (*target, error) {
+	r.mode = "child process"
+	progress("first start of the child (generates keys, creates the admin)")
+	t0 := time.Now()
+	c, err := startChild(o, dataDir, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitHealthy(ctx, client, c.URL); err != nil {
+		c.stop()
+		return nil, err
+	}
+	r.coldStart = time.Since(t0)
+	if err := c.stop(); err != nil {
+		return nil, err
+	}
+	progress("seeding %d payments (%d open)", o.payments, o.open)
+	f, err := seed(ctx, o, r, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	progress("restart of the child on %d payments", o.payments)
+	t0 = time.Now()
+	if c, err = startChild(o, dataDir, stderr); err != nil {
+		return nil, err
+	}
+	if err := waitHealthy(ctx, client, c.URL); err != nil {
+		c.stop()
+		return nil, err
+	}
+	r.warmStart = time.Since(t0)
+	keys, err := loadKeys(filepath.Join(dataDir, "keys"))
+	if err == nil && keys == nil {
+		err = errors.New("no keys")
+	}
+	if err != nil {
+		c.stop()
+		return nil, fmt.Errorf("child keys: %w", err)
+	}
+	return &target{base: c.URL, dataDir: dataDir, pid: c.pid(), signKey: keys.sim, clientID: simClientID,
+		fixture: f, stop: c.stop}, nil
+}
+
+// setupExternal targets a running Paydesk (-url) and seeds its data directory.
+func setupExternal(ctx context.Context, o options, r *report, client *http.Client, progress func(string, ...any)) (*target, error) {
+	r.mode = "external " + o.url
+	t := &target{base: strings.TrimRight(o.url, "/"), dataDir: o.dataDir, clientID: o.clientID, stop: func() error { return nil }}
+	if o.pid != 0 {
+		t.pid = strconv.Itoa(o.pid)
+	}
+	var err error
+	if t.signKey, err = signKeyFile(o.antomKey); err != nil {
+		return nil, fmt.Errorf("-antom-key: %w", err)
+	}
+	if err := waitHealthy(ctx, client, t.base); err != nil {
+		return nil, err
+	}
+	progress("seeding %d payments (%d open) into the server's data directory", o.payments, o.open)
+	if t.fixture, err = seed(ctx, o, r, t.dataDir); err != nil {
+		return nil, err
+	}
+	return t, nil
 }

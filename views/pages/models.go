@@ -6,7 +6,10 @@
 // nor echo.
 package pages
 
-import "paydesk/views/components"
+import (
+	"paydesk/views/components"
+	"paydesk/views/layout"
+)
 
 // Tone is the colour family of a badge or a notice.
 type Tone string
@@ -39,7 +42,30 @@ type Field struct {
 	Label  string
 	Value  string
 	TestID string // data-testid of the value, may be empty
-	Mono   bool   // IDs and codes are shown in a monospace font
+	Mono   bool   // IDs and codes are shown in a monospace font; they may break after _ and |
+	// At, when set, is shown instead of Value: an instant with its relative hint.
+	At Stamp
+}
+
+// Stamp is an instant as the pages show it: absolute UTC, its machine form,
+// and a short relative hint computed on the server's clock.
+type Stamp struct {
+	Text string // "2026-11-25 18:42:10 UTC"; "" for none
+	ISO  string // RFC 3339, for <time datetime>
+	Ago  string // "3 min ago", "in 6 d"; "" when it would not help
+	// NowMS is the server's clock when the page was rendered (Unix ms); the
+	// script keeps Ago current from it, so a page left open does not show an
+	// old "just now".
+	NowMS int64
+}
+
+// EmptyView is what a list shows instead of an empty table: what it means
+// and what to do next.
+type EmptyView struct {
+	Title    string
+	Hint     string
+	LinkURL  string // optional next step
+	LinkText string
 }
 
 // ---- payments list ----
@@ -68,10 +94,10 @@ type PaymentRow struct {
 	BuyerID          string
 	Amount           string // "42.00 SGD"
 	Status           Badge
+	ResultCode       string // Antom's result code, for failed payments
 	Capture          Badge
-	Flags            []Badge
-	Created          string
-	CreatedISO       string
+	Flags            []Badge // set: the row needs a person's attention
+	Created          Stamp
 }
 
 // PaymentListPage is GET /payments.
@@ -81,7 +107,6 @@ type PaymentListPage struct {
 	Rows      PaymentRows
 	Pager     components.PaginationView
 	NewURL    string // "New test session"
-	Empty     string // shown when there are no rows
 }
 
 // PaymentRows is the live part of the payments list: the rows and, on the
@@ -89,6 +114,9 @@ type PaymentListPage struct {
 type PaymentRows struct {
 	Rows    []PaymentRow
 	LiveURL string // empty: no polling (a later page, or a search)
+	// Empty is shown in place of the rows when there are none; it lives in
+	// the polled table body, so the first new payment replaces it.
+	Empty EmptyView
 }
 
 // ---- orders ----
@@ -99,7 +127,7 @@ type OrderAttempt struct {
 	URL              string
 	Status           Badge
 	Amount           string
-	Created          string
+	Created          Stamp
 }
 
 // OrderRow is one referenceOrderId.
@@ -107,8 +135,8 @@ type OrderRow struct {
 	ReferenceOrderID string
 	State            Badge
 	Attempts         []OrderAttempt
-	FirstCreated     string
-	LastCreated      string
+	FirstCreated     Stamp
+	LastCreated      Stamp
 	PaymentsURL      string // the payments list searched by this order ID
 }
 
@@ -119,7 +147,7 @@ type OrderListPage struct {
 	State     []Option
 	Rows      []OrderRow
 	Pager     components.PaginationView
-	Empty     string
+	Empty     EmptyView
 }
 
 // ---- captures ----
@@ -133,9 +161,9 @@ type CaptureRow struct {
 	PaymentURL       string
 	Amount           string
 	Status           Badge
-	Result           string // "SUCCESS — success." or the failure code and message
+	Result           string // "SUCCESS", or the failure: "F PROCESS_FAIL: General business failure."
 	AcquirerRef      string
-	Time             string
+	Time             Stamp
 	Actor            string
 }
 
@@ -148,7 +176,7 @@ type CaptureListPage struct {
 	Errors    map[string]string
 	Rows      []CaptureRow
 	Pager     components.PaginationView
-	Empty     string
+	Empty     EmptyView
 }
 
 // ---- payment detail ----
@@ -162,7 +190,7 @@ type RefundRow struct {
 	Status          Badge
 	Result          string
 	Reason          string
-	Time            string
+	Time            Stamp
 	Actor           string
 }
 
@@ -170,8 +198,7 @@ type RefundRow struct {
 type TimelineEntry struct {
 	Key     string // stable id, e.g. "ev-12"
 	Kind    string // session_created, notification, inquiry, staff_action, …
-	Time    string
-	TimeISO string
+	At      Stamp
 	Actor   string
 	Summary string
 	Badges  []Badge // signature verdict, outcome
@@ -227,25 +254,32 @@ type PaymentLive struct {
 	Status           Badge
 	Flags            []Badge
 	FlagDetails      []FlagView // what each flag means and what to do
-	ResultCode       string
-	ResultMessage    string
+	ResultCode       string     // Antom's result code, when it says more than the status
+	ResultMessage    string     // Antom's result message, when it says more than the code
 	Amount           string
 	Captured         string
 	Refunded         string
 	CaptureState     Badge
 	Card             string // "VISA •••• 0768"
-	PaidAt           string
-	AuthExpiresAt    string
+	PaidAt           Stamp
+	AuthExpiresAt    Stamp
 	PaymentID        string
 	AcquirerRef      string
-	SessionExpiresAt string
+	SessionExpiresAt Stamp
 	SessionExpired   bool
 	CheckoutURL      string // "Open test checkout" in simulator mode
-	Notices          []Notice
-	Captures         []CaptureRow
-	Refunds          []RefundRow
-	Timeline         []TimelineEntry
-	Actions          PaymentActions
+	// Flashes are the messages about the action that led here. They live in
+	// the region, so the first poll that brings a newer state removes them
+	// with the state they described.
+	Flashes []layout.Flash
+	// Notices describe the state shown (a capture awaiting Antom, an expired
+	// session); they are recomputed on every render.
+	Notices       []Notice
+	Captures      []CaptureRow
+	CapturesEmpty string // why there is no capture, in the payment's state
+	Refunds       []RefundRow
+	Timeline      []TimelineEntry
+	Actions       PaymentActions
 }
 
 // PaymentDetailPage is GET /payments/:id.
@@ -283,7 +317,7 @@ type SessionForm struct {
 type DeliveryRow struct {
 	Key         string
 	URL         string
-	ReceivedAt  string
+	ReceivedAt  Stamp
 	NotifyType  string
 	Subject     string // paymentRequestId, or captureId/refundId
 	PaymentURL  string // empty when no payment matches
@@ -302,7 +336,7 @@ type DeliveryListPage struct {
 	Outcome   []Option
 	Rows      []DeliveryRow
 	Pager     components.PaginationView
-	Empty     string
+	Empty     EmptyView
 }
 
 // Header is one HTTP header line.
