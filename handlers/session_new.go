@@ -46,6 +46,7 @@ type sessionForm struct {
 	BuyerID          string
 	CaptureMode      string
 	ThreeDS          bool
+	FormToken        string // idempotency token of this form instance
 }
 
 func parseSessionForm(c echo.Context) sessionForm {
@@ -57,7 +58,36 @@ func parseSessionForm(c echo.Context) sessionForm {
 		BuyerID:          strings.TrimSpace(c.FormValue("buyerId")),
 		CaptureMode:      c.FormValue("captureMode"),
 		ThreeDS:          c.FormValue("threeDS") == "true",
+		FormToken:        validFormToken(c.FormValue("formToken")),
 	}
+}
+
+// validFormToken returns t when it looks like a token newFormToken made, and
+// "" otherwise (an absent or forged token only loses the double-submit guard).
+func validFormToken(t string) string {
+	if len(t) != 32 {
+		return ""
+	}
+	if _, err := hex.DecodeString(t); err != nil {
+		return ""
+	}
+	return t
+}
+
+// newFormToken identifies one showing of the new-session form.
+func newFormToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// formTokenOr keeps the token of a form shown again with errors, so fixing
+// the errors and submitting twice still makes one payment.
+func formTokenOr(t string) string {
+	if t != "" {
+		return t
+	}
+	return newFormToken()
 }
 
 // validate checks the form and returns the amount in minor units; errs maps
@@ -123,12 +153,21 @@ func (h *Handlers) SessionCreate(c echo.Context) error {
 	if len(errs) > 0 {
 		return h.sessionFormFailed(c, f, errs, "")
 	}
-	orderID := f.ReferenceOrderID
+	a := h.auditContext(c)
+	orderID, idemKey := f.ReferenceOrderID, ""
+	if f.FormToken != "" {
+		// A double submit of the same form finds the payment the first
+		// submit created instead of making a second one.
+		idemKey = "form:" + a.Actor + ":" + f.FormToken
+		if orderID == "" {
+			orderID = "order_" + f.FormToken[:16]
+		}
+	}
 	if orderID == "" {
 		orderID = newOrderID()
 	}
-	a := h.auditContext(c)
 	p, err := h.Store.CreatePayment(c.Request().Context(), store.NewPayment{
+		IdempotencyKey:   idemKey,
 		ReferenceOrderID: orderID,
 		BuyerID:          f.BuyerID,
 		Description:      f.Description,
@@ -146,11 +185,18 @@ func (h *Handlers) SessionCreate(c echo.Context) error {
 	switch {
 	case errors.As(err, &fe) && slices.Contains(sessionFormFields, fe.Field):
 		return h.sessionFormFailed(c, f, map[string]string{fe.Field: sentence(fe.Message)}, "")
+	case errors.Is(err, store.ErrConflict) && idemKey != "":
+		f.FormToken = ""
+		return h.sessionFormFailed(c, f, nil, "This form was already submitted with other values; the new form below makes a new session.")
 	case errors.As(err, &fe):
 		// notifyUrl, redirectUrl: configuration, not the form.
 		return h.sessionFormFailed(c, f, nil, "The server's Antom settings are not valid: "+fe.Field+" "+fe.Message+".")
 	case err != nil:
 		return err
+	}
+	if p.Status != store.StatusCreated || p.ResultStatus != "" {
+		h.flash(c, flashInfo, "This form was already submitted; here is the session it created.")
+		return redirect(c, paths.Payment(p.PaymentRequestID))
 	}
 	if err := h.auditPayment(c, "payment.session_create", p.PaymentRequestID, nil, map[string]any{
 		"amount": antom.NewAmount(minor, f.Currency), "referenceOrderId": orderID, "captureMode": f.CaptureMode}); err != nil {
@@ -189,6 +235,7 @@ func (h *Handlers) sessionFormView(c echo.Context, f sessionForm, errs map[strin
 	return pages.SessionForm{
 		ActionURL:        paths.NewSession,
 		CSRFToken:        csrfToken(c),
+		FormToken:        formTokenOr(f.FormToken),
 		Amount:           f.Amount,
 		Currency:         f.Currency,
 		Currencies:       opts,

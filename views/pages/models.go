@@ -298,6 +298,7 @@ type PaymentDetailPage struct {
 type SessionForm struct {
 	ActionURL        string
 	CSRFToken        string
+	FormToken        string // one per form shown: a double submit creates one payment
 	Amount           string
 	Currency         string
 	Currencies       []Option
