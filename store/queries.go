@@ -52,6 +52,31 @@ func decodeCursor(c string) (atMS, id int64, err error) {
 	return 0, 0, &FieldError{Field: "cursor", Message: "is not a cursor this list gave out"}
 }
 
+// keysetBelow is the upper bound of a newest-first page on (created_at, id)
+// (columns prefixed with prefix): the cursor's position, the exclusive end
+// of a date filter (to; zero: none), or, with both, the tighter of the two,
+// which implies the other. SQLite bounds an index range by one of two upper
+// bounds on a column and filters by the other, so a date filter with a
+// cursor used to scan from the end of the range down to the cursor, pages
+// getting slower the deeper they were (110 ms at 1M payments).
+func keysetBelow(prefix string, to time.Time, cursor string) (string, []any, error) {
+	if cursor == "" {
+		if to.IsZero() {
+			return "", nil, nil
+		}
+		return prefix + "created_at < ?", []any{to.UnixMilli()}, nil
+	}
+	at, id, err := decodeCursor(cursor)
+	if err != nil {
+		return "", nil, err
+	}
+	if !to.IsZero() && to.UnixMilli() <= at {
+		// Every row before the end of the range is before the cursor too.
+		return prefix + "created_at < ?", []any{to.UnixMilli()}, nil
+	}
+	return "(" + prefix + "created_at, " + prefix + "id) < (?, ?)", []any{at, id}, nil
+}
+
 func encodeIDCursor(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
 }
@@ -270,15 +295,10 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 	if !f.From.IsZero() {
 		where, args = append(where, "created_at >= ?"), append(args, f.From.UnixMilli())
 	}
-	if !f.To.IsZero() {
-		where, args = append(where, "created_at < ?"), append(args, f.To.UnixMilli())
-	}
-	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		where, args = append(where, "(created_at, id) < (?, ?)"), append(args, at, id)
+	if below, bargs, err := keysetBelow("", f.To, f.Cursor); err != nil {
+		return nil, err
+	} else if below != "" {
+		where, args = append(where, below), append(args, bargs...)
 	}
 	query := "SELECT " + paymentCols + " FROM payments"
 	if len(where) > 0 {
@@ -435,15 +455,10 @@ func (s *Store) ListCaptures(ctx context.Context, f CaptureFilter) (*Page[Captur
 	if !f.From.IsZero() {
 		where, args = append(where, "c.created_at >= ?"), append(args, f.From.UnixMilli())
 	}
-	if !f.To.IsZero() {
-		where, args = append(where, "c.created_at < ?"), append(args, f.To.UnixMilli())
-	}
-	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		where, args = append(where, "(c.created_at, c.id) < (?, ?)"), append(args, at, id)
+	if below, bargs, err := keysetBelow("c.", f.To, f.Cursor); err != nil {
+		return nil, err
+	} else if below != "" {
+		where, args = append(where, below), append(args, bargs...)
 	}
 	query := "SELECT " + captureCols + " FROM captures c JOIN payments p ON p.id = c.payment_fk"
 	if len(where) > 0 {

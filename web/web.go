@@ -175,6 +175,9 @@ func (s *Server) Start(addr string) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	s.stopJobs()
+	// Consume the Once: jobs that never started never will, and a StartJobs
+	// still adding to jobsWG finishes before Wait below.
+	s.startJob.Do(func() {})
 	done := make(chan struct{})
 	go func() { s.jobsWG.Wait(); close(done) }()
 	select {

@@ -174,6 +174,12 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := s.dispatch(api, body)
+	// Antom's answer is a promise: it leaves only once the state it reports
+	// is saved (persist.go). When that fails the merchant gets U and calls
+	// again; the retry replays the answer and tries the save again.
+	if err := s.flush(); err != nil {
+		resp = unknownBody()
+	}
 	if unknown {
 		s.log.Info("sim: api fault: U after processing", "api", api)
 		resp = unknownBody()

@@ -409,6 +409,7 @@ func (s *Simulator) closeOrder(requestID string) {
 		return
 	}
 	s.failLocked(p, codeOrderIsClosed, "the order was closed because it was not paid in time", s.clock.Now())
+	s.changedLocked(p)
 }
 
 func (s *Simulator) tokenLocked(now time.Time) string {

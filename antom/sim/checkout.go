@@ -152,6 +152,8 @@ func (s *Simulator) handleChallengeSubmit(w http.ResponseWriter, r *http.Request
 func (s *Simulator) afterSubmit(w http.ResponseWriter, sessionData string, card Card, o PayOutcome, err error) {
 	d, _, _, ok := s.sessionView(sessionData)
 	switch {
+	case errors.Is(err, ErrStateNotSaved):
+		s.renderMessage(w, http.StatusServiceUnavailable, messageData{Title: "Try again", Message: "The payment service could not record this step. Go back and submit again.", SDKEvent: SDKPaymentError})
 	case errors.Is(err, ErrUnknownSession) || !ok:
 		s.renderUnknownSession(w)
 	case errors.Is(err, ErrSessionExpired):

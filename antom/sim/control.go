@@ -230,6 +230,8 @@ func (s *Simulator) handlePay(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusGone
 	case errors.Is(err, ErrPaymentFinal):
 		status = http.StatusConflict
+	case errors.Is(err, ErrStateNotSaved):
+		status = http.StatusServiceUnavailable
 	case len(o.FormErrors) > 0:
 		status = http.StatusUnprocessableEntity
 	}

@@ -67,6 +67,7 @@ func withSDKEventURL(u string) option {
 }
 func withDefaultNotifyURL(u string) option  { return func(cfg *sim.Config) { cfg.DefaultNotifyURL = u } }
 func withOrderClose(d time.Duration) option { return func(cfg *sim.Config) { cfg.OrderClose = d } }
+func withStateFile(path string) option      { return func(cfg *sim.Config) { cfg.StateFile = path } }
 
 func newEnv(t *testing.T, opts ...option) *env {
 	t.Helper()

@@ -405,6 +405,7 @@ func (s *Simulator) finishAttempt(id string, rec DeliveryAttempt) {
 		s.schedule(job{due: d.next, kind: jobAttempt, ref: d.id})
 	}
 	s.attempts = append(s.attempts, rec)
+	s.changedLocked(nil)
 	s.log.Info("sim: notification attempt", "notifyType", rec.NotifyType, "url", rec.URL, "attempt", rec.Attempt, "status", rec.HTTPStatus, "acked", rec.Acked, "err", rec.Error)
 	if d.attempts == 1 {
 		now := s.clock.Now()

@@ -93,7 +93,9 @@ func (s *Simulator) buyerCancel(ctx context.Context, sessionData string) (PayOut
 	})
 }
 
-// submit runs fn on a payable session and then reports the SDK event.
+// submit runs fn on a payable session, saves the state and then reports
+// the SDK event. An error wrapping ErrStateNotSaved means the change could
+// not be saved.
 func (s *Simulator) submit(ctx context.Context, sessionData string, fn func(*payment, time.Time) PayOutcome) (PayOutcome, error) {
 	s.mu.Lock()
 	p := s.bySession[sessionData]
@@ -113,6 +115,7 @@ func (s *Simulator) submit(ctx context.Context, sessionData string, fn func(*pay
 		o.ResultMessage = "the payment session expired at " + s.formatTime(p.expiry)
 	default:
 		o = fn(p, now)
+		s.changedLocked(p)
 	}
 	var ev *SDKEvent
 	if err == nil && o.SDKEvent != "" {
@@ -123,6 +126,11 @@ func (s *Simulator) submit(ctx context.Context, sessionData string, fn func(*pay
 		p.sdkEvents = append(p.sdkEvents, *ev)
 	}
 	s.mu.Unlock()
+	// The buyer is shown the result, and the app told of it, only once it
+	// is saved; a retry after a failed save finds the payment as it is.
+	if ferr := s.flush(); ferr != nil {
+		return o, ferr
+	}
 	if ev != nil {
 		o.SDKEventReport = s.reportSDKEvent(ctx, o.PaymentRequestID, *ev)
 	}

@@ -44,6 +44,10 @@ type payment struct {
 	captures    []*capture
 	refunds     []*refund
 	sdkEvents   []SDKEvent
+
+	rev    uint64 // counts changes, for the state file's encoding cache
+	enc    []byte // the payment's JSON in the state file, as of encRev
+	encRev uint64
 }
 
 // final reports whether the payment can no longer be paid.
@@ -101,6 +105,7 @@ func (s *Simulator) newIDLocked(now time.Time) string {
 		id := now.In(s.loc).Format("20060102") + "194010" + digits
 		if !s.ids[id] {
 			s.ids[id] = true
+			s.idOrd = append(s.idOrd, id)
 			return id
 		}
 	}
@@ -193,6 +198,7 @@ func (s *Simulator) apiCreateSession(body []byte) []byte {
 	}
 	b := mustJSON(resp)
 	s.idem[key] = idemEntry{fingerprint: fp, body: b}
+	s.changedLocked(p)
 	s.log.Info("sim: session created", "paymentRequestId", p.requestID, "paymentId", p.paymentID, "amount", p.value, "currency", p.currency)
 	return b
 }
@@ -317,6 +323,7 @@ func (s *Simulator) apiCapture(body []byte) []byte {
 	now := s.clock.Now()
 	b := s.captureLocked(&req, amount, now)
 	s.idem[key] = idemEntry{fingerprint: fp, body: b}
+	s.changedLocked(s.byID[req.PaymentID])
 	return b
 }
 
@@ -410,6 +417,7 @@ func (s *Simulator) apiCancel(body []byte) []byte {
 		PaymentRequestID: p.requestID,
 		CancelTime:       s.formatTime(now),
 	})
+	s.changedLocked(p)
 	s.log.Info("sim: cancelled", "paymentId", p.paymentID)
 	return p.cancelResp
 }
@@ -451,6 +459,7 @@ func (s *Simulator) apiRefund(body []byte) []byte {
 	}
 	b := s.refundLocked(&req, amount, s.clock.Now())
 	s.idem[key] = idemEntry{fingerprint: fp, body: b}
+	s.changedLocked(s.byID[req.PaymentID])
 	return b
 }
 

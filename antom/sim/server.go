@@ -68,7 +68,8 @@ func StartServer(ctx context.Context, addr string, cfg Config) (*Server, error) 
 }
 
 // Close stops the background loop (cancelling notification attempts in
-// flight) and the HTTP server, and waits for both. Requests still running
+// flight) and the HTTP server, waits for both, and saves the state a last
+// time (Simulator.Close). Requests still running
 // after a grace period of 3 s, and connections a browser opened but never
 // used, are closed.
 func (s *Server) Close() error {
@@ -83,6 +84,9 @@ func (s *Server) Close() error {
 			}
 		}
 		<-s.runDone
+		if err := s.Sim.Close(); err != nil && s.err == nil {
+			s.err = err
+		}
 	})
 	return s.err
 }

@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -76,12 +77,23 @@ type Config struct {
 	// Location is the time zone of the datetimes the simulator writes;
 	// nil means UTC-08:00, the offset of Antom's samples.
 	Location *time.Location
-	// Faults are the faults in force at start.
+	// Faults are the faults in force at start. They are not saved in
+	// StateFile: each start takes them from here.
 	Faults Faults
+	// StateFile, when set, is where the simulator keeps its state (sessions,
+	// payments, captures, refunds, idempotency records, pending
+	// notifications, the delivery log) across restarts: New loads it (a
+	// missing file is a fresh start; a corrupt one is an error) and every
+	// change is saved to it, atomically. Pending notifications resume with
+	// their remaining schedule; simulated time never runs backwards (a
+	// clock behind the saved time, as a restarted ScaledClock is, is moved
+	// forward to it). Call Close when done.
+	StateFile string
 }
 
 // Simulator is an offline Antom. Create it with New, serve Handler, and call
-// Run for notifications and order closing. It is safe for concurrent use.
+// Run for notifications and order closing; with a StateFile, call Close
+// after Run has returned. It is safe for concurrent use.
 type Simulator struct {
 	cfg    Config
 	clock  Clock
@@ -109,10 +121,16 @@ type Simulator struct {
 	seq        int
 	wake       chan struct{}
 	inflight   sync.WaitGroup
+
+	gen   atomic.Uint64 // counts changes to save; see persist.go
+	state *stateWriter  // nil without a StateFile
+	enc   encCache      // guarded by mu
+	idOrd []string      // s.ids in the order they were made
 }
 
 // New returns a simulator for cfg. ClientID, MerchantPublicKey and Key are
-// required.
+// required. With cfg.StateFile set it restores the saved state, or refuses
+// a file it cannot use.
 func New(cfg Config) (*Simulator, error) {
 	switch {
 	case cfg.ClientID == "":
@@ -176,6 +194,11 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	s.tmpl = tmpl
 	s.mux = s.routes()
+	if cfg.StateFile != "" {
+		if err := s.openState(cfg.StateFile); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

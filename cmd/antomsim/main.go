@@ -42,6 +42,7 @@ type options struct {
 	merchantPublicKey string
 	merchantKeyOut    string
 	key               string
+	stateFile         string
 	timeScale         float64
 	publicURL         string
 	notifyURL         string
@@ -61,6 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.merchantPublicKey, "merchant-public-key", "", "merchant public key `FILE` (PEM or raw base64) that verifies request signatures; when empty, a merchant key pair is generated (see -merchant-key-out)")
 	fs.StringVar(&o.merchantKeyOut, "merchant-key-out", filepath.Join("data", "antomsim", "merchant-private.pem"), "where the generated merchant private key is kept when -merchant-public-key is empty (its public key goes beside it as FILE.pub.pem)")
 	fs.StringVar(&o.key, "key", filepath.Join("data", "antomsim", "antom-private.pem"), "the simulator's private key `FILE`; generated if absent, its public key written beside it as FILE.pub.pem")
+	fs.StringVar(&o.stateFile, "state", filepath.Join("data", "antomsim", "state.json"), "keep sessions, payments and pending notifications in `FILE` across restarts (empty: in memory only); delete it to start empty")
 	fs.Float64Var(&o.timeScale, "time-scale", 1, "simulated time runs this many times faster than real time (retries, order close, expiry)")
 	fs.StringVar(&o.publicURL, "public-url", "", "base URL browsers use for the checkout (default: http://<addr>)")
 	fs.StringVar(&o.notifyURL, "notify-url", "", "notification URL used when a request has none (stands in for the dashboard setting)")
@@ -156,6 +158,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DefaultNotifyURL:  o.notifyURL,
 		OrderClose:        o.orderClose,
 		Faults:            o.faults,
+		StateFile:         o.stateFile,
 	}
 	if o.timeScale != 1 {
 		cfg.Clock = sim.NewScaledClock(o.timeScale)
@@ -174,6 +177,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "antomsim: API %s/ams/api/v1/payments/<api> and %s/ams/sandbox/api/v1/payments/<api>\n", srv.URL, srv.URL)
 	fmt.Fprintf(stdout, "antomsim: checkout %s/checkout?sessionData=<url-encoded paymentSessionData>\n", base)
 	fmt.Fprintf(stdout, "antomsim: control %s/sim/ (faults, payments, deliveries)\n", srv.URL)
+	if o.stateFile != "" {
+		fmt.Fprintf(stdout, "antomsim: state kept in %s (%d payments, %d notifications pending)\n", o.stateFile, len(srv.Sim.Payments()), srv.Sim.PendingDeliveries())
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "antomsim: shutting down")
 	return srv.Close()

@@ -40,12 +40,13 @@ func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "antom.pem")
 	merchantFile := filepath.Join(dir, "merchant.pem")
+	stateFile := filepath.Join(dir, "state", "state.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-key", keyFile, "-merchant-key-out", merchantFile,
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-key", keyFile, "-merchant-key-out", merchantFile, "-state", stateFile,
 			"-time-scale", "60", "-fault-duplicate", "2", "-request-time-format", "iso8601", "-fault-apis", "capture,refund"}, &stdout, &stderr)
 	}()
 	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
@@ -106,6 +107,12 @@ func TestRun(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
 	}
+	if !strings.Contains(stdout.String(), "state kept in "+stateFile) {
+		t.Errorf("the state file is not printed:\n%s", stdout.String())
+	}
+	if data, err := os.ReadFile(stateFile); err != nil || !json.Valid(data) {
+		t.Errorf("state file after stop: %v", err)
+	}
 
 	// A second start reuses the keys it wrote.
 	before, _ := os.ReadFile(keyFile)
@@ -135,5 +142,14 @@ func TestFlagErrors(t *testing.T) {
 	var out syncBuffer
 	if err := run(context.Background(), []string{"-merchant-public-key", filepath.Join(t.TempDir(), "missing.pem"), "-key", filepath.Join(t.TempDir(), "k.pem")}, &out, &out); err == nil || !strings.Contains(err.Error(), "-merchant-public-key") {
 		t.Errorf("missing merchant key file: %v", err)
+	}
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(state, []byte("{broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-key", filepath.Join(dir, "k.pem"), "-merchant-key-out", filepath.Join(dir, "m.pem"), "-state", state}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), state) || !strings.Contains(err.Error(), "delete") {
+		t.Errorf("corrupt state file: %v, want an error naming it and saying to delete it", err)
 	}
 }

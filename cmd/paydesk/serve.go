@@ -24,6 +24,9 @@ import (
 // sandboxClientID is the embedded simulator's merchant client ID.
 const sandboxClientID = "SANDBOX_PAYDESK"
 
+// simStateFile is the embedded simulator's state file in the data directory.
+const simStateFile = "simulator-state.json"
+
 // App is a running Paydesk: the web server, the store and, in the embedded
 // setup, the simulator.
 type App struct {
@@ -229,6 +232,9 @@ func startSimulator(ctx context.Context, cfg Config, st *store.Store, paydeskURL
 		Logger:            log.With("component", "simulator"),
 		SDKEventURL:       paydeskURL + "/api/v1/payments/{paymentRequestId}/sdk-events",
 		SDKEventAPIKey:    apiKey,
+		// Beside the database: a restart keeps the payments Antom "knows"
+		// in step with the ones Paydesk stored.
+		StateFile: filepath.Join(cfg.DataDir, simStateFile),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("simulator: %w", err)

@@ -213,8 +213,9 @@ type listCase struct {
 // the middle of the table and near its oldest row (keyset cursors).
 func listCases(f *store.Fixture) []listCase {
 	n := f.Spec.Payments
-	from := f.Payment(n / 4).CreatedAt.Format(time.DateOnly)
-	to := f.Payment(3 * n / 4).CreatedAt.Format(time.DateOnly)
+	// Days around all but the oldest and newest 1%: every depth below is inside.
+	from := f.Payment(n / 100).CreatedAt.Format(time.DateOnly)
+	to := f.Payment(n - n/100 - 1).CreatedAt.Format(time.DateOnly)
 	filters := []struct{ name, query string }{
 		{"all", ""},
 		{"status=FAIL", "status=FAIL"},

@@ -166,6 +166,8 @@ type report struct {
 	list                  listResult
 	poll                  pollResult
 	rssIngest, rssBrowse  int64
+	rssBeforeLogin        int64
+	rssLogin              int64
 	hwm                   int64
 	hwmReset              bool
 	serverTimed           bool
@@ -225,15 +227,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var sampler *rssSampler
 	if pid != "" {
-		r.hwmReset = resetPeakRSS(pid)
-		sampler = startRSSSampler(pid, 100*time.Millisecond)
+		sampler = startRSSSampler(pid, 50*time.Millisecond)
 		defer sampler.close()
 	}
 
 	progress("signing in as %s", o.email)
+	if sampler != nil {
+		r.rssBeforeLogin, _, _ = procStatus(pid)
+		sampler.setPhase("login")
+	}
 	staff, err := login(ctx, base, o.email, o.password)
 	if err != nil {
 		return err
+	}
+	if sampler != nil {
+		// The password hash (argon2id) takes tens of MB for a moment; the
+		// Go runtime gives it back within seconds. Measure the load after.
+		time.Sleep(300 * time.Millisecond)
+		sampler.setPhase("")
+		r.rssLogin = sampler.peakOf("login")
+		settle := time.Now().Add(15 * time.Second)
+		for time.Now().Before(settle) {
+			if rss, _, err := procStatus(pid); err != nil || rss < r.rssBeforeLogin+8<<20 {
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		r.hwmReset = resetPeakRSS(pid)
 	}
 
 	open := make([]store.FixturePayment, 0, o.open)
@@ -378,11 +398,6 @@ func (r *report) print(w io.Writer) {
 	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))
 	row("  the search answer alone", r.search.answer.p50p99max(), "", nil)
 	row("  the detail page alone", r.search.detail.p50p99max(), "", nil)
-	var kinds []string
-	for _, k := range idKinds {
-		kinds = append(kinds, k+" "+ms(r.search.perKind[k].pct(99)))
-	}
-	row("  p99 by ID (ms)", strings.Join(kinds, ", "), "", nil)
 	row("filtered list page, worst p99 / max", ms(r.list.worstP99)+" / "+ms(r.list.worst)+" ms ("+r.list.worstCase+")", "<= "+ms(targetListPage)+" ms", ptr(r.list.worstP99 <= targetListPage))
 	row("  all list requests p50/p99", ms(r.list.all.pct(50))+" / "+ms(r.list.all.pct(99))+" ms", "", nil)
 	row("unchanged live poll (204), detail", r.poll.detail.p50p99max(), "", nil)
@@ -400,15 +415,21 @@ func (r *report) print(w io.Writer) {
 		row("resident memory, peak under load", fmt.Sprintf("%s (ingest %s, browse %s%s)", mib(peak), mib(r.rssIngest), mib(r.rssBrowse), note),
 			"<= 100 MB", ptr(peak <= targetRSS))
 		if r.hwmReset {
-			row("  VmHWM since the restart", mib(r.hwm), "", nil)
+			row("  VmHWM over the load phases", mib(r.hwm), "", nil)
 		}
+		row("  signing in (argon2id), transient", fmt.Sprintf("%s peak, from %s", mib(r.rssLogin), mib(r.rssBeforeLogin)), "", nil)
 	}
 	if r.warmStart > 0 {
 		row("start-up to /healthz 200", fmt.Sprintf("%s (first run, with key generation: %s)", r.warmStart.Round(time.Millisecond), r.coldStart.Round(time.Millisecond)),
 			"<= 1 s", ptr(r.warmStart <= targetStartup))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nTimes are %s unless marked client. %d PASS, %d FAIL.\n", timed, r.passed, r.failed)
+	var kinds []string
+	for _, k := range idKinds {
+		kinds = append(kinds, k+" "+ms(r.search.perKind[k].pct(99)))
+	}
+	fmt.Fprintf(w, "\nsearch + page p99 by ID (ms): %s\n", strings.Join(kinds, ", "))
+	fmt.Fprintf(w, "Times are %s unless marked client. %d PASS, %d FAIL.\n", timed, r.passed, r.failed)
 	if r.ingest.firstError != "" {
 		fmt.Fprintf(w, "first ingest error: %s\n", r.ingest.firstError)
 	}
