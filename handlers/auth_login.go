@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -201,16 +200,6 @@ func (h *Handlers) auditContext(c echo.Context) store.AuditContext {
 	return store.AuditContext{Actor: "anonymous", RemoteAddr: c.RealIP(), RequestID: requestID(c)}
 }
 
-// audit appends an audit entry for a staff action on a payment (capture,
-// cancel, refund, session creation, inquiry): who and from where come from
-// the request; before and after are any JSON-marshalable values.
-func (h *Handlers) audit(c echo.Context, action, paymentRequestID string, before, after any) error {
-	a := h.auditContext(c)
-	e := store.AuditEntry{Actor: a.Actor, ActorUserID: a.ActorUserID, Action: action, PaymentRequestID: paymentRequestID,
-		RemoteAddr: a.RemoteAddr, RequestID: a.RequestID, Before: toJSON(before), After: toJSON(after)}
-	return h.Store.AddAudit(c.Request().Context(), e)
-}
-
 // safeNext keeps a post-login destination only when it is a local path.
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
@@ -236,19 +225,4 @@ func truncateRunes(s string, n int) string {
 		i++
 	}
 	return s
-}
-
-// toJSON marshals an audit value; nil stays empty.
-func toJSON(v any) json.RawMessage {
-	if v == nil {
-		return nil
-	}
-	if raw, ok := v.(json.RawMessage); ok {
-		return raw
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return json.RawMessage(`{"error":"not representable"}`)
-	}
-	return b
 }

@@ -46,6 +46,7 @@ type Error struct {
 	Err        error             // cause; logged for 5xx, never shown
 }
 
+// Error returns the message, or the kind when there is none, with the cause.
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" {
@@ -117,18 +118,6 @@ func errInvalid(field, format string, args ...any) *Error {
 	e := &Error{Kind: KindInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
 	if field != "" {
 		e.Fields = map[string]string{field: e.Message}
-	}
-	return e
-}
-
-// errUnprocessable is a 422 for a form that parsed but failed validation;
-// fields maps input names to messages.
-func errUnprocessable(message string, fields map[string]string) *Error {
-	e := &Error{Kind: KindInvalid, Status: http.StatusUnprocessableEntity, Message: message, Fields: fields}
-	for f := range fields {
-		if e.Field == "" || f < e.Field {
-			e.Field = f
-		}
 	}
 	return e
 }

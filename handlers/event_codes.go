@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"paydesk/antom"
 	"paydesk/store"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
@@ -15,13 +16,13 @@ const RouteSDKEventCodes = "reference.sdk_events" // GET /reference/sdk-events
 
 // eventCodeGroups are the reference page's tables, in order.
 var eventCodeGroups = []struct {
-	kind         store.SDKCodeKind
+	kind         antom.SDKCodeKind
 	title, intro string
 }{
-	{store.SDKKindResult, "Payment results", "What onEventCallback reports after the buyer submitted (or left) the checkout. For display only: the final status is the server's."},
-	{store.SDKKindForm, "Form errors", "The card form refused what the buyer typed; nothing reached Antom."},
-	{store.SDKKindStatus, "Status codes", "Returned by onEventCallback during the component's runtime lifecycle."},
-	{store.SDKKindError, "Error codes", "Returned by onEventCallback or onError during the component's initialization: the buyer never reached the card form."},
+	{antom.SDKKindResult, "Payment results", "What onEventCallback reports after the buyer submitted (or left) the checkout. For display only: the final status is the server's."},
+	{antom.SDKKindForm, "Form errors", "The card form refused what the buyer typed; nothing reached Antom."},
+	{antom.SDKKindStatus, "Status codes", "Returned by onEventCallback during the component's runtime lifecycle."},
+	{antom.SDKKindError, "Error codes", "Returned by onEventCallback or onError during the component's initialization: the buyer never reached the card form."},
 }
 
 // EventCodes handles the "GET /reference/sdk-events" route: each SDK status

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -77,23 +76,9 @@ func storeRefusal(err error) (field, msg string, status int, ok bool) {
 	return "", "", 0, false
 }
 
-// auditPayment appends an audit entry for a staff action on a payment.
+// auditPayment appends an audit entry for a staff action on a payment
+// (capture, cancel, refund, session creation, inquiry): who and from where
+// come from the request; before and after are any JSON-marshalable values.
 func (h *Handlers) auditPayment(c echo.Context, action, paymentRequestID string, before, after any) error {
-	a := h.auditContext(c)
-	return h.Store.AddAudit(c.Request().Context(), store.AuditEntry{
-		Actor: a.Actor, ActorUserID: a.ActorUserID, Action: action, PaymentRequestID: paymentRequestID,
-		Before: jsonOf(before), After: jsonOf(after), RemoteAddr: a.RemoteAddr, RequestID: a.RequestID,
-	})
-}
-
-// jsonOf marshals v for an audit entry; nil stays empty.
-func jsonOf(v any) json.RawMessage {
-	if v == nil {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
+	return h.Store.AddAudit(c.Request().Context(), h.auditContext(c).PaymentEntry(action, paymentRequestID, before, after))
 }

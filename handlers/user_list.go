@@ -61,9 +61,6 @@ var permissionDescriptions = map[Permission]string{
 	PermOwnAccount:     "Change own password",
 }
 
-// PermissionDescription says in words what a permission allows.
-func PermissionDescription(p Permission) string { return permissionDescriptions[p] }
-
 // permissionMatrixView is the matrix as the users page shows it.
 func permissionMatrixView() ([]string, []pages.PermissionRowView) {
 	var roles []string

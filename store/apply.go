@@ -23,6 +23,29 @@ type txnReport struct {
 	AcquirerRef string
 }
 
+// unknownTxnAmount is the amount of a capture or refund (kind) that Paydesk
+// did not know before the report: the report must carry a positive one.
+func (rep txnReport) unknownTxnAmount(kind string) (int64, error) {
+	if rep.Amount == nil {
+		return 0, fmt.Errorf("store: %s %s is unknown and the report has no amount", kind, nonEmpty(rep.ID, rep.RequestID))
+	}
+	minor, err := rep.Amount.Minor()
+	if err != nil || minor <= 0 {
+		return 0, fmt.Errorf("store: %s amount %q: %w", kind, rep.Amount.Value, errors.Join(err, errors.New("not positive")))
+	}
+	return minor, nil
+}
+
+// amountDiffers reports whether the report names an amount other than minor
+// in currency (an unreadable amount differs).
+func (rep txnReport) amountDiffers(minor int64, currency string) bool {
+	if rep.Amount == nil {
+		return false
+	}
+	m, err := rep.Amount.Minor()
+	return err != nil || m != minor || rep.Amount.Currency != currency
+}
+
 // txnOutcome is what applying a txnReport did.
 type txnOutcome struct {
 	Effect     Effect    // of the capture/refund machine
@@ -44,12 +67,9 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):
-		if rep.Amount == nil {
-			return out, fmt.Errorf("store: capture %s is unknown and the report has no amount", nonEmpty(rep.ID, rep.RequestID))
-		}
-		minor, aerr := rep.Amount.Minor()
-		if aerr != nil || minor <= 0 {
-			return out, fmt.Errorf("store: capture amount %q: %w", rep.Amount.Value, errors.Join(aerr, errors.New("not positive")))
+		minor, err := rep.unknownTxnAmount("capture")
+		if err != nil {
+			return out, err
 		}
 		c = &Capture{CaptureRequestID: nonEmpty(rep.RequestID, "antom:"+rep.ID), CaptureID: rep.ID,
 			AmountMinor: minor, Currency: rep.Amount.Currency, Status: TxnProcessing, Actor: "antom"}
@@ -62,11 +82,9 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 	case c.paymentFK != p.ID:
 		return out, fmt.Errorf("store: capture %s belongs to another payment", c.CaptureRequestID)
 	}
-	if rep.Amount != nil {
-		if m, err := rep.Amount.Minor(); err != nil || m != c.AmountMinor || rep.Amount.Currency != c.Currency {
-			out.Mismatch = true
-			p.Flags |= FlagAmountMismatch
-		}
+	if rep.amountDiffers(c.AmountMinor, c.Currency) {
+		out.Mismatch = true
+		p.Flags |= FlagAmountMismatch
 	}
 	tr := NextTxnStatus(c.Status, rep.Event)
 	out.Effect, out.From, out.To = tr.Effect, tr.From, tr.To
@@ -115,12 +133,9 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):
-		if rep.Amount == nil {
-			return out, fmt.Errorf("store: refund %s is unknown and the report has no amount", nonEmpty(rep.ID, rep.RequestID))
-		}
-		minor, aerr := rep.Amount.Minor()
-		if aerr != nil || minor <= 0 {
-			return out, fmt.Errorf("store: refund amount %q: %w", rep.Amount.Value, errors.Join(aerr, errors.New("not positive")))
+		minor, err := rep.unknownTxnAmount("refund")
+		if err != nil {
+			return out, err
 		}
 		r = &Refund{RefundRequestID: nonEmpty(rep.RequestID, "antom:"+rep.ID), RefundID: rep.ID,
 			AmountMinor: minor, Currency: rep.Amount.Currency, Status: TxnProcessing, Actor: "antom"}
@@ -133,11 +148,9 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 	case r.paymentFK != p.ID:
 		return out, fmt.Errorf("store: refund %s belongs to another payment", r.RefundRequestID)
 	}
-	if rep.Amount != nil {
-		if m, err := rep.Amount.Minor(); err != nil || m != r.AmountMinor || rep.Amount.Currency != r.Currency {
-			out.Mismatch = true
-			p.Flags |= FlagAmountMismatch
-		}
+	if rep.amountDiffers(r.AmountMinor, r.Currency) {
+		out.Mismatch = true
+		p.Flags |= FlagAmountMismatch
 	}
 	tr := NextTxnStatus(r.Status, rep.Event)
 	out.Effect, out.From, out.To = tr.Effect, tr.From, tr.To

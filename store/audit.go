@@ -29,6 +29,15 @@ func (a AuditContext) entry(action, target string, before, after any) AuditEntry
 	}
 }
 
+// PaymentEntry builds an audit entry for action on a payment with
+// before/after values (marshalled to JSON; nil leaves them empty), for
+// AddAudit.
+func (a AuditContext) PaymentEntry(action, paymentRequestID string, before, after any) AuditEntry {
+	e := a.entry(action, "", before, after)
+	e.PaymentRequestID = paymentRequestID
+	return e
+}
+
 // AuditEntry is one row of the append-only audit log.
 type AuditEntry struct {
 	ID               int64

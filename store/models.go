@@ -25,6 +25,7 @@ type FieldError struct {
 	Message string // what is wrong, for a person
 }
 
+// Error names the field and says what is wrong with it.
 func (e *FieldError) Error() string { return "store: " + e.Field + ": " + e.Message }
 
 // ConflictError says why a write conflicts; errors.Is(err, ErrConflict) holds.
@@ -33,6 +34,7 @@ type ConflictError struct {
 	Fields  []string // for an idempotent replay with a different body: the fields that differ
 }
 
+// Error says what conflicts and, for a replay, which fields differ.
 func (e *ConflictError) Error() string {
 	if len(e.Fields) > 0 {
 		return "store: conflict: " + e.Message + " (differs: " + strings.Join(e.Fields, ", ") + ")"

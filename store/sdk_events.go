@@ -28,121 +28,47 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"paydesk/antom"
 )
 
-// The event codes of Antom's client SDK, as onEventCallback (or onError)
-// reports them (the seed's "Display payment results" and "Event codes"
-// tables, and SDK_FORM_VERIFICATION_FAILED from its sample code).
-const (
-	SDKPaymentSuccessful           = "SDK_PAYMENT_SUCCESSFUL"
-	SDKPaymentProcessing           = "SDK_PAYMENT_PROCESSING"
-	SDKPaymentFail                 = "SDK_PAYMENT_FAIL"
-	SDKPaymentCancel               = "SDK_PAYMENT_CANCEL"
-	SDKPaymentError                = "SDK_PAYMENT_ERROR"
-	SDKFormVerificationFailed      = "SDK_FORM_VERIFICATION_FAILED"
-	SDKStartOfLoading              = "SDK_START_OF_LOADING"
-	SDKEndOfLoading                = "SDK_END_OF_LOADING"
-	SDKInternalError               = "SDK_INTERNAL_ERROR"
-	SDKCreatePaymentParameterError = "SDK_CREATEPAYMENT_PARAMETER_ERROR"
-	SDKCallURLError                = "SDK_CALL_URL_ERROR"
-	SDKIntegrationError            = "SDK_INTEGRATION_ERROR"
-)
-
-// SDKCodeKind groups the SDK's event codes as the seed does.
-type SDKCodeKind string
-
-// SDK code kinds.
-const (
-	// SDKKindResult: a payment result shown to the buyer (for display only;
-	// the server's status is the truth).
-	SDKKindResult SDKCodeKind = "result"
-	// SDKKindForm: the card form refused the input; nothing reached Antom.
-	SDKKindForm SDKCodeKind = "form"
-	// SDKKindStatus: a status code of the component's lifecycle.
-	SDKKindStatus SDKCodeKind = "status"
-	// SDKKindError: an error code of the component's initialization.
-	SDKKindError SDKCodeKind = "error"
-)
-
-// SDKCode is one event code of the client SDK with the seed's explanation.
+// SDKCode is one event code of the client SDK (antom.SDKCodes) with what
+// Paydesk does when an app reports it.
 type SDKCode struct {
-	Code    string
-	Kind    SDKCodeKind
-	Meaning string // what the seed says it means
-	Action  string // the seed's recommended action
+	antom.SDKCode
 	Paydesk string // what Paydesk does when an app reports it
 }
 
-// sdkCodes is the catalogue, in the seed's order. Meaning and Action are the
-// seed's words.
-var sdkCodes = []SDKCode{
-	{SDKPaymentSuccessful, SDKKindResult,
-		"Payment was successful.",
-		"Suggest redirecting buyers to the payment result page.",
-		"Expects Antom's payment result within 10 s (Antom usually notifies in 3–5 s). If none has arrived, flags “SDK success, no server result” and starts an inquiry; if the server says FAIL, CANCELLED or EXPIRED, flags “SDK success, server not paid”."},
-	{SDKPaymentProcessing, SDKKindResult,
-		"Payment was being processed.",
-		"We suggest that you check the value of paymentResultCode in the onEventCallback result data for details. Guide buyers to retry the payment based on the provided information.",
-		"Starts an inquiry. If nothing final arrives within Antom's order-close window (~14 minutes), flags “SDK processing, nothing final”."},
-	{SDKPaymentFail, SDKKindResult,
-		"Payment failed.",
-		"We suggest that you check the value of paymentResultCode in the onEventCallback result data for details. Guide buyers to retry the payment based on the provided information.",
-		"Starts an inquiry. If the server says SUCCESS, flags “SDK failure, server paid”."},
-	{SDKPaymentCancel, SDKKindResult,
-		"The buyer exits the payment page without submitting the order.",
-		"The SDK can be re-invoked with a paymentSessionData within the validity period; if it has expired, the paymentSessionData needs to be re-requested.",
-		"Recorded; the session stays payable until it expires. If the server says SUCCESS, flags “SDK failure, server paid”."},
-	{SDKPaymentError, SDKKindResult,
-		"The payment status was abnormal.",
-		"We suggest that you check the value of paymentResultCode in the onEventCallback result data for details. Guide buyers to retry the payment based on the provided information.",
-		"Starts an inquiry. If the server says SUCCESS, flags “SDK failure, server paid”."},
-	{SDKFormVerificationFailed, SDKKindForm,
-		"The SDK displays a form error code on the element collection page if the form submission fails.",
-		"No action: the buyer corrects the card details and submits again. (The seed shows this code in its sample code only.)",
-		"Recorded on the timeline; nothing was submitted to Antom."},
-	{SDKStartOfLoading, SDKKindStatus,
-		"The loading animation starts to play during the payment component creation.",
-		"No further action.",
-		"Recorded on the timeline."},
-	{SDKEndOfLoading, SDKKindStatus,
-		"The loading animation ends during the payment component creation.",
-		"No further action.",
-		"Recorded on the timeline."},
-	{SDKInternalError, SDKKindError,
-		"The internal error of the SDK occurs.",
-		"Contact Antom Technical Support to resolve the issue.",
-		"Recorded on the timeline; the buyer did not reach the card form."},
-	{SDKCreatePaymentParameterError, SDKKindError,
-		"The parameters passed into the createComponent method are incorrect.",
-		"Ensure the parameters are passed correctly and send a new request.",
-		"Recorded on the timeline; check that the app passes the whole paymentSessionData."},
-	{SDKCallURLError, SDKKindError,
-		"Represents one of the following cases: the redirection to the merchant page failed to be executed; the parameter paymentRedirectUrl in your createPaymentSession (Cashier Payment) request is not passed or passed incorrectly.",
-		"Contact Antom Technical Support to resolve the issue.",
-		"Recorded on the timeline; the payment's redirect URL is on the detail page."},
-	{SDKIntegrationError, SDKKindError,
-		"Dependencies are not found.",
-		"Ensure that the dependencies are added correctly and retry the integration process.",
-		"Recorded on the timeline; the buyer did not reach the card form."},
+// sdkPaydesk says, for each of antom.SDKCodes, what Paydesk does when an app
+// reports it.
+var sdkPaydesk = map[string]string{
+	antom.SDKPaymentSuccessful:           "Expects Antom's payment result within 10 s (Antom usually notifies in 3–5 s). If none has arrived, flags “SDK success, no server result” and starts an inquiry; if the server says FAIL, CANCELLED or EXPIRED, flags “SDK success, server not paid”.",
+	antom.SDKPaymentProcessing:           "Starts an inquiry. If nothing final arrives within Antom's order-close window (~14 minutes), flags “SDK processing, nothing final”.",
+	antom.SDKPaymentFail:                 "Starts an inquiry. If the server says SUCCESS, flags “SDK failure, server paid”.",
+	antom.SDKPaymentCancel:               "Recorded; the session stays payable until it expires. If the server says SUCCESS, flags “SDK failure, server paid”.",
+	antom.SDKPaymentError:                "Starts an inquiry. If the server says SUCCESS, flags “SDK failure, server paid”.",
+	antom.SDKFormVerificationFailed:      "Recorded on the timeline; nothing was submitted to Antom.",
+	antom.SDKStartOfLoading:              "Recorded on the timeline.",
+	antom.SDKEndOfLoading:                "Recorded on the timeline.",
+	antom.SDKInternalError:               "Recorded on the timeline; the buyer did not reach the card form.",
+	antom.SDKCreatePaymentParameterError: "Recorded on the timeline; check that the app passes the whole paymentSessionData.",
+	antom.SDKCallURLError:                "Recorded on the timeline; the payment's redirect URL is on the detail page.",
+	antom.SDKIntegrationError:            "Recorded on the timeline; the buyer did not reach the card form.",
 }
 
-// SDKCodes returns the SDK's event codes with their explanations, in the
-// seed's order.
-func SDKCodes() []SDKCode { return slices.Clone(sdkCodes) }
-
-// LookupSDKCode returns the catalogue entry of an event code.
-func LookupSDKCode(code string) (SDKCode, bool) {
-	for _, c := range sdkCodes {
-		if c.Code == code {
-			return c, true
-		}
+// SDKCodes returns the SDK's event codes with their explanations and what
+// Paydesk does with each, in the seed's order.
+func SDKCodes() []SDKCode {
+	codes := antom.SDKCodes()
+	out := make([]SDKCode, len(codes))
+	for i, c := range codes {
+		out[i] = SDKCode{SDKCode: c, Paydesk: sdkPaydesk[c.Code]}
 	}
-	return SDKCode{}, false
+	return out
 }
 
 // SDKNotifyGrace is how long after the SDK reports success Paydesk waits for
@@ -233,7 +159,7 @@ func (s *Store) ReportSDKEvent(ctx context.Context, paymentRequestID string, ev 
 			return fmt.Errorf("store: insert sdk event: %w", err)
 		}
 		rec.ID, _ = res.LastInsertId()
-		if code.Kind == SDKKindResult {
+		if code.Kind == antom.SDKKindResult {
 			// The latest result by the app's clock is what the buyer was
 			// last told; an older report arriving late does not replace it.
 			_, err = tx.ExecContext(ctx, `INSERT INTO sdk_states (payment_fk, event_code, result_code, occurred_at, received_at)
@@ -247,7 +173,7 @@ func (s *Store) ReportSDKEvent(ctx context.Context, paymentRequestID string, ev 
 				return fmt.Errorf("store: sdk state: %w", err)
 			}
 		}
-		inquire := code.Kind == SDKKindResult && code.Code != SDKPaymentCancel && !p.Status.IsFinal()
+		inquire := code.Kind == antom.SDKKindResult && code.Code != antom.SDKPaymentCancel && !p.Status.IsFinal()
 		if err := s.savePayment(ctx, tx, p, old, saveOpts{pollNow: inquire}); err != nil {
 			return err
 		}
@@ -261,24 +187,24 @@ func (s *Store) ReportSDKEvent(ctx context.Context, paymentRequestID string, ev 
 }
 
 // validateSDKEvent checks an SDK event against the catalogue and the limits.
-func validateSDKEvent(ev SDKEvent) (SDKCode, error) {
+func validateSDKEvent(ev SDKEvent) (antom.SDKCode, error) {
 	if ev.EventCode == "" {
-		return SDKCode{}, &FieldError{Field: "eventCode", Message: "is required"}
+		return antom.SDKCode{}, &FieldError{Field: "eventCode", Message: "is required"}
 	}
-	code, ok := LookupSDKCode(ev.EventCode)
+	code, ok := antom.LookupSDKCode(ev.EventCode)
 	if !ok {
-		return SDKCode{}, &FieldError{Field: "eventCode", Message: fmt.Sprintf("%.80q is not an event code of Antom's client SDK", ev.EventCode)}
+		return antom.SDKCode{}, &FieldError{Field: "eventCode", Message: fmt.Sprintf("%.80q is not an event code of Antom's client SDK", ev.EventCode)}
 	}
 	if err := checkASCII("paymentResultCode", ev.PaymentResultCode, maxIDLen, false); err != nil {
-		return SDKCode{}, err
+		return antom.SDKCode{}, err
 	}
 	switch {
 	case len(ev.Message) > maxSDKMessageLen:
-		return SDKCode{}, &FieldError{Field: "message", Message: fmt.Sprintf("is %d bytes long; the limit is %d", len(ev.Message), maxSDKMessageLen)}
+		return antom.SDKCode{}, &FieldError{Field: "message", Message: fmt.Sprintf("is %d bytes long; the limit is %d", len(ev.Message), maxSDKMessageLen)}
 	case !utf8.ValidString(ev.Message):
-		return SDKCode{}, &FieldError{Field: "message", Message: "is not valid UTF-8"}
+		return antom.SDKCode{}, &FieldError{Field: "message", Message: "is not valid UTF-8"}
 	case strings.IndexFunc(ev.Message, unicode.IsControl) >= 0:
-		return SDKCode{}, &FieldError{Field: "message", Message: "must not contain control characters"}
+		return antom.SDKCode{}, &FieldError{Field: "message", Message: "must not contain control characters"}
 	}
 	return code, nil
 }
@@ -315,15 +241,15 @@ func scanSDKEvent(sc scanner, paymentRequestID string) (SDKEventRecord, error) {
 }
 
 // sdkEventSummary is the timeline line: the code and what the buyer saw.
-func sdkEventSummary(code SDKCode, resultCode string) string {
+func sdkEventSummary(code antom.SDKCode, resultCode string) string {
 	s := "SDK " + code.Code
 	if resultCode != "" {
 		s += " (paymentResultCode " + resultCode + ")"
 	}
 	switch code.Kind {
-	case SDKKindResult:
+	case antom.SDKKindResult:
 		return s + ": the buyer was shown “" + code.Meaning + "”"
-	case SDKKindError:
+	case antom.SDKKindError:
 		return s + ": the SDK failed to start: " + code.Meaning
 	}
 	return s + ": " + code.Meaning
@@ -333,7 +259,7 @@ func sdkEventSummary(code SDKCode, resultCode string) string {
 // (result, form, status, error), paymentResultCode, message and occurredAt
 // (when the app sent them), receivedAt, and serverStatus (the payment's
 // status when the event arrived).
-func sdkEventDetail(code SDKCode, rec SDKEventRecord, p *Payment) map[string]any {
+func sdkEventDetail(code antom.SDKCode, rec SDKEventRecord, p *Payment) map[string]any {
 	d := map[string]any{
 		"eventCode":    code.Code,
 		"codeKind":     code.Kind,
@@ -416,7 +342,7 @@ func sdkFlagsFor(p *Payment, st sdkState, now time.Time) (Flag, time.Time) {
 		return 0, deadline
 	}
 	switch st.Code {
-	case SDKPaymentSuccessful:
+	case antom.SDKPaymentSuccessful:
 		switch {
 		case p.Status == StatusSuccess:
 			return 0, time.Time{}
@@ -424,12 +350,12 @@ func sdkFlagsFor(p *Payment, st sdkState, now time.Time) (Flag, time.Time) {
 			return FlagSDKSuccessServerFail, time.Time{}
 		}
 		return timed(FlagSDKSuccessNoNotify, st.ReceivedAt.Add(SDKNotifyGrace))
-	case SDKPaymentProcessing:
+	case antom.SDKPaymentProcessing:
 		if p.Status.IsFinal() {
 			return 0, time.Time{}
 		}
 		return timed(FlagSDKProcessingStuck, st.ReceivedAt.Add(OrderCloseWindow))
-	case SDKPaymentFail, SDKPaymentCancel, SDKPaymentError:
+	case antom.SDKPaymentFail, antom.SDKPaymentCancel, antom.SDKPaymentError:
 		// Money returned in full (refunded; a void moves the status to
 		// CANCELLED) ends the disagreement: the buyer was told it failed,
 		// and it did not take their money.
@@ -508,11 +434,11 @@ func sdkFlagSummary(set, cleared Flag, st sdkState, p *Payment) string {
 func sdkCodeRaises(code string, f Flag) bool {
 	switch f {
 	case FlagSDKSuccessNoNotify, FlagSDKSuccessServerFail:
-		return code == SDKPaymentSuccessful
+		return code == antom.SDKPaymentSuccessful
 	case FlagSDKProcessingStuck:
-		return code == SDKPaymentProcessing
+		return code == antom.SDKPaymentProcessing
 	case FlagSDKFailServerSuccess:
-		return code == SDKPaymentFail || code == SDKPaymentCancel || code == SDKPaymentError
+		return code == antom.SDKPaymentFail || code == antom.SDKPaymentCancel || code == antom.SDKPaymentError
 	}
 	return false
 }

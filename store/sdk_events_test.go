@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"paydesk/antom"
 )
 
 // loadPayment reads a payment as committed.
@@ -68,22 +70,22 @@ func TestSDKFlagsFor(t *testing.T) {
 		want         want
 	}{
 		// SDK success: wait for the server; flag when it does not come, or says otherwise.
-		{SDKPaymentSuccessful, StatusSuccess, late, false, none},
-		{SDKPaymentSuccessful, StatusFail, early, false, want{flags: FlagSDKSuccessServerFail}},
-		{SDKPaymentSuccessful, StatusCancelled, early, false, want{flags: FlagSDKSuccessServerFail}},
-		{SDKPaymentSuccessful, StatusExpired, early, false, want{flags: FlagSDKSuccessServerFail}},
-		{SDKPaymentSuccessful, StatusSessionFailed, early, false, want{flags: FlagSDKSuccessServerFail}},
+		{antom.SDKPaymentSuccessful, StatusSuccess, late, false, none},
+		{antom.SDKPaymentSuccessful, StatusFail, early, false, want{flags: FlagSDKSuccessServerFail}},
+		{antom.SDKPaymentSuccessful, StatusCancelled, early, false, want{flags: FlagSDKSuccessServerFail}},
+		{antom.SDKPaymentSuccessful, StatusExpired, early, false, want{flags: FlagSDKSuccessServerFail}},
+		{antom.SDKPaymentSuccessful, StatusSessionFailed, early, false, want{flags: FlagSDKSuccessServerFail}},
 		// SDK processing: only the order-close window raises a flag.
-		{SDKPaymentProcessing, StatusSuccess, late, false, none},
-		{SDKPaymentProcessing, StatusFail, late, false, none},
+		{antom.SDKPaymentProcessing, StatusSuccess, late, false, none},
+		{antom.SDKPaymentProcessing, StatusFail, late, false, none},
 		// SDK failure: the server's SUCCESS is a disagreement until the money is back.
-		{SDKPaymentFail, StatusSuccess, early, false, want{flags: FlagSDKFailServerSuccess}},
-		{SDKPaymentCancel, StatusSuccess, early, false, want{flags: FlagSDKFailServerSuccess}},
-		{SDKPaymentError, StatusSuccess, early, false, want{flags: FlagSDKFailServerSuccess}},
-		{SDKPaymentFail, StatusSuccess, early, true, none},
-		{SDKPaymentFail, StatusFail, early, false, none},
-		{SDKPaymentCancel, StatusCancelled, early, false, none},
-		{SDKPaymentError, StatusExpired, early, false, none},
+		{antom.SDKPaymentFail, StatusSuccess, early, false, want{flags: FlagSDKFailServerSuccess}},
+		{antom.SDKPaymentCancel, StatusSuccess, early, false, want{flags: FlagSDKFailServerSuccess}},
+		{antom.SDKPaymentError, StatusSuccess, early, false, want{flags: FlagSDKFailServerSuccess}},
+		{antom.SDKPaymentFail, StatusSuccess, early, true, none},
+		{antom.SDKPaymentFail, StatusFail, early, false, none},
+		{antom.SDKPaymentCancel, StatusCancelled, early, false, none},
+		{antom.SDKPaymentError, StatusExpired, early, false, none},
 	} {
 		t.Run(tc.code+"/"+string(tc.status), func(t *testing.T) {
 			p := &Payment{Status: tc.status, AmountMinor: 4200}
@@ -103,13 +105,13 @@ func TestSDKFlagsFor(t *testing.T) {
 				now  time.Time
 				want want
 			}{
-				{SDKPaymentSuccessful, t0.Add(SDKNotifyGrace - time.Millisecond), successTimer},
-				{SDKPaymentSuccessful, t0.Add(SDKNotifyGrace), want{flags: FlagSDKSuccessNoNotify}},
-				{SDKPaymentProcessing, t0.Add(OrderCloseWindow - time.Millisecond), processingTimer},
-				{SDKPaymentProcessing, t0.Add(OrderCloseWindow), want{flags: FlagSDKProcessingStuck}},
-				{SDKPaymentFail, late, none},
-				{SDKPaymentCancel, late, none},
-				{SDKPaymentError, late, none},
+				{antom.SDKPaymentSuccessful, t0.Add(SDKNotifyGrace - time.Millisecond), successTimer},
+				{antom.SDKPaymentSuccessful, t0.Add(SDKNotifyGrace), want{flags: FlagSDKSuccessNoNotify}},
+				{antom.SDKPaymentProcessing, t0.Add(OrderCloseWindow - time.Millisecond), processingTimer},
+				{antom.SDKPaymentProcessing, t0.Add(OrderCloseWindow), want{flags: FlagSDKProcessingStuck}},
+				{antom.SDKPaymentFail, late, none},
+				{antom.SDKPaymentCancel, late, none},
+				{antom.SDKPaymentError, late, none},
 			} {
 				flags, checkAt := sdkFlagsFor(&Payment{Status: st, AmountMinor: 1}, sdkState{Code: tc.code, ReceivedAt: t0}, tc.now)
 				if flags != tc.want.flags || !checkAt.Equal(tc.want.checkAt) {
@@ -120,12 +122,12 @@ func TestSDKFlagsFor(t *testing.T) {
 	}
 	// A raised timed flag stays raised whatever the clock says.
 	p := &Payment{Status: StatusProcessing, AmountMinor: 1, Flags: FlagSDKSuccessNoNotify}
-	if flags, _ := sdkFlagsFor(p, sdkState{Code: SDKPaymentSuccessful, ReceivedAt: t0}, t0); flags != FlagSDKSuccessNoNotify {
+	if flags, _ := sdkFlagsFor(p, sdkState{Code: antom.SDKPaymentSuccessful, ReceivedAt: t0}, t0); flags != FlagSDKSuccessNoNotify {
 		t.Errorf("raised flag at an earlier clock: got %v, want it kept", flags)
 	}
 	// Codes that are not payment results never flag.
 	for _, c := range SDKCodes() {
-		if c.Kind == SDKKindResult {
+		if c.Kind == antom.SDKKindResult {
 			continue
 		}
 		if flags, checkAt := sdkFlagsFor(&Payment{Status: StatusSuccess, AmountMinor: 1}, sdkState{Code: c.Code, ReceivedAt: t0}, late); flags != 0 || !checkAt.IsZero() {
@@ -151,11 +153,11 @@ func TestSDKCodesCatalogue(t *testing.T) {
 		if c.Meaning == "" || c.Action == "" || c.Paydesk == "" || c.Kind == "" {
 			t.Errorf("%s: missing text: %+v", c.Code, c)
 		}
-		if got, ok := LookupSDKCode(c.Code); !ok || got.Code != c.Code {
-			t.Errorf("LookupSDKCode(%s) = %v, %v", c.Code, got, ok)
+		if got, ok := antom.LookupSDKCode(c.Code); !ok || got.Code != c.Code {
+			t.Errorf("antom.LookupSDKCode(%s) = %v, %v", c.Code, got, ok)
 		}
 	}
-	if _, ok := LookupSDKCode("sdk_payment_successful"); ok {
+	if _, ok := antom.LookupSDKCode("sdk_payment_successful"); ok {
 		t.Error("lookup is case-insensitive; codes are exact")
 	}
 }
@@ -172,9 +174,9 @@ func TestReportSDKEventRejectsBadInput(t *testing.T) {
 		{"no code", SDKEvent{}, "eventCode"},
 		{"unknown code", SDKEvent{EventCode: "SDK_PAYMENT_MAYBE"}, "eventCode"},
 		{"lower case", SDKEvent{EventCode: "sdk_payment_fail"}, "eventCode"},
-		{"non-ASCII result code", SDKEvent{EventCode: SDKPaymentFail, PaymentResultCode: "失败"}, "paymentResultCode"},
-		{"long message", SDKEvent{EventCode: SDKPaymentFail, Message: strings.Repeat("x", maxSDKMessageLen+1)}, "message"},
-		{"control character", SDKEvent{EventCode: SDKPaymentFail, Message: "a\x00b"}, "message"},
+		{"non-ASCII result code", SDKEvent{EventCode: antom.SDKPaymentFail, PaymentResultCode: "失败"}, "paymentResultCode"},
+		{"long message", SDKEvent{EventCode: antom.SDKPaymentFail, Message: strings.Repeat("x", maxSDKMessageLen+1)}, "message"},
+		{"control character", SDKEvent{EventCode: antom.SDKPaymentFail, Message: "a\x00b"}, "message"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.ReportSDKEvent(ctx, p.PaymentRequestID, tc.ev)
@@ -184,7 +186,7 @@ func TestReportSDKEventRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	if _, err := s.ReportSDKEvent(ctx, "no-such-payment", SDKEvent{EventCode: SDKPaymentFail}); !errors.Is(err, ErrNotFound) {
+	if _, err := s.ReportSDKEvent(ctx, "no-such-payment", SDKEvent{EventCode: antom.SDKPaymentFail}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown payment: got %v, want ErrNotFound", err)
 	}
 	if got := count(t, s, "SELECT count(*) FROM events"); got != before {
@@ -199,7 +201,7 @@ func TestReportSDKEventTimelineAndDedupe(t *testing.T) {
 	s, clk := newTestStore(t)
 	p := mustReady(t, s)
 	at := clk.Now().Add(-2 * time.Second)
-	r := mustReport(t, s, p.PaymentRequestID, SDKPaymentFail, func(e *SDKEvent) {
+	r := mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentFail, func(e *SDKEvent) {
 		e.PaymentResultCode, e.Message, e.At = "CARD_DECLINED", "Card declined", at
 	})
 	if r.Duplicate || r.Event.ID == 0 || r.Event.EventID == 0 {
@@ -222,7 +224,7 @@ func TestReportSDKEventTimelineAndDedupe(t *testing.T) {
 	}
 	// The app retries the same report: recorded once.
 	clk.Add(time.Second)
-	again := mustReport(t, s, p.PaymentRequestID, SDKPaymentFail, func(e *SDKEvent) {
+	again := mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentFail, func(e *SDKEvent) {
 		e.PaymentResultCode, e.Message, e.At = "CARD_DECLINED", "Card declined", at
 	})
 	if !again.Duplicate || again.Event.ID != r.Event.ID {
@@ -232,13 +234,13 @@ func TestReportSDKEventTimelineAndDedupe(t *testing.T) {
 		t.Errorf("got %d sdk events, want 1", got)
 	}
 	// Without occurredAt every report is an event of its own.
-	mustReport(t, s, p.PaymentRequestID, SDKStartOfLoading)
-	mustReport(t, s, p.PaymentRequestID, SDKStartOfLoading)
+	mustReport(t, s, p.PaymentRequestID, antom.SDKStartOfLoading)
+	mustReport(t, s, p.PaymentRequestID, antom.SDKStartOfLoading)
 	evs, err := s.SDKEvents(ctx, p.PaymentRequestID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 3 || evs[0].EventCode != SDKPaymentFail || !evs[1].OccurredAt.IsZero() {
+	if len(evs) != 3 || evs[0].EventCode != antom.SDKPaymentFail || !evs[1].OccurredAt.IsZero() {
 		t.Errorf("got events %+v, want the failure then two loading events", evs)
 	}
 	if got := loadPayment(t, s, p.PaymentRequestID); !got.NextPollAt.Equal(clk.Now().Add(-time.Second)) {
@@ -251,10 +253,10 @@ func TestSDKStateKeepsLatestByOccurrence(t *testing.T) {
 	s, clk := newTestStore(t)
 	p := mustReady(t, s)
 	now := clk.Now()
-	mustReport(t, s, p.PaymentRequestID, SDKPaymentSuccessful, func(e *SDKEvent) { e.At = now })
-	mustReport(t, s, p.PaymentRequestID, SDKPaymentCancel, func(e *SDKEvent) { e.At = now.Add(-time.Minute) })
+	mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentSuccessful, func(e *SDKEvent) { e.At = now })
+	mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentCancel, func(e *SDKEvent) { e.At = now.Add(-time.Minute) })
 	st, ok, err := loadSDKState(ctx, s.rdb, p.ID)
-	if err != nil || !ok || st.Code != SDKPaymentSuccessful {
+	if err != nil || !ok || st.Code != antom.SDKPaymentSuccessful {
 		t.Fatalf("got %+v %v %v, want the later SDK_PAYMENT_SUCCESSFUL", st, ok, err)
 	}
 }
@@ -262,7 +264,7 @@ func TestSDKStateKeepsLatestByOccurrence(t *testing.T) {
 func TestFlagSDKSuccessNoNotify(t *testing.T) {
 	s, clk := newTestStore(t)
 	p := mustReady(t, s)
-	mustReport(t, s, p.PaymentRequestID, SDKPaymentSuccessful, func(e *SDKEvent) { e.PaymentResultCode = "SUCCESS" })
+	mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentSuccessful, func(e *SDKEvent) { e.PaymentResultCode = "SUCCESS" })
 	if got := loadPayment(t, s, p.PaymentRequestID); got.Flags.Has(FlagSDKSuccessNoNotify) {
 		t.Fatal("flagged at once; Antom has SDKNotifyGrace to answer")
 	}
@@ -303,12 +305,12 @@ func TestFlagSDKSuccessServerFail(t *testing.T) {
 	s, _ := newTestStore(t)
 	p := mustReady(t, s)
 	deliver(t, s, paymentResult(p.PaymentRequestID, "2025030100002", "F", "RISK_REJECT", 4200))
-	r := mustReport(t, s, p.PaymentRequestID, SDKPaymentSuccessful)
+	r := mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentSuccessful)
 	if !r.Payment.Flags.Has(FlagSDKSuccessServerFail) {
 		t.Fatalf("flags %v, want sdk_success_server_fail at once", r.Payment.Flags)
 	}
 	// The buyer tries again and is shown the failure: the two sides agree.
-	r = mustReport(t, s, p.PaymentRequestID, SDKPaymentFail, func(e *SDKEvent) { e.PaymentResultCode = "RISK_REJECT" })
+	r = mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentFail, func(e *SDKEvent) { e.PaymentResultCode = "RISK_REJECT" })
 	if r.Payment.Flags&sdkFlagMask != 0 {
 		t.Errorf("flags %v after the SDK agreed, want none", r.Payment.Flags)
 	}
@@ -317,7 +319,7 @@ func TestFlagSDKSuccessServerFail(t *testing.T) {
 func TestFlagSDKFailServerSuccess(t *testing.T) {
 	s, _ := newTestStore(t)
 	p := mustReady(t, s)
-	mustReport(t, s, p.PaymentRequestID, SDKPaymentCancel)
+	mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentCancel)
 	if got := loadPayment(t, s, p.PaymentRequestID); got.Flags != 0 {
 		t.Fatalf("cancel on an open session: flags %v, want none", got.Flags)
 	}
@@ -352,7 +354,7 @@ func refundOf(paymentID, refReqID, refID string, amount int64) string {
 func TestFlagSDKProcessingStuck(t *testing.T) {
 	s, clk := newTestStore(t)
 	p := mustReady(t, s)
-	mustReport(t, s, p.PaymentRequestID, SDKPaymentProcessing, func(e *SDKEvent) { e.PaymentResultCode = "PAYMENT_IN_PROCESS" })
+	mustReport(t, s, p.PaymentRequestID, antom.SDKPaymentProcessing, func(e *SDKEvent) { e.PaymentResultCode = "PAYMENT_IN_PROCESS" })
 	clk.Add(OrderCloseWindow - time.Second)
 	if n, _ := s.EvaluateSDKFlags(ctx, clk.Now()); n != 0 {
 		t.Fatalf("inside the window: %d flagged, want 0", n)

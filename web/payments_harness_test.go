@@ -12,6 +12,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -274,9 +275,11 @@ func (b *browser) htmx(path string) (*http.Response, string) {
 	return b.do(req)
 }
 
-// post submits a form with the CSRF field.
+// post submits a form with the CSRF field. It adds the field to a copy, so
+// concurrent posts may share one form.
 func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	b.t.Helper()
+	form = maps.Clone(form)
 	if form == nil {
 		form = url.Values{}
 	}

@@ -67,7 +67,7 @@ func TestClientRoundTrip(t *testing.T) {
 	}
 
 	o := e.pay(sess.PaymentSessionData, sim.CardVisaSuccess)
-	if o.Status != antom.PaymentSuccess || o.SDKEvent != sim.SDKPaymentSuccessful {
+	if o.Status != antom.PaymentSuccess || o.SDKEvent != antom.SDKPaymentSuccessful {
 		t.Fatalf("pay: got %s/%s, want SUCCESS/SDK_PAYMENT_SUCCESSFUL", o.Status, o.SDKEvent)
 	}
 	inq, err = c.InquiryPayment(ctx, &antom.InquiryPaymentRequest{PaymentID: o.PaymentID})

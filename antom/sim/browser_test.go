@@ -113,7 +113,7 @@ func TestCheckoutInChromium(t *testing.T) {
 	if otp != sim.ThreeDSOTP {
 		t.Errorf("sandbox OTP shown = %q", otp)
 	}
-	if event != sim.SDKPaymentSuccessful || status != "SUCCESS" {
+	if event != antom.SDKPaymentSuccessful || status != "SUCCESS" {
 		t.Errorf("result: event %q status %q, want SDK_PAYMENT_SUCCESSFUL SUCCESS", event, status)
 	}
 	if href != req.PaymentRedirectURL {

@@ -29,17 +29,6 @@ const (
 	defaultTestCardExpYear = 5 // years ahead, for Pay calls without an expiry
 )
 
-// SDK event codes the buyer's client SDK reports (seed, "Event codes").
-const (
-	SDKPaymentSuccessful      = "SDK_PAYMENT_SUCCESSFUL"
-	SDKPaymentProcessing      = "SDK_PAYMENT_PROCESSING"
-	SDKPaymentFail            = "SDK_PAYMENT_FAIL"
-	SDKPaymentCancel          = "SDK_PAYMENT_CANCEL"
-	SDKPaymentError           = "SDK_PAYMENT_ERROR"
-	SDKFormVerificationFailed = "SDK_FORM_VERIFICATION_FAILED"
-	SDKCreatePaymentParamErr  = "SDK_CREATEPAYMENT_PARAMETER_ERROR"
-)
-
 // TestCard is a card number the simulated issuer knows.
 type TestCard struct {
 	Number     string `json:"number"`
@@ -271,13 +260,13 @@ func (s *Simulator) outcomeLocked(p *payment) PayOutcome {
 	}
 	switch p.status {
 	case antom.PaymentSuccess:
-		o.SDKEvent = SDKPaymentSuccessful
+		o.SDKEvent = antom.SDKPaymentSuccessful
 	case antom.PaymentFail:
-		o.SDKEvent = SDKPaymentFail
+		o.SDKEvent = antom.SDKPaymentFail
 	case antom.PaymentPending:
-		o.SDKEvent = SDKPaymentProcessing
+		o.SDKEvent = antom.SDKPaymentProcessing
 	case antom.PaymentCancelled:
-		o.SDKEvent = SDKPaymentError
+		o.SDKEvent = antom.SDKPaymentError
 	}
 	if p.challenge != nil {
 		o.Challenge = true
@@ -294,7 +283,7 @@ func (s *Simulator) submitCardLocked(p *payment, c Card, now time.Time) PayOutco
 	if len(errs) > 0 {
 		o := s.outcomeLocked(p)
 		o.FormErrors = errs
-		o.SDKEvent = SDKFormVerificationFailed
+		o.SDKEvent = antom.SDKFormVerificationFailed
 		return o
 	}
 	p.challenge = nil

@@ -91,7 +91,7 @@ func (s *Simulator) sessionView(sessionData string) (checkoutData, *payment, Pay
 func (s *Simulator) handleCheckoutPage(w http.ResponseWriter, r *http.Request) {
 	sessionData := r.URL.Query().Get("sessionData")
 	if sessionData == "" {
-		s.renderMessage(w, http.StatusBadRequest, messageData{Title: "No payment session", Message: "The checkout needs ?sessionData=<url-encoded paymentSessionData>.", SDKEvent: SDKCreatePaymentParamErr})
+		s.renderMessage(w, http.StatusBadRequest, messageData{Title: "No payment session", Message: "The checkout needs ?sessionData=<url-encoded paymentSessionData>.", SDKEvent: antom.SDKCreatePaymentParameterError})
 		return
 	}
 	d, p, o, ok := s.sessionView(sessionData)
@@ -104,7 +104,7 @@ func (s *Simulator) handleCheckoutPage(w http.ResponseWriter, r *http.Request) {
 	case o.Status != antom.PaymentProcessing:
 		s.renderResult(w, d, o)
 	case !now.Before(p.expiry):
-		s.renderMessage(w, http.StatusGone, messageData{Title: "Session expired", Message: "This payment session expired at " + d.Expires + ". Ask the merchant for a new one.", SDKEvent: SDKPaymentError, RedirectURL: o.RedirectURL})
+		s.renderMessage(w, http.StatusGone, messageData{Title: "Session expired", Message: "This payment session expired at " + d.Expires + ". Ask the merchant for a new one.", SDKEvent: antom.SDKPaymentError, RedirectURL: o.RedirectURL})
 	case o.Challenge:
 		s.renderChallenge(w, http.StatusOK, d, nil)
 	default:
@@ -116,7 +116,7 @@ func (s *Simulator) handleCheckoutPage(w http.ResponseWriter, r *http.Request) {
 // buyer's cancel.
 func (s *Simulator) handleCheckoutSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.renderMessage(w, http.StatusBadRequest, messageData{Title: "Bad form", Message: "The form could not be read.", SDKEvent: SDKPaymentError})
+		s.renderMessage(w, http.StatusBadRequest, messageData{Title: "Bad form", Message: "The form could not be read.", SDKEvent: antom.SDKPaymentError})
 		return
 	}
 	sessionData := r.PostForm.Get("sessionData")
@@ -141,7 +141,7 @@ func (s *Simulator) handleCheckoutSubmit(w http.ResponseWriter, r *http.Request)
 // handleChallengeSubmit serves POST /checkout/3ds: the buyer's OTP.
 func (s *Simulator) handleChallengeSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.renderMessage(w, http.StatusBadRequest, messageData{Title: "Bad form", Message: "The form could not be read.", SDKEvent: SDKPaymentError})
+		s.renderMessage(w, http.StatusBadRequest, messageData{Title: "Bad form", Message: "The form could not be read.", SDKEvent: antom.SDKPaymentError})
 		return
 	}
 	sessionData := r.PostForm.Get("sessionData")
@@ -153,16 +153,16 @@ func (s *Simulator) afterSubmit(w http.ResponseWriter, sessionData string, card 
 	d, _, _, ok := s.sessionView(sessionData)
 	switch {
 	case errors.Is(err, ErrStateNotSaved):
-		s.renderMessage(w, http.StatusServiceUnavailable, messageData{Title: "Try again", Message: "The payment service could not record this step. Go back and submit again.", SDKEvent: SDKPaymentError})
+		s.renderMessage(w, http.StatusServiceUnavailable, messageData{Title: "Try again", Message: "The payment service could not record this step. Go back and submit again.", SDKEvent: antom.SDKPaymentError})
 	case errors.Is(err, ErrUnknownSession) || !ok:
 		s.renderUnknownSession(w)
 	case errors.Is(err, ErrSessionExpired):
-		s.renderMessage(w, http.StatusGone, messageData{Title: "Session expired", Message: o.ResultMessage + ". Ask the merchant for a new one.", SDKEvent: SDKPaymentError, RedirectURL: o.RedirectURL})
+		s.renderMessage(w, http.StatusGone, messageData{Title: "Session expired", Message: o.ResultMessage + ". Ask the merchant for a new one.", SDKEvent: antom.SDKPaymentError, RedirectURL: o.RedirectURL})
 	case errors.Is(err, ErrPaymentFinal):
 		s.renderResult(w, d, o)
 	case o.Challenge:
 		s.renderChallenge(w, statusFor(o), d, o.FormErrors)
-	case o.SDKEvent == SDKFormVerificationFailed:
+	case o.SDKEvent == antom.SDKFormVerificationFailed:
 		s.renderForm(w, http.StatusUnprocessableEntity, d, card, o.FormErrors)
 	case o.Status == antom.PaymentProcessing && o.SDKEvent == "":
 		// A challenge answered after it was withdrawn: show the form again.
@@ -203,26 +203,26 @@ func (s *Simulator) renderChallenge(w http.ResponseWriter, status int, d checkou
 func (s *Simulator) renderResult(w http.ResponseWriter, d checkoutData, o PayOutcome) {
 	d.Outcome = o
 	switch o.SDKEvent {
-	case SDKPaymentSuccessful:
+	case antom.SDKPaymentSuccessful:
 		d.Title = "Payment successful"
-	case SDKPaymentProcessing:
+	case antom.SDKPaymentProcessing:
 		d.Title = "Payment is being processed"
-	case SDKPaymentFail:
+	case antom.SDKPaymentFail:
 		d.Title = "Payment failed"
-	case SDKPaymentCancel:
+	case antom.SDKPaymentCancel:
 		d.Title = "Payment cancelled"
 		d.Retry = true
 	default:
 		d.Title = "Payment " + strings.ToLower(o.Status)
 		if o.SDKEvent == "" {
-			d.Outcome.SDKEvent = SDKPaymentError
+			d.Outcome.SDKEvent = antom.SDKPaymentError
 		}
 	}
 	s.render(w, http.StatusOK, "result", d)
 }
 
 func (s *Simulator) renderUnknownSession(w http.ResponseWriter) {
-	s.renderMessage(w, http.StatusNotFound, messageData{Title: "Unknown payment session", Message: "No payment session has this paymentSessionData. Check that it was URL-encoded in full.", SDKEvent: SDKCreatePaymentParamErr})
+	s.renderMessage(w, http.StatusNotFound, messageData{Title: "Unknown payment session", Message: "No payment session has this paymentSessionData. Check that it was URL-encoded in full.", SDKEvent: antom.SDKCreatePaymentParameterError})
 }
 
 func (s *Simulator) renderMessage(w http.ResponseWriter, status int, m messageData) {

@@ -70,7 +70,7 @@ func TestCheckoutPage(t *testing.T) {
 			t.Errorf("page lacks %s", hook)
 		}
 	}
-	if strings.Contains(p.html, `data-testid="error-`) || strings.Contains(p.html, `aria-invalid="true"`) || strings.Contains(p.html, sim.SDKFormVerificationFailed) {
+	if strings.Contains(p.html, `data-testid="error-`) || strings.Contains(p.html, `aria-invalid="true"`) || strings.Contains(p.html, antom.SDKFormVerificationFailed) {
 		t.Error("a fresh form shows errors")
 	}
 	if strings.Contains(p.html, "<script") || strings.Contains(p.html, "src=\"http") {
@@ -86,7 +86,7 @@ func TestCheckoutPage(t *testing.T) {
 	}
 
 	// sessionData contains '+', '/', '=' and '&': unencoded it is another session.
-	if p := getPage(t, e.srv.URL+"/checkout?sessionData="+sess.PaymentSessionData); p.status != 404 || byTestID(p.html, "sdk-event") != sim.SDKCreatePaymentParamErr {
+	if p := getPage(t, e.srv.URL+"/checkout?sessionData="+sess.PaymentSessionData); p.status != 404 || byTestID(p.html, "sdk-event") != antom.SDKCreatePaymentParameterError {
 		t.Errorf("un-encoded sessionData: %d %q, want 404 with SDK_CREATEPAYMENT_PARAMETER_ERROR", p.status, byTestID(p.html, "sdk-event"))
 	}
 	if p := getPage(t, e.srv.URL+"/checkout"); p.status != 400 {
@@ -124,8 +124,8 @@ func TestCheckoutFormValidation(t *testing.T) {
 			if n := strings.Count(p.html, `data-testid="error-`); n != 1 {
 				t.Errorf("%d field errors shown, want 1", n)
 			}
-			if got := byTestID(p.html, "sdk-event"); got != sim.SDKFormVerificationFailed {
-				t.Errorf("sdk-event = %q, want %s", got, sim.SDKFormVerificationFailed)
+			if got := byTestID(p.html, "sdk-event"); got != antom.SDKFormVerificationFailed {
+				t.Errorf("sdk-event = %q, want %s", got, antom.SDKFormVerificationFailed)
 			}
 			if strings.Contains(p.html, `value="`+tt.cvc+`"`) && tt.cvc != "" && tt.field != "cardNumber" {
 				t.Error("the page echoes the CVC")
@@ -138,7 +138,7 @@ func TestCheckoutFormValidation(t *testing.T) {
 	}
 	// Then a valid card pays.
 	p := postForm(t, e.srv.URL+"/checkout", cardForm(sess.PaymentSessionData, "4054 6957 2310 0768", "12 / 30", "123"))
-	if got := byTestID(p.html, "sdk-event"); got != sim.SDKPaymentSuccessful {
+	if got := byTestID(p.html, "sdk-event"); got != antom.SDKPaymentSuccessful {
 		t.Fatalf("sdk-event = %q, want SDK_PAYMENT_SUCCESSFUL\n%s", got, p.html)
 	}
 	if !strings.Contains(p.html, `href="https://merchant.example.com/return?order=PR_FORM"`) || !strings.Contains(p.html, `data-testid="return-link"`) {
@@ -151,7 +151,7 @@ func TestCheckoutFormValidation(t *testing.T) {
 		t.Errorf("notification = %+v", n)
 	}
 	// Reloading the checkout shows the result, not the form.
-	if p := getPage(t, e.sim.CheckoutURL(sess.PaymentSessionData)); byTestID(p.html, "sdk-event") != sim.SDKPaymentSuccessful || strings.Contains(p.html, `id="cardNumber"`) {
+	if p := getPage(t, e.sim.CheckoutURL(sess.PaymentSessionData)); byTestID(p.html, "sdk-event") != antom.SDKPaymentSuccessful || strings.Contains(p.html, `id="cardNumber"`) {
 		t.Errorf("reload after paying does not show the result")
 	}
 }
@@ -165,12 +165,12 @@ func TestCheckoutOutcomes(t *testing.T) {
 		status, code, sdkEvt string
 		notifyType           string
 	}{
-		{"visa failure", "4200", sim.CardVisaFailure, "FAIL", "ISSUER_REJECTS_TRANSACTION", sim.SDKPaymentFail, antom.NotifyPaymentResult},
-		{"mastercard failure", "4200", sim.CardMastercardFailure, "FAIL", "DO_NOT_HONOR", sim.SDKPaymentFail, antom.NotifyPaymentResult},
-		{"risk reject", "11", sim.CardVisaSuccess, "FAIL", "RISK_REJECT", sim.SDKPaymentFail, antom.NotifyPaymentResult},
-		{"unknown card", "4200", "4111111111111111", "FAIL", "INVALID_CARD", sim.SDKPaymentFail, antom.NotifyPaymentResult},
-		{"pending", "4200", sim.CardPending, "PENDING", "PAYMENT_IN_PROCESS", sim.SDKPaymentProcessing, antom.NotifyPaymentPending},
-		{"korean success", "4200", sim.CardHyundaiSuccess, "SUCCESS", "SUCCESS", sim.SDKPaymentSuccessful, antom.NotifyPaymentResult},
+		{"visa failure", "4200", sim.CardVisaFailure, "FAIL", "ISSUER_REJECTS_TRANSACTION", antom.SDKPaymentFail, antom.NotifyPaymentResult},
+		{"mastercard failure", "4200", sim.CardMastercardFailure, "FAIL", "DO_NOT_HONOR", antom.SDKPaymentFail, antom.NotifyPaymentResult},
+		{"risk reject", "11", sim.CardVisaSuccess, "FAIL", "RISK_REJECT", antom.SDKPaymentFail, antom.NotifyPaymentResult},
+		{"unknown card", "4200", "4111111111111111", "FAIL", "INVALID_CARD", antom.SDKPaymentFail, antom.NotifyPaymentResult},
+		{"pending", "4200", sim.CardPending, "PENDING", "PAYMENT_IN_PROCESS", antom.SDKPaymentProcessing, antom.NotifyPaymentPending},
+		{"korean success", "4200", sim.CardHyundaiSuccess, "SUCCESS", "SUCCESS", antom.SDKPaymentSuccessful, antom.NotifyPaymentResult},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,7 +211,7 @@ func TestCheckoutOutcomes(t *testing.T) {
 		form := cardForm(sess.PaymentSessionData, "", "", "")
 		form.Set("action", "cancel")
 		p := postForm(t, e.srv.URL+"/checkout", form)
-		if got := byTestID(p.html, "sdk-event"); got != sim.SDKPaymentCancel {
+		if got := byTestID(p.html, "sdk-event"); got != antom.SDKPaymentCancel {
 			t.Errorf("sdk-event = %q, want SDK_PAYMENT_CANCEL", got)
 		}
 		if v, _ := e.sim.Payment("PR_CANCEL"); v.Status != antom.PaymentProcessing {
@@ -252,7 +252,7 @@ func TestCheckout3DS(t *testing.T) {
 			t.Error("a notification was sent during the challenge")
 		}
 		p = postForm(t, e.srv.URL+"/checkout/3ds", url.Values{"sessionData": {sess.PaymentSessionData}, "otp": {sim.ThreeDSOTP}})
-		if got := byTestID(p.html, "sdk-event"); got != sim.SDKPaymentSuccessful {
+		if got := byTestID(p.html, "sdk-event"); got != antom.SDKPaymentSuccessful {
 			t.Fatalf("after the OTP: sdk-event %q, want SDK_PAYMENT_SUCCESSFUL", got)
 		}
 		n := notificationOf(t, rcv.next(t))
@@ -296,7 +296,7 @@ func TestPay3DS(t *testing.T) {
 		t.Errorf("second wrong OTP: %d, want 422", p.status)
 	}
 	p = postForm(t, e.srv.URL+"/checkout/3ds", url.Values{"sessionData": {sd}, "otp": {"7777"}})
-	if got := byTestID(p.html, "sdk-event"); got != sim.SDKPaymentFail {
+	if got := byTestID(p.html, "sdk-event"); got != antom.SDKPaymentFail {
 		t.Errorf("third wrong OTP: sdk-event %q, want SDK_PAYMENT_FAIL", got)
 	}
 	if v, _ := e.sim.Payment("PR_3DS_FAIL"); v.Status != "FAIL" || v.ResultCode != "USER_PAYMENT_VERIFICATION_FAILED" {
@@ -349,7 +349,7 @@ func TestSDKEventReport(t *testing.T) {
 	if r.path != "/api/v1/payments/PR%2FSDK%201/sdk-events" || r.auth != "Bearer app-key" {
 		t.Errorf("reported to %s with %q", r.path, r.auth)
 	}
-	if r.body.EventCode != sim.SDKPaymentFail || r.body.PaymentResultCode != "ISSUER_REJECTS_TRANSACTION" || !r.body.When.Equal(clock.Now()) {
+	if r.body.EventCode != antom.SDKPaymentFail || r.body.PaymentResultCode != "ISSUER_REJECTS_TRANSACTION" || !r.body.When.Equal(clock.Now()) {
 		t.Errorf("report body = %+v", r.body)
 	}
 }
@@ -362,7 +362,7 @@ func TestCheckoutExpired(t *testing.T) {
 	sess := e.createSession(sessionRequest("PR_OLD", "4200", ""))
 	clock.Advance(time.Hour)
 	p := getPage(t, e.sim.CheckoutURL(sess.PaymentSessionData))
-	if p.status != http.StatusGone || byTestID(p.html, "sdk-event") != sim.SDKPaymentError {
+	if p.status != http.StatusGone || byTestID(p.html, "sdk-event") != antom.SDKPaymentError {
 		t.Errorf("expired session: %d %q, want 410 SDK_PAYMENT_ERROR", p.status, byTestID(p.html, "sdk-event"))
 	}
 	p = postForm(t, e.srv.URL+"/checkout", cardForm(sess.PaymentSessionData, sim.CardVisaSuccess, "12/30", "123"))

@@ -87,7 +87,7 @@ func (s *Simulator) buyerCancel(ctx context.Context, sessionData string) (PayOut
 	return s.submit(ctx, sessionData, func(p *payment, now time.Time) PayOutcome {
 		p.challenge = nil
 		o := s.outcomeLocked(p)
-		o.SDKEvent = SDKPaymentCancel
+		o.SDKEvent = antom.SDKPaymentCancel
 		o.ResultMessage = "the buyer left the payment page without paying"
 		return o
 	})
@@ -111,7 +111,7 @@ func (s *Simulator) submit(ctx context.Context, sessionData string, fn func(*pay
 		o, err = s.outcomeLocked(p), ErrPaymentFinal
 	case !now.Before(p.expiry):
 		o, err = s.outcomeLocked(p), ErrSessionExpired
-		o.SDKEvent = SDKPaymentError
+		o.SDKEvent = antom.SDKPaymentError
 		o.ResultMessage = "the payment session expired at " + s.formatTime(p.expiry)
 	default:
 		o = fn(p, now)
@@ -120,7 +120,7 @@ func (s *Simulator) submit(ctx context.Context, sessionData string, fn func(*pay
 	var ev *SDKEvent
 	if err == nil && o.SDKEvent != "" {
 		ev = &SDKEvent{EventCode: o.SDKEvent, Message: o.ResultMessage, When: now}
-		if o.SDKEvent != SDKPaymentCancel && o.SDKEvent != SDKFormVerificationFailed {
+		if o.SDKEvent != antom.SDKPaymentCancel && o.SDKEvent != antom.SDKFormVerificationFailed {
 			ev.PaymentResultCode = o.ResultCode
 		}
 		p.sdkEvents = append(p.sdkEvents, *ev)

@@ -210,13 +210,8 @@ func (s *Simulator) apiInquiryPayment(body []byte) []byte {
 	if err := decodeBody(body, &req); err != nil {
 		return failBody(codeParamIllegal, err.Error())
 	}
-	if req.PaymentID == "" && req.PaymentRequestID == "" {
-		return failBody(codeParamIllegal, "paymentRequestId or paymentId is required")
-	}
-	for _, c := range []struct{ f, v string }{{"paymentId", req.PaymentID}, {"paymentRequestId", req.PaymentRequestID}} {
-		if err := checkID(c.f, c.v, 64, false); err != nil {
-			return failBody(codeParamIllegal, err.Error())
-		}
+	if err := checkEitherID("paymentRequestId", req.PaymentRequestID, "paymentId", req.PaymentID); err != nil {
+		return failBody(codeParamIllegal, err.Error())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -381,13 +376,8 @@ func (s *Simulator) apiCancel(body []byte) []byte {
 	if err := decodeBody(body, &req); err != nil {
 		return failBody(codeParamIllegal, err.Error())
 	}
-	if req.PaymentID == "" && req.PaymentRequestID == "" {
-		return failBody(codeParamIllegal, "paymentId or paymentRequestId is required")
-	}
-	for _, c := range []struct{ f, v string }{{"paymentId", req.PaymentID}, {"paymentRequestId", req.PaymentRequestID}} {
-		if err := checkID(c.f, c.v, 64, false); err != nil {
-			return failBody(codeParamIllegal, err.Error())
-		}
+	if err := checkEitherID("paymentId", req.PaymentID, "paymentRequestId", req.PaymentRequestID); err != nil {
+		return failBody(codeParamIllegal, err.Error())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -526,13 +516,8 @@ func (s *Simulator) apiInquiryRefund(body []byte) []byte {
 	if err := decodeBody(body, &req); err != nil {
 		return failBody(codeParamIllegal, err.Error())
 	}
-	if req.RefundID == "" && req.RefundRequestID == "" {
-		return failBody(codeParamIllegal, "refundRequestId or refundId is required")
-	}
-	for _, c := range []struct{ f, v string }{{"refundId", req.RefundID}, {"refundRequestId", req.RefundRequestID}} {
-		if err := checkID(c.f, c.v, 64, false); err != nil {
-			return failBody(codeParamIllegal, err.Error())
-		}
+	if err := checkEitherID("refundRequestId", req.RefundRequestID, "refundId", req.RefundID); err != nil {
+		return failBody(codeParamIllegal, err.Error())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -28,6 +28,19 @@ func checkID(field, v string, max int, req bool) error {
 	return nil
 }
 
+// checkEitherID checks a lookup by one of two IDs (inquiries and cancel):
+// at least one is given, and each given one passes checkID with Antom's
+// 64-character limit. The missing-ID message names them in the order given.
+func checkEitherID(field1, v1, field2, v2 string) error {
+	if v1 == "" && v2 == "" {
+		return paramf("%s or %s is required", field1, field2)
+	}
+	if err := checkID(field1, v1, 64, false); err != nil {
+		return err
+	}
+	return checkID(field2, v2, 64, false)
+}
+
 // checkASCII refuses anything but printable ASCII.
 func checkASCII(field, v string) error {
 	for i := 0; i < len(v); i++ {

@@ -28,6 +28,3 @@ func APIPayment(paymentRequestID string) string {
 func APISDKEvents(paymentRequestID string) string {
 	return APIPayment(paymentRequestID) + "/sdk-events"
 }
-
-// SDKEventCode links one code on the reference page.
-func SDKEventCode(code string) string { return SDKEventCodes + "#" + url.PathEscape(code) }
