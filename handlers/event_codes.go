@@ -7,6 +7,7 @@ import (
 
 	"paydesk/antom"
 	"paydesk/store"
+	"paydesk/views/layout"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
 )
@@ -40,5 +41,5 @@ func (h *Handlers) EventCodes(c echo.Context) error {
 		}
 		vm.Groups = append(vm.Groups, grp)
 	}
-	return render(c, http.StatusOK, pages.EventCodes(h.page(c, "SDK event codes", ""), vm))
+	return render(c, http.StatusOK, pages.EventCodes(h.page(c, "SDK event codes", layout.NavSDKCodes), vm))
 }
