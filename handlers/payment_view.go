@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -101,6 +102,9 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 	}
 	live.ResultCode, live.ResultMessage = statusDetail(p.Status, p.ResultCode, p.ResultMessage)
 	live.Notices = stateNotices(d, now)
+	if can(currentUser(c), PermViewAudit) {
+		live.AuditURL = paths.Audit + "?payment=" + url.QueryEscape(p.PaymentRequestID)
+	}
 	if !p.Settled {
 		live.PollURL = paths.PaymentLive(p.PaymentRequestID, p.Version)
 	}

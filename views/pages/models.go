@@ -279,6 +279,7 @@ type PaymentLive struct {
 	CapturesEmpty string // why there is no capture, in the payment's state
 	Refunds       []RefundRow
 	Timeline      []TimelineEntry
+	AuditURL      string // this payment's entries in the audit log; "" without the right to read it
 	Actions       PaymentActions
 }
 
