@@ -3,7 +3,7 @@
 GO ?= go
 .DEFAULT_GOAL := help
 
-.PHONY: help run test generate check-generated lint bench build
+.PHONY: help run test generate check-generated lint bench load build
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ lint: ## gofmt, go vet and the generated-code check
 
 bench: ## Run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+load: ## Load-test an in-process Paydesk against the design targets (~15 s; go run ./cmd/paydeskload -h for more)
+	$(GO) run ./cmd/paydeskload -payments 10000 -duration 5s -baseline 1s -searches 1000 -polls 1000
 
 build: ## Build ./paydesk and ./antomsim
 	$(GO) build -o paydesk ./cmd/paydesk

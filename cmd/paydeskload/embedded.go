@@ -3,11 +3,12 @@ package main
 // The in-process Paydesk. cmd/paydesk is a main package and cannot be
 // imported, so this builds the same pieces in the same order as its Start
 // (serve.go) in the embedded setup: store, first admin, listener, simulator
-// with its API key, Antom client, handlers, web server with the payment
-// jobs. Differences, all deliberate: keys live in memory rather than in
-// <data>/keys, the web server sends Server-Timing, and the request log
-// (info level, as by default) goes to a file in the data directory rather
-// than to stderr.
+// with its API key and state file, Antom client, handlers, web server with
+// the payment and SDK flag jobs. Keep it in step with Start. Differences,
+// all deliberate: keys are passed in (kept in memory, or by the -server
+// process child in <data>/keys), the web server sends Server-Timing, and
+// the request log (info level, as by default) goes to a file in the data
+// directory rather than to stderr.
 
 import (
 	"bytes"
@@ -132,6 +133,7 @@ func startEmbedded(ctx context.Context, cfg embedConfig, keys *embedKeys) (_ *em
 		Logger:            log.With("component", "simulator"),
 		SDKEventURL:       app.URL + "/api/v1/payments/{paymentRequestId}/sdk-events",
 		SDKEventAPIKey:    keys.simAPIKey,
+		StateFile:         filepath.Join(cfg.dataDir, "simulator-state.json"),
 	})
 	if err != nil {
 		ln.Close()
@@ -162,6 +164,7 @@ func startEmbedded(ctx context.Context, cfg embedConfig, keys *embedKeys) (_ *em
 	}
 	if cfg.jobs {
 		ws.AddPaymentJobs(web.JobsConfig{Log: log})
+		ws.AddSDKFlagJob(0)
 	}
 	app.Web = ws
 	app.serveCh = make(chan error, 1)
