@@ -163,6 +163,12 @@ func TestQAAPIIdempotencyRace(t *testing.T) {
 
 func TestQAAPIKeyFormats(t *testing.T) {
 	app := startAPIApp(t, apiAppOptions{})
+	// Change the key's last character to one it is not (a fixed "x" would
+	// leave a key ending in x unchanged).
+	changed := app.Key[:len(app.Key)-1] + "x"
+	if strings.HasSuffix(app.Key, "x") {
+		changed = app.Key[:len(app.Key)-1] + "y"
+	}
 	for _, tc := range []struct {
 		name, auth, code string
 	}{
@@ -172,7 +178,7 @@ func TestQAAPIKeyFormats(t *testing.T) {
 		{"Basic", "Basic " + app.Key, "missing_api_key"},
 		{"token without scheme", app.Key, "missing_api_key"},
 		{"garbage", "Bearer not-a-key", "invalid_api_key"},
-		{"key with a character changed", "Bearer " + app.Key[:len(app.Key)-1] + "x", "invalid_api_key"},
+		{"key with a character changed", "Bearer " + changed, "invalid_api_key"},
 		{"key truncated", "Bearer " + app.Key[:len(app.Key)-4], "invalid_api_key"},
 		{"key with a suffix", "Bearer " + app.Key + "x", "invalid_api_key"},
 		{"two keys", "Bearer " + app.Key + " " + app.Key, "invalid_api_key"},
