@@ -140,18 +140,37 @@ func (s *Store) findNotificationPayment(ctx context.Context, tx *sql.Tx, n *anto
 		}
 		return paymentBy(ctx, tx, col, val)
 	}
+	// A capture or refund we know leads to its payment. Only "not found"
+	// falls through to the payment IDs: any other error is returned, never
+	// swallowed, so a failed statement cannot pass for a miss inside the
+	// writer's transaction.
+	type key struct{ col, val string }
 	switch n.NotifyType {
 	case antom.NotifyCaptureResult:
-		if c, err := captureBy(ctx, tx, "capture_request_id", n.CaptureRequestID); err == nil {
-			return paymentByID(ctx, tx, c.paymentFK)
-		} else if c, err := captureBy(ctx, tx, "capture_id", n.CaptureID); err == nil {
-			return paymentByID(ctx, tx, c.paymentFK)
+		for _, k := range []key{{"capture_request_id", n.CaptureRequestID}, {"capture_id", n.CaptureID}} {
+			if k.val == "" {
+				continue
+			}
+			c, err := captureBy(ctx, tx, k.col, k.val)
+			if err == nil {
+				return paymentByID(ctx, tx, c.paymentFK)
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
 		}
 	case antom.NotifyRefundResult:
-		if r, err := refundBy(ctx, tx, "refund_request_id", n.RefundRequestID); err == nil {
-			return paymentByID(ctx, tx, r.paymentFK)
-		} else if r, err := refundBy(ctx, tx, "refund_id", n.RefundID); err == nil {
-			return paymentByID(ctx, tx, r.paymentFK)
+		for _, k := range []key{{"refund_request_id", n.RefundRequestID}, {"refund_id", n.RefundID}} {
+			if k.val == "" {
+				continue
+			}
+			r, err := refundBy(ctx, tx, k.col, k.val)
+			if err == nil {
+				return paymentByID(ctx, tx, r.paymentFK)
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
 		}
 	}
 	p, err := try("payment_request_id", n.PaymentRequestID)

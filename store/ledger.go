@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -115,6 +116,7 @@ func paymentBy(ctx context.Context, q querier, col, val string) (*Payment, error
 	if err != nil {
 		return nil, fmt.Errorf("store: load payment: %w", err)
 	}
+	p.stored = mutableColumns(p)
 	return p, nil
 }
 
@@ -126,6 +128,7 @@ func paymentByID(ctx context.Context, q querier, id int64) (*Payment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: load payment: %w", err)
 	}
+	p.stored = mutableColumns(p)
 	return p, nil
 }
 
@@ -154,20 +157,16 @@ type txnTotals struct {
 
 func loadTotals(ctx context.Context, q querier, paymentFK int64) (txnTotals, error) {
 	var t txnTotals
-	err := q.QueryRowContext(ctx, `SELECT
-		coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0),
-		coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0),
-		count(CASE WHEN status = 'FAIL' THEN 1 END)
-		FROM captures WHERE payment_fk = ?`, paymentFK).Scan(&t.captured, &t.capturing, &t.capturesFailed)
+	err := q.QueryRowContext(ctx, `SELECT c.captured, c.capturing, c.failed, r.refunded, r.refunding FROM
+		(SELECT coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0) AS captured,
+			coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0) AS capturing,
+			count(CASE WHEN status = 'FAIL' THEN 1 END) AS failed
+			FROM captures WHERE payment_fk = ?1) AS c,
+		(SELECT coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0) AS refunded,
+			coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0) AS refunding
+			FROM refunds WHERE payment_fk = ?1) AS r`, paymentFK).Scan(&t.captured, &t.capturing, &t.capturesFailed, &t.refunded, &t.refunding)
 	if err != nil {
-		return t, fmt.Errorf("store: capture totals: %w", err)
-	}
-	err = q.QueryRowContext(ctx, `SELECT
-		coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0),
-		coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0)
-		FROM refunds WHERE payment_fk = ?`, paymentFK).Scan(&t.refunded, &t.refunding)
-	if err != nil {
-		return t, fmt.Errorf("store: refund totals: %w", err)
+		return t, fmt.Errorf("store: capture and refund totals: %w", err)
 	}
 	return t, nil
 }
@@ -198,6 +197,28 @@ func captureStateOf(p *Payment, t txnTotals) CaptureState {
 		return CapturePartial
 	}
 	return CaptureFull
+}
+
+// mutableColumnNames are the payment columns savePayment may change besides
+// updated_at, version and seq, in the order of mutableColumns.
+var mutableColumnNames = [...]string{
+	"status", "result_status", "result_code", "result_message", "payment_id",
+	"session_data", "session_id", "session_expires_at", "paid_at",
+	"auth_expires_at", "payment_method", "card_brand", "card_last4", "acquirer_ref",
+	"captured_minor", "refunded_minor", "capture_state", "flags", "settled",
+	"next_poll_at", "poll_count", "last_inquiry_at", "poll_since",
+}
+
+// mutableColumns is p's mutable columns as stored, in the order of
+// mutableColumnNames. Every value is comparable with ==.
+func mutableColumns(p *Payment) []any {
+	return []any{
+		string(p.Status), p.ResultStatus, p.ResultCode, p.ResultMessage, nullStr(p.PaymentID),
+		p.SessionData, p.SessionID, ms(p.SessionExpiresAt), ms(p.PaidAt),
+		ms(p.AuthExpiresAt), p.PaymentMethod, p.CardBrand, p.CardLast4, p.AcquirerRef,
+		p.CapturedMinor, p.RefundedMinor, string(p.CaptureState), int64(p.Flags), p.Settled,
+		ms(p.NextPollAt), int64(p.PollCount), ms(p.LastInquiryAt), ms(p.pollSince),
+	}
 }
 
 // saveOpts tunes savePayment.
@@ -256,22 +277,26 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 	p.Version++
 	p.Seq = seq
 	p.UpdatedAt = now
-	_, err = tx.ExecContext(ctx, `UPDATE payments SET
-		status = ?, result_status = ?, result_code = ?, result_message = ?, payment_id = ?,
-		session_data = ?, session_id = ?, session_expires_at = ?, updated_at = ?, paid_at = ?,
-		auth_expires_at = ?, payment_method = ?, card_brand = ?, card_last4 = ?, acquirer_ref = ?,
-		captured_minor = ?, refunded_minor = ?, capture_state = ?, flags = ?, settled = ?,
-		next_poll_at = ?, poll_count = ?, last_inquiry_at = ?, poll_since = ?, version = ?, seq = ?
-		WHERE id = ?`,
-		p.Status, p.ResultStatus, p.ResultCode, p.ResultMessage, nullStr(p.PaymentID),
-		p.SessionData, p.SessionID, ms(p.SessionExpiresAt), now.UnixMilli(), ms(p.PaidAt),
-		ms(p.AuthExpiresAt), p.PaymentMethod, p.CardBrand, p.CardLast4, p.AcquirerRef,
-		p.CapturedMinor, p.RefundedMinor, p.CaptureState, int64(p.Flags), p.Settled,
-		ms(p.NextPollAt), p.PollCount, ms(p.LastInquiryAt), ms(p.pollSince), p.Version, p.Seq,
-		p.ID)
-	if err != nil {
+	// Only the columns that changed are written: SQLite rewrites an index
+	// only when the UPDATE assigns one of its columns.
+	vals := mutableColumns(p)
+	var q strings.Builder
+	args := make([]any, 0, len(vals)+4)
+	q.WriteString("UPDATE payments SET ")
+	for i, v := range vals {
+		if p.stored != nil && p.stored[i] == v {
+			continue
+		}
+		q.WriteString(mutableColumnNames[i])
+		q.WriteString(" = ?, ")
+		args = append(args, v)
+	}
+	q.WriteString("updated_at = ?, version = ?, seq = ? WHERE id = ?")
+	args = append(args, now.UnixMilli(), p.Version, p.Seq, p.ID)
+	if _, err = tx.ExecContext(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("store: save payment: %w", err)
 	}
+	p.stored = vals
 	if oldStatus != p.Status {
 		if err := s.refreshOrder(ctx, tx, p.ReferenceOrderID, seq); err != nil {
 			return err

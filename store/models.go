@@ -210,6 +210,10 @@ type Payment struct {
 	Seq              int64 // global change sequence at the last change
 
 	pollSince time.Time // when the current in-flight period began
+	// stored is the mutable columns as last loaded or saved in the write
+	// transaction (savePayment writes only those that differ);
+	// nil writes them all.
+	stored []any
 }
 
 // SessionExpired reports whether the session expiry has passed at now.

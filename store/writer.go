@@ -28,9 +28,12 @@ type writeReq struct {
 // and returns once the transaction is durably committed (or fn failed).
 //
 // Concurrent calls are grouped: up to maxBatch queued functions run inside one
-// BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT so a failing fn rolls
-// back only its own writes and gets its own error; every caller whose fn
-// succeeded is answered after the one commit (one fsync).
+// BEGIN IMMEDIATE … COMMIT; every caller whose fn succeeded is answered after
+// the one commit (one fsync). A failing fn rolls back only its own writes and
+// gets its own error: the batch first runs without savepoints (the common
+// case, where every fn succeeds); when a fn fails, the transaction is rolled
+// back, that caller gets its error, and the batch's other functions run
+// again, each in its own SAVEPOINT.
 //
 // fn must touch the database only through tx and must be safe to run more
 // than once: if the shared transaction breaks, it is rolled back and the
@@ -93,14 +96,17 @@ func (s *Store) writer() {
 
 // runBatch runs the requests in one transaction and answers each.
 func (s *Store) runBatch(batch []*writeReq) {
+	batch = s.tryBatch(batch, false)
 	for len(batch) > 0 {
-		batch = s.tryBatch(batch)
+		batch = s.tryBatch(batch, true)
 	}
 }
 
 // tryBatch runs batch in one transaction. It returns the requests that must
-// run again because the transaction broke under them; nil when all are answered.
-func (s *Store) tryBatch(batch []*writeReq) (retry []*writeReq) {
+// run again because the transaction was rolled back under them; nil when all
+// are answered. Without savepoints, a failing fn rolls back the transaction:
+// it gets its error and the others are returned to run again.
+func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq) {
 	ctx := context.Background()
 	tx, err := s.wdb.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock=immediate)
 	if err != nil {
@@ -111,6 +117,14 @@ func (s *Store) tryBatch(batch []*writeReq) (retry []*writeReq) {
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
+			continue
+		}
+		if !savepoints {
+			if err := runGuarded(tx, r.fn); err != nil {
+				tx.Rollback()
+				r.done <- err
+				return append(batch[:i:i], batch[i+1:]...)
+			}
 			continue
 		}
 		err := runInSavepoint(r.ctx, tx, r.fn)
@@ -147,14 +161,7 @@ func runInSavepoint(ctx context.Context, tx *sql.Tx, fn func(*sql.Tx) error) (er
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return brokenErr(fmt.Errorf("store: savepoint: %w", err))
 	}
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				err = fmt.Errorf("store: write panicked: %v", p)
-			}
-		}()
-		err = fn(tx)
-	}()
+	err = runGuarded(tx, fn)
 	if err == nil {
 		if _, rerr := tx.ExecContext(context.Background(), "RELEASE w"); rerr != nil {
 			return brokenErr(fmt.Errorf("store: release savepoint: %w", rerr))
@@ -168,6 +175,16 @@ func runInSavepoint(ctx context.Context, tx *sql.Tx, fn func(*sql.Tx) error) (er
 		return brokenErr(err)
 	}
 	return err
+}
+
+// runGuarded runs fn, returning a panic in it as an error.
+func runGuarded(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
 }
 
 type brokenError struct{ err error }
