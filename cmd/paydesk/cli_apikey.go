@@ -29,7 +29,7 @@ func runAPIKey(ctx context.Context, args []string, env func(string) string, stdo
 		if len(rest) != 1 {
 			return errors.New("apikey create: want exactly one NAME")
 		}
-		k, token, err := st.CreateAPIKey(ctx, rest[0], cliActor)
+		k, token, err := st.CreateAPIKey(ctx, rest[0], cliActor())
 		if err != nil {
 			return fmt.Errorf("apikey create: %w", err)
 		}
@@ -61,7 +61,7 @@ func runAPIKey(ctx context.Context, args []string, env func(string) string, stdo
 		if err != nil {
 			return fmt.Errorf("apikey revoke: %q is not a key ID (see apikey list)", rest[0])
 		}
-		if err := st.RevokeAPIKey(ctx, id, cliActor); err != nil {
+		if err := st.RevokeAPIKey(ctx, id, cliActor()); err != nil {
 			return fmt.Errorf("apikey revoke: %w", err)
 		}
 		fmt.Fprintf(stdout, "API key %d revoked.\n", id)

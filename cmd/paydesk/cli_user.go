@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os/user"
 	"strings"
 	"text/tabwriter"
 
@@ -13,8 +14,14 @@ import (
 	"paydesk/store"
 )
 
-// cliActor is the audit actor of command-line changes.
-var cliActor = store.AuditContext{Actor: "cli"}
+// cliActor is the audit actor of command-line changes: "cli:<os user>" (or
+// "cli" when the OS user is unknown), so the log says who ran the command.
+func cliActor() store.AuditContext {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return store.AuditContext{Actor: "cli:" + u.Username}
+	}
+	return store.AuditContext{Actor: "cli"}
+}
 
 // openStore opens the store of the configured data dir for a subcommand.
 func openStore(ctx context.Context, cfg Config) (*store.Store, error) {
@@ -90,7 +97,7 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdout
 		if err != nil {
 			return err
 		}
-		u, err := st.CreateUser(ctx, store.NewUser{Email: email, Name: name, Role: r, PasswordHash: hash}, cliActor)
+		u, err := st.CreateUser(ctx, store.NewUser{Email: email, Name: name, Role: r, PasswordHash: hash}, cliActor())
 		if err != nil {
 			return fmt.Errorf("user add: %w", err)
 		}
@@ -110,7 +117,7 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdout
 		if err != nil {
 			return err
 		}
-		if err := st.SetUserPassword(ctx, u.ID, hash, "", cliActor); err != nil {
+		if err := st.SetUserPassword(ctx, u.ID, hash, "", cliActor()); err != nil {
 			return fmt.Errorf("user reset-password: %w", err)
 		}
 		fmt.Fprintf(stdout, "Password of %s reset; their sessions have ended.\n", u.Email)
@@ -121,7 +128,7 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdout
 		if err != nil {
 			return fmt.Errorf("user %s %s: %w", sub, email, err)
 		}
-		if u, err = st.SetUserDisabled(ctx, u.ID, sub == "disable", cliActor); err != nil {
+		if u, err = st.SetUserDisabled(ctx, u.ID, sub == "disable", cliActor()); err != nil {
 			return fmt.Errorf("user %s: %w", sub, err)
 		}
 		fmt.Fprintf(stdout, "%s is %sd.\n", u.Email, sub)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"paydesk/store"
 )
 
 // envOf turns a map into the env function Run takes.
@@ -88,6 +90,30 @@ func TestUserSubcommands(t *testing.T) {
 	}
 	if strings.Contains(out, "argon2") {
 		t.Errorf("list shows password hashes")
+	}
+
+	// Every change is in the audit log, attributed to the command line and
+	// the OS user who ran it.
+	st, err := store.Open(t.Context(), env["PAYDESK_DATA_DIR"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := st.ListAudit(t.Context(), store.AuditFilter{Action: "user."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]bool{}
+	for _, e := range page.Items {
+		actions[e.Action] = true
+		if e.Actor != "cli" && !strings.HasPrefix(e.Actor, "cli:") {
+			t.Errorf("audit %s by %q, want the command line (cli:<os user>)", e.Action, e.Actor)
+		}
+	}
+	for _, want := range []string{"user.create", "user.password", "user.disable"} {
+		if !actions[want] {
+			t.Errorf("no %s in the audit log (have %v)", want, actions)
+		}
 	}
 }
 
