@@ -13,7 +13,7 @@ import (
 // AuditContext is who acts and from where; staff methods take one and write
 // their audit entry in the same transaction as the change.
 type AuditContext struct {
-	Actor       string // "user:<email>", "apikey:<name>", "cli", "system"
+	Actor       string // "user:<email>", "apikey:<name>", "cli:<os user>", "system"
 	ActorUserID int64  // 0 when the actor is not a staff user
 	RemoteAddr  string
 	RequestID   string
