@@ -156,7 +156,7 @@ func (s *Simulator) captureNotification(c *capture) *antom.Notification {
 		CaptureRequestID:    c.requestID,
 		PaymentID:           c.paymentID,
 		CaptureID:           c.captureID,
-		CaptureAmount:       &antom.Amount{Currency: c.currency, Value: antom.FormatValue(c.amount)},
+		CaptureAmount:       c.wireAmount(),
 		CaptureTime:         s.formatTime(c.at),
 		AcquirerReferenceNo: c.captureID[:31],
 	}
@@ -168,7 +168,7 @@ func (s *Simulator) refundNotification(r *refund) *antom.Notification {
 		Result:          antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"},
 		RefundRequestID: r.requestID,
 		RefundID:        r.refundID,
-		RefundAmount:    &antom.Amount{Currency: r.currency, Value: antom.FormatValue(r.amount)},
+		RefundAmount:    r.wireAmount(),
 		RefundStatus:    antom.PaymentSuccess,
 		RefundTime:      s.formatTime(r.at),
 	}

@@ -82,6 +82,18 @@ type refund struct {
 	at          time.Time
 }
 
+// wireAmount is the capture's amount in Antom's wire form.
+func (c *capture) wireAmount() *antom.Amount {
+	a := antom.NewAmount(c.amount, c.currency)
+	return &a
+}
+
+// wireAmount is the refund's amount in Antom's wire form.
+func (r *refund) wireAmount() *antom.Amount {
+	a := antom.NewAmount(r.amount, r.currency)
+	return &a
+}
+
 // idemEntry is what a request ID reached (section 8): the fingerprint of its
 // key parameters and the exact answer body.
 type idemEntry struct {
@@ -259,7 +271,7 @@ func (s *Simulator) inquiryLocked(p *payment) *antom.InquiryPaymentResponse {
 			TransactionID:        c.captureID,
 			TransactionType:      antom.TxCapture,
 			TransactionStatus:    antom.PaymentSuccess,
-			TransactionAmount:    &antom.Amount{Currency: c.currency, Value: antom.FormatValue(c.amount)},
+			TransactionAmount:    c.wireAmount(),
 			TransactionRequestID: c.requestID,
 			TransactionTime:      s.formatTime(c.at),
 		})
@@ -270,7 +282,7 @@ func (s *Simulator) inquiryLocked(p *payment) *antom.InquiryPaymentResponse {
 			TransactionID:        rf.refundID,
 			TransactionType:      antom.TxRefund,
 			TransactionStatus:    antom.PaymentSuccess,
-			TransactionAmount:    &antom.Amount{Currency: rf.currency, Value: antom.FormatValue(rf.amount)},
+			TransactionAmount:    rf.wireAmount(),
 			TransactionRequestID: rf.requestID,
 			TransactionTime:      s.formatTime(rf.at),
 		})
@@ -363,7 +375,7 @@ func (s *Simulator) captureLocked(req *antom.CaptureRequest, amount int64, now t
 		CaptureRequestID:    c.requestID,
 		CaptureID:           c.captureID,
 		PaymentID:           p.paymentID,
-		CaptureAmount:       &antom.Amount{Currency: c.currency, Value: antom.FormatValue(c.amount)},
+		CaptureAmount:       c.wireAmount(),
 		CaptureTime:         s.formatTime(c.at),
 		AcquirerReferenceNo: c.captureID[:31],
 	})
@@ -503,7 +515,7 @@ func (s *Simulator) refundLocked(req *antom.RefundRequest, amount int64, now tim
 		RefundRequestID:     r.requestID,
 		RefundID:            r.refundID,
 		PaymentID:           p.paymentID,
-		RefundAmount:        &antom.Amount{Currency: r.currency, Value: antom.FormatValue(r.amount)},
+		RefundAmount:        r.wireAmount(),
 		RefundTime:          s.formatTime(r.at),
 		AcquirerReferenceNo: r.refundID[:31],
 	})
@@ -534,7 +546,7 @@ func (s *Simulator) apiInquiryRefund(body []byte) []byte {
 		Result:          successResult(),
 		RefundID:        r.refundID,
 		RefundRequestID: r.requestID,
-		RefundAmount:    &antom.Amount{Currency: r.currency, Value: antom.FormatValue(r.amount)},
+		RefundAmount:    r.wireAmount(),
 		RefundStatus:    antom.PaymentSuccess,
 		RefundTime:      s.formatTime(r.at),
 	})
