@@ -192,21 +192,6 @@ func TestRemainingAndCancellable(t *testing.T) {
 	}
 }
 
-func TestHasID(t *testing.T) {
-	d := &store.PaymentDetail{Payment: store.Payment{PaymentRequestID: "pay_1", PaymentID: "2025", ReferenceOrderID: "o-1", BuyerID: "b-1"},
-		Captures: []store.Capture{{CaptureID: "cap-9", CaptureRequestID: "cr-9"}}, Refunds: []store.Refund{{RefundID: "ref-3"}}}
-	for _, id := range []string{"pay_1", "2025", "o-1", "b-1", "cap-9", "cr-9", "ref-3"} {
-		if !hasID(d, id) {
-			t.Errorf("hasID(%q) = false", id)
-		}
-	}
-	for _, id := range []string{"pay_", "o-", "", "CAP-9"} {
-		if hasID(d, id) {
-			t.Errorf("hasID(%q) = true for a non-exact match", id)
-		}
-	}
-}
-
 func TestIDParamUnescapes(t *testing.T) {
 	e := echo.New()
 	req := httptest.NewRequest("GET", "/payments/a%2Fb", nil)

@@ -163,42 +163,16 @@ func (h *Handlers) searchOrList(ctx context.Context, q paymentListQuery, f store
 		page, err = h.Store.ListPayments(ctx, f)
 		return page, "", err
 	}
-	hits, err := h.Store.FindPayment(ctx, q.Q)
+	hits, isExact, err := h.Store.SearchPayments(ctx, q.Q)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, "", err
 	}
-	if len(hits) == 1 {
-		d, err := h.Store.GetPayment(ctx, hits[0].PaymentRequestID)
-		if err != nil {
-			return nil, "", err
-		}
-		if hasID(d, q.Q) {
-			return nil, d.PaymentRequestID, nil
-		}
+	if isExact && len(hits) == 1 {
+		// One payment carries this ID exactly: open it. A prefix match
+		// lists the payment instead.
+		return nil, hits[0].PaymentRequestID, nil
 	}
 	return &store.Page[store.Payment]{Items: hits}, "", nil
-}
-
-// hasID reports whether id is exactly one of the payment's IDs (a prefix
-// match lists the payment instead of opening it).
-func hasID(d *store.PaymentDetail, id string) bool {
-	if id == "" {
-		return false
-	}
-	if slices.Contains([]string{d.PaymentRequestID, d.PaymentID, d.ReferenceOrderID, d.BuyerID}, id) {
-		return true
-	}
-	for _, c := range d.Captures {
-		if c.CaptureID == id || c.CaptureRequestID == id {
-			return true
-		}
-	}
-	for _, r := range d.Refunds {
-		if r.RefundID == id || r.RefundRequestID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // onlySearch reports whether the query is a bare ID search without filters.

@@ -204,38 +204,46 @@ var prefixSearches = []string{
 // starting with it are returned. Newest first, at most 100. No match is
 // ErrNotFound.
 func (s *Store) FindPayment(ctx context.Context, anyID string) ([]Payment, error) {
-	q := strings.TrimSpace(anyID)
-	if q == "" {
-		return nil, &FieldError{Field: "q", Message: "enter an ID to search for"}
-	}
-	out, err := s.searchPayments(ctx, q, 100)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, ErrNotFound
-	}
-	return out, nil
+	out, _, err := s.SearchPayments(ctx, anyID)
+	return out, err
 }
 
-func (s *Store) searchPayments(ctx context.Context, q string, limit int) ([]Payment, error) {
+// SearchPayments is FindPayment that also says whether the hits matched
+// one of their IDs exactly (rather than by prefix), so a caller can open a
+// single exact hit without reading it again.
+func (s *Store) SearchPayments(ctx context.Context, anyID string) (hits []Payment, exact bool, err error) {
+	q := strings.TrimSpace(anyID)
+	if q == "" {
+		return nil, false, &FieldError{Field: "q", Message: "enter an ID to search for"}
+	}
+	out, exact, err := s.searchPayments(ctx, q, 100)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out) == 0 {
+		return nil, false, ErrNotFound
+	}
+	return out, exact, nil
+}
+
+func (s *Store) searchPayments(ctx context.Context, q string, limit int) ([]Payment, bool, error) {
 	rows, err := s.rdb.QueryContext(ctx, exactSearch, q, limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
+		return nil, false, fmt.Errorf("store: search: %w", err)
 	}
 	out, err := collectPayments(rows)
 	if err != nil || len(out) > 0 || len(q) < minPrefixLen {
-		return out, err
+		return out, len(out) > 0, err
 	}
 	seen := map[int64]bool{}
 	for _, query := range prefixSearches {
 		rows, err := s.rdb.QueryContext(ctx, query, q, prefixEnd(q), limit)
 		if err != nil {
-			return nil, fmt.Errorf("store: search: %w", err)
+			return nil, false, fmt.Errorf("store: search: %w", err)
 		}
 		ps, err := collectPayments(rows)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for _, p := range ps {
 			if !seen[p.ID] {
@@ -253,7 +261,7 @@ func (s *Store) searchPayments(ctx context.Context, q string, limit int) ([]Paym
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // ListPayments lists payments newest first (created_at, id), keyset
@@ -266,7 +274,7 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 		return nil, &FieldError{Field: "status", Message: fmt.Sprintf("%q is not a payment status", f.Status)}
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		found, err := s.searchPayments(ctx, q, maxLimit)
+		found, _, err := s.searchPayments(ctx, q, maxLimit)
 		if err != nil {
 			return nil, err
 		}

@@ -130,27 +130,47 @@ func TestFindPaymentByEveryID(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliver(t, s, captureResult("2025PAYID77", c.CaptureRequestID, "2025CAPID99", "S", 100))
-	for _, tc := range []struct{ name, q string }{
-		{"paymentRequestId", p.PaymentRequestID},
-		{"paymentId", "2025PAYID77"},
-		{"referenceOrderId", "ORDER-XYZ-1"},
-		{"buyer ID", "BUYER-42"},
-		{"captureId", "2025CAPID99"},
-		{"captureRequestId", c.CaptureRequestID},
-		{"surrounding spaces", "  2025PAYID77 "},
-		{"paymentId prefix", "2025PAYID"},
-		{"order prefix", "ORDER-XYZ"},
-		{"captureId prefix", "2025CAPID"},
+	r, err := s.BeginRefund(ctx, p.PaymentRequestID, 50, "test", "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, s, refundResult(r.RefundRequestID, "2025REFID33", "S", 50))
+	for _, tc := range []struct {
+		name, q string
+		exact   bool // matched one of the payment's IDs exactly, not by prefix
+	}{
+		{"paymentRequestId", p.PaymentRequestID, true},
+		{"paymentId", "2025PAYID77", true},
+		{"referenceOrderId", "ORDER-XYZ-1", true},
+		{"buyer ID", "BUYER-42", true},
+		{"captureId", "2025CAPID99", true},
+		{"captureRequestId", c.CaptureRequestID, true},
+		{"refundId", "2025REFID33", true},
+		{"refundRequestId", r.RefundRequestID, true},
+		{"surrounding spaces", "  2025PAYID77 ", true},
+		{"paymentId prefix", "2025PAYID", false},
+		{"order prefix", "ORDER-XYZ", false},
+		{"captureId prefix", "2025CAPID", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := s.FindPayment(ctx, tc.q)
+			got, exact, err := s.SearchPayments(ctx, tc.q)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(got) != 1 || got[0].PaymentRequestID != p.PaymentRequestID {
 				t.Errorf("got %d results (first %v), want only %s", len(got), got, p.PaymentRequestID)
 			}
+			if exact != tc.exact {
+				t.Errorf("exact = %v, want %v", exact, tc.exact)
+			}
+			if found, err := s.FindPayment(ctx, tc.q); err != nil || len(found) != len(got) {
+				t.Errorf("FindPayment = %d results, %v; want SearchPayments' %d", len(found), err, len(got))
+			}
 		})
+	}
+	// Case matters: an ID differing only in case is not an exact match.
+	if got, exact, err := s.SearchPayments(ctx, "2025capid99"); err == nil && exact {
+		t.Errorf("lower-cased captureId matched exactly: %v", got)
 	}
 	if _, err := s.FindPayment(ctx, "no-such-id"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("no match: got %v, want ErrNotFound", err)
