@@ -42,7 +42,7 @@ type Error struct {
 	Message    string            // safe for users; empty means a generic text for the kind
 	Field      string            // the input at fault, if one (JSON API "field")
 	Fields     map[string]string // per-field messages for forms
-	RetryAfter time.Duration     // for KindRateLimited
+	RetryAfter time.Duration     // sent as Retry-After: KindRateLimited, and KindUnavailable for storage failures
 	Err        error             // cause; logged for 5xx, never shown
 }
 
@@ -137,9 +137,28 @@ func errConflict(format string, args ...any) *Error {
 	return &Error{Kind: KindConflict, Message: fmt.Sprintf(format, args...)}
 }
 
-// errUnavailable is a 503 whose cause is logged.
+// errUnavailable is a 503 whose cause is logged; when the cause is a storage
+// failure (store.ErrUnavailable) it says when to retry.
 func errUnavailable(cause error, format string, args ...any) *Error {
-	return &Error{Kind: KindUnavailable, Message: fmt.Sprintf(format, args...), Err: cause}
+	e := &Error{Kind: KindUnavailable, Message: fmt.Sprintf(format, args...), Err: cause}
+	if errors.Is(cause, store.ErrUnavailable) {
+		e.RetryAfter = storageRetryAfter
+	}
+	return e
+}
+
+// storageRetryAfter is the Retry-After of a 503 for a storage failure: a
+// lock passes in seconds, a full disk needs someone to free space.
+const storageRetryAfter = 30 * time.Second
+
+// storageMessage is what a user reads when the database cannot take writes.
+const storageMessage = "The database cannot take writes right now (disk full or locked). Nothing was changed; try again shortly."
+
+// errStorage is the 503 for a storage failure (store.ErrUnavailable): the
+// database is full, locked or failing, nothing was changed, and the same
+// request may succeed later.
+func errStorage(cause error) *Error {
+	return &Error{Kind: KindUnavailable, Message: storageMessage, RetryAfter: storageRetryAfter, Err: cause}
 }
 
 // errRateLimited is a 429 that says when to retry.
@@ -162,6 +181,8 @@ func classify(err error) *Error {
 	var fe *store.FieldError
 	var ce *store.ConflictError
 	switch {
+	case errors.Is(err, store.ErrUnavailable):
+		return errStorage(err)
 	case errors.As(err, &fe):
 		return &Error{Kind: KindInvalid, Status: http.StatusUnprocessableEntity, Field: fe.Field,
 			Message: sentence(fe.Message), Fields: map[string]string{fe.Field: sentence(fe.Message)}, Err: err}

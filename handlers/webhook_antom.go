@@ -38,7 +38,9 @@ func webhookError(status int, code, message string) webhookAnswer {
 // MaxWebhookBody), verifies the signature over the path as received, stores
 // the delivery whatever the verdict and, only after the commit, answers
 // Antom's acknowledgement (200), 401 for a missing or bad signature, or 400
-// for a verified body that is not a notification.
+// for a verified body that is not a notification. When the database cannot
+// store it (full disk, lock: store.ErrUnavailable) the answer is 503 with
+// Retry-After and nothing is acknowledged.
 func (h *Handlers) WebhookAntom(c echo.Context) error {
 	r := c.Request()
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
@@ -66,10 +68,12 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 	in.ResponseStatus, in.ResponseBody = ans.status, ans.body
 
 	res, err := h.Store.IngestNotification(r.Context(), in)
-	if err != nil && in.Notification != nil && r.Context().Err() == nil {
+	if err != nil && in.Notification != nil && r.Context().Err() == nil && !errors.Is(err, store.ErrUnavailable) {
 		// Applying it failed, which storing a refusal will not: keep the
 		// delivery as not applied and answer an error, so Antom retries
 		// and the notification is on the notifications page meanwhile.
+		// A storage failure (full disk, lock) would fail that write too:
+		// it is answered 503 below, and Antom's retry applies it.
 		h.Log.Error("webhook: apply notification", "err", err.Error(), "request_id", requestID(c))
 		in.Notification = nil
 		in.ParseError = "verified, but could not be applied: " + err.Error()
@@ -78,7 +82,8 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		res, err = h.Store.IngestNotification(r.Context(), in)
 	}
 	if err != nil {
-		// Not stored, so not acknowledged: Antom retries.
+		// Not stored, so not acknowledged: Antom retries (a storage
+		// failure adds Retry-After).
 		h.Log.Error("webhook: store delivery", "err", err.Error(), "request_id", requestID(c))
 		return errUnavailable(err, "The notification could not be stored; retry later.")
 	}

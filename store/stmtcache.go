@@ -5,6 +5,9 @@ package store
 // runs a dozen of them. The cache sits under database/sql as a wrapper of
 // the driver's connection, so every query of the package (and any helper
 // written with plain tx.ExecContext) uses it without knowing.
+//
+// Being the one place every SQLite call passes, the wrapper also marks
+// storage failures (full disk, locks, I/O) with ErrUnavailable (storageErr).
 
 import (
 	"context"
@@ -39,7 +42,7 @@ type cachingConnector struct {
 func (c *cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.drv.Open(c.dsn)
 	if err != nil {
-		return nil, err
+		return nil, storageErr(err)
 	}
 	for _, need := range []bool{
 		implements[driver.ExecerContext](conn), implements[driver.QueryerContext](conn),
@@ -91,29 +94,37 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (driver.Stmt, func
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	st, done, err := c.stmt(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, storageErr(err)
 	}
 	defer done()
-	return st.(driver.StmtExecContext).ExecContext(ctx, args)
+	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	return res, storageErr(err)
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	st, done, err := c.stmt(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, storageErr(err)
 	}
 	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
 	if err != nil {
 		done()
-		return nil, err
+		return nil, storageErr(err)
 	}
 	return &releasingRows{Rows: rows, done: done}, nil
 }
 
-func (c *cachingConn) Prepare(query string) (driver.Stmt, error) { return c.inner.Prepare(query) }
+// Prepare and PrepareContext return the driver's own statement, whose
+// execution errors are not classified: only the bulk fixture loader
+// prepares explicitly.
+func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
+	st, err := c.inner.Prepare(query)
+	return st, storageErr(err)
+}
 
 func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.inner.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	st, err := c.inner.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	return st, storageErr(err)
 }
 
 func (c *cachingConn) Begin() (driver.Tx, error) {
@@ -121,8 +132,20 @@ func (c *cachingConn) Begin() (driver.Tx, error) {
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.inner.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	tx, err := c.inner.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	if err != nil {
+		return nil, storageErr(err)
+	}
+	return classifyingTx{tx}, nil
 }
+
+// classifyingTx marks storage failures of COMMIT and ROLLBACK: a commit on a
+// full disk fails with SQLITE_FULL (the driver then rolls back, so the
+// connection is clean for the next transaction).
+type classifyingTx struct{ inner driver.Tx }
+
+func (t classifyingTx) Commit() error   { return storageErr(t.inner.Commit()) }
+func (t classifyingTx) Rollback() error { return storageErr(t.inner.Rollback()) }
 
 func (c *cachingConn) Close() error {
 	var errs []error
@@ -135,7 +158,7 @@ func (c *cachingConn) Close() error {
 
 func (c *cachingConn) Ping(ctx context.Context) error {
 	if p, ok := c.inner.(driver.Pinger); ok {
-		return p.Ping(ctx)
+		return storageErr(p.Ping(ctx))
 	}
 	return nil
 }
@@ -158,6 +181,11 @@ func (c *cachingConn) IsValid() bool {
 type releasingRows struct {
 	driver.Rows
 	done func()
+}
+
+// Next classifies the errors of stepping a query (io.EOF passes unchanged).
+func (r *releasingRows) Next(dest []driver.Value) error {
+	return storageErr(r.Rows.Next(dest))
 }
 
 func (r *releasingRows) Close() error {

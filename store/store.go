@@ -53,6 +53,7 @@ type Store struct {
 	done     chan struct{}
 	closeMu  sync.RWMutex
 	closed   bool
+	probeMu  sync.Mutex // serialises Ping's disk probes
 }
 
 // Option configures Open.
@@ -174,9 +175,18 @@ func (s *Store) Close() error {
 // Path is the database file's path.
 func (s *Store) Path() string { return s.path }
 
-// Ping checks that the database is writable: it runs an empty write
-// transaction through the writer (for /healthz).
+// Ping checks that the database can take a write now (for /healthz): the
+// disk must have room for a probe file beside the database (probeDisk), and
+// a write transaction must commit through the writer. A failure for a
+// storage reason (full disk, lock, I/O) wraps ErrUnavailable.
+//
+// The disk is probed with a file because a small SQLite commit on a full
+// disk often succeeds: the WAL reuses its own space after a checkpoint, so
+// only larger writes, and the checkpoint, fail.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.probeDisk(); err != nil {
+		return err
+	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE change_seq SET value = value WHERE id = 1")
 		return err

@@ -67,6 +67,9 @@ type payAppOptions struct {
 	Scale  float64    // simulated time speed-up (default 600: 2 min of retries take 0.2 s)
 	Faults sim.Faults // simulator faults in force from the start
 	Jobs   bool       // run the inquiry poller and the sweeper
+	// DataDir is the store's directory (default a new t.TempDir()); the
+	// disk-full test puts it on a small tmpfs.
+	DataDir string
 }
 
 // payApp is a running Paydesk wired to a running simulator.
@@ -124,7 +127,10 @@ func startPayApp(t testing.TB, opt payAppOptions) *payApp {
 	}
 	merchant, antomKey, _ := payKeys(t)
 
-	st, err := store.Open(ctx, t.TempDir())
+	if opt.DataDir == "" {
+		opt.DataDir = t.TempDir()
+	}
+	st, err := store.Open(ctx, opt.DataDir)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

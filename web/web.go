@@ -213,13 +213,16 @@ func (s *Server) home(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, paths.Payments)
 }
 
-// healthz handles "GET /healthz": 200 when the database takes a write, 503
-// otherwise.
+// healthz handles "GET /healthz": 200 when the database takes a write that
+// needs disk space (store.Ping), 503 with Retry-After otherwise (full disk,
+// locked or failing database).
 func (s *Server) healthz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
+	c.Response().Header().Set("Cache-Control", "no-store")
 	if err := s.h.Store.Ping(ctx); err != nil {
 		s.cfg.Log.Error("health check failed", "err", err.Error())
+		c.Response().Header().Set("Retry-After", "30")
 		return c.String(http.StatusServiceUnavailable, "database not writable\n")
 	}
 	return c.String(http.StatusOK, "ok\n")
