@@ -52,7 +52,12 @@ var flagExplanations = []struct {
 	{store.FlagUnknownOutcome, pages.FlagView{
 		Label: "outcome unknown", Title: "Outcome of an Antom call unknown", Tone: pages.ToneInfo,
 		Meaning: "An Antom call answered U (unknown) or timed out, so Paydesk does not know yet whether it took effect.",
-		Action:  "Usually nothing: Paydesk retries with the same request ID or runs an inquiry. If the flag stays, re-run the inquiry.",
+		Action:  "Usually nothing: Paydesk re-sends the same request (same request ID, which Antom is idempotent on) or asks Antom, with growing pauses, until Antom answers; the payment page shows each attempt and when the next one is due.",
+	}},
+	{store.FlagOperationOverdue, pages.FlagView{
+		Label: "operation overdue", Title: "A capture, cancel or refund is still unconfirmed past Antom's window", Tone: pages.ToneBad,
+		Meaning: "Paydesk asked Antom for a capture, cancel or refund and has not had a definitive answer, although Antom's window for it (7 days after authorisation for a capture or cancel, a day for a refund) has passed.",
+		Action:  "Contact Antom Technical Support with the request ID shown under Operations and ask whether it took effect. Paydesk keeps asking; the flag clears when Antom answers.",
 	}},
 }
 

@@ -126,13 +126,7 @@ func TestFlagSDKFailureButServerSuccess(t *testing.T) {
 	}
 	// Support refunds the buyer in full: the two sides agree again.
 	p := app.payment(id)
-	rf, err := app.Store.BeginRefund(bg, id, p.AmountMinor, "buyer was told it failed", "user:ops@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, callErr := app.H.Antom.Refund(bg, &antom.RefundRequest{RefundRequestID: rf.RefundRequestID, PaymentID: p.PaymentID,
-		RefundAmount: antom.NewAmount(p.AmountMinor, p.Currency), RefundNotifyURL: p.NotifyURL})
-	if _, err := app.Store.ApplyRefundResponse(bg, rf.RefundRequestID, resp, callErr); err != nil {
+	if _, err := app.H.Operations.Refund(bg, id, p.AmountMinor, "buyer was told it failed", "user:ops@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	app.advanceUntil("the refund", time.Minute, func() bool { return app.payment(id).RefundedMinor == p.AmountMinor })
@@ -205,7 +199,7 @@ func TestFlagContradiction(t *testing.T) {
 		t.Fatal(err)
 	}
 	app.waitFor("SUCCESS", func() bool { return app.payment(id).Status == store.StatusSuccess })
-	if _, err := app.H.Inquire(bg, id, "test"); err != nil {
+	if _, err := app.H.Operations.Inquire(bg, id, "test"); err != nil {
 		t.Fatal(err)
 	}
 	p := app.payment(id)
@@ -225,7 +219,7 @@ func TestFlagContradiction(t *testing.T) {
 	if !slices.Contains(app.needsAttention(), id) {
 		t.Error("not in the needs-attention list")
 	}
-	if _, err := app.H.Inquire(bg, id, "poller"); err != nil {
+	if _, err := app.H.Operations.Inquire(bg, id, "poller"); err != nil {
 		t.Fatal(err)
 	}
 	if got := app.flagCodes(id); slices.Contains(got, "contradiction") {

@@ -11,14 +11,15 @@ import (
 // StepUpField is the form field that carries the password for step-up.
 const StepUpField = "password"
 
-// RequireRecentPassword is middleware for money actions (capture, cancel,
-// refund): it passes when the user confirmed the password within the
-// step-up window, else it demands a correct "password" form field. See
-// requireRecentPassword.
+// RequireRecentPassword is the one step-up guard of money actions
+// (capture, cancel, refund: the route table's money() routes): it passes
+// when the user confirmed the password within the step-up window, else it
+// demands a correct "password" form field (requireRecentPassword). A
+// refusal is shown inline on the payment page's form, values kept.
 func (h *Handlers) RequireRecentPassword(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := h.requireRecentPassword(c); err != nil {
-			return err
+			return h.stepUpFailed(c, err)
 		}
 		return next(c)
 	}

@@ -18,6 +18,7 @@ import (
 	"paydesk/antom"
 	"paydesk/static"
 	"paydesk/store"
+	"paydesk/store/ops"
 	"paydesk/views/layout"
 )
 
@@ -67,11 +68,17 @@ type Deps struct {
 	Now func() time.Time
 	// Auth configures staff sessions and login throttling.
 	Auth AuthConfig
+	// Ops tunes the payment operations layer (store/ops), which New builds
+	// over Store and Antom.
+	Ops ops.Config
 }
 
 // Handlers serves every route. Build it with New.
 type Handlers struct {
 	Deps
+	// Operations is every Antom call that reads or moves money. The
+	// background jobs share it.
+	Operations *ops.Ops
 
 	sessions        *sessionManager
 	accountThrottle *throttle
@@ -97,13 +104,22 @@ func New(deps Deps) (*Handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handlers{
+	oc := deps.Ops
+	if oc.Now == nil {
+		oc.Now = deps.Now
+	}
+	if oc.Log == nil {
+		oc.Log = deps.Log
+	}
+	h := &Handlers{
 		Deps:            deps,
 		sessions:        sm,
 		accountThrottle: newThrottle(deps.Auth.AccountAttempts, deps.Auth.ThrottleWindow),
 		ipThrottle:      newThrottle(deps.Auth.AddressAttempts, deps.Auth.ThrottleWindow),
 		hashSem:         make(chan struct{}, 4),
-	}, nil
+	}
+	h.Operations = ops.New(deps.Store, antomOf{h}, oc)
+	return h, nil
 }
 
 // isHTMX reports whether the request is an htmx request that wants a

@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"paydesk/antom"
-	"paydesk/store"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
 )
@@ -17,10 +16,11 @@ import (
 const maxRefundReason = 256
 
 // PaymentRefund handles the "POST /payments/:id/refund" route (operator and
-// admin; step-up password): check the amount against what is captured and
-// not yet refunded (in the store), persist the refundRequestId before
-// calling Antom, call refund, record the answer and audit. A U answer leaves
-// the refund PROCESSING until the notification or an inquiry settles it.
+// admin; the route table demands the password step-up): parse the amount
+// and reason, ask the operations layer, which checks the amount against
+// what is captured and not yet refunded (store.Allowed), persists the
+// refund and its operation before calling Antom, and keeps at it until
+// Antom answers; say what is known.
 func (h *Handlers) PaymentRefund(c echo.Context) error {
 	id := idParam(c, "id")
 	ctx := c.Request().Context()
@@ -39,53 +39,15 @@ func (h *Handlers) PaymentRefund(c echo.Context) error {
 		form.FormError = "The reason is longer than 256 characters."
 		return fail(http.StatusUnprocessableEntity)
 	}
-	if err := h.requireRecentPassword(c); err != nil {
-		msg, status, ok := stepUpRefusal(err)
-		if !ok {
-			return err
-		}
-		form.StepUpError = msg
-		return fail(status)
-	}
-	actor := h.auditContext(c).Actor
-	rf, err := h.Store.BeginRefund(ctx, id, minor, form.Reason, actor)
+	res, err := h.operations().Refund(ctx, id, minor, form.Reason, h.auditContext(c).Actor)
 	if err != nil {
-		field, msg, status, ok := storeRefusal(err)
-		if !ok {
-			return err
-		}
-		if field == "amount" {
-			form.Error = msg
-		} else {
-			form.FormError = msg
-		}
-		return fail(status)
+		forms := paymentForms{Refund: form}
+		return h.moneyRefused(c, id, err, &forms, &forms.Refund)
 	}
 	if err := h.auditPayment(c, "payment.refund", id, nil, map[string]any{
-		"refundRequestId": rf.RefundRequestID, "amount": antom.NewAmount(minor, d.Currency), "reason": form.Reason}); err != nil {
+		"refundRequestId": res.Op.RequestID, "amount": antom.NewAmount(minor, d.Currency), "reason": form.Reason}); err != nil {
 		return err
 	}
-	actx, cancel := antomContext(detached(c))
-	defer cancel()
-	resp, callErr := h.Antom.Refund(actx, &antom.RefundRequest{
-		RefundRequestID: rf.RefundRequestID,
-		PaymentID:       d.PaymentID,
-		RefundAmount:    antom.NewAmount(minor, d.Currency),
-		RefundReason:    form.Reason,
-		RefundNotifyURL: d.NotifyURL,
-	})
-	rf, err = h.Store.ApplyRefundResponse(actx, rf.RefundRequestID, resp, callErr)
-	if err != nil {
-		return err
-	}
-	switch rf.Status {
-	case store.TxnSuccess:
-		h.flash(c, flashSuccess, "Refunded "+money(rf.AmountMinor, rf.Currency)+".")
-	case store.TxnFail:
-		h.flash(c, flashError, "Antom refused the refund: "+resultText(rf.ResultStatus, rf.ResultCode, rf.ResultMessage))
-	default:
-		// Said in the past tense: the page shows whether it is still in flight.
-		h.flash(c, flashInfo, "Refund of "+money(rf.AmountMinor, rf.Currency)+" sent to Antom; its answer was not final.")
-	}
+	h.flashOperation(c, res)
 	return redirect(c, paths.Payment(id))
 }

@@ -15,7 +15,7 @@ func (h *Handlers) PaymentRetry(c echo.Context) error {
 	if err := h.auditPayment(c, "payment.session_retry", id, nil, nil); err != nil {
 		return err
 	}
-	p, err := h.RetrySession(detached(c), id)
+	p, err := h.operations().RetrySession(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -202,7 +202,7 @@ func (h *Handlers) SessionCreate(c echo.Context) error {
 		"amount": antom.NewAmount(minor, f.Currency), "referenceOrderId": orderID, "captureMode": f.CaptureMode}); err != nil {
 		return err
 	}
-	p, err = h.createSession(detached(c), p)
+	p, err = h.operations().CreateSession(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}

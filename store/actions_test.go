@@ -43,7 +43,7 @@ func TestCaptureAmountChecks(t *testing.T) {
 		amount int64
 	}{{"zero", 0}, {"negative", -5}, {"over-capture", 4201}} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := s.BeginCapture(ctx, p.PaymentRequestID, tc.amount, "user:op")
+			_, err := beginCapture(s, p.PaymentRequestID, tc.amount, "user:op")
 			var fe *FieldError
 			if !errors.As(err, &fe) || fe.Field != "amount" {
 				t.Fatalf("got %v, want a FieldError on amount", err)
@@ -51,7 +51,7 @@ func TestCaptureAmountChecks(t *testing.T) {
 			unchanged(t, s, p)
 		})
 	}
-	c, err := s.BeginCapture(ctx, p.PaymentRequestID, 3000, "user:op")
+	c, err := beginCapture(s, p.PaymentRequestID, 3000, "user:op")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,14 +59,14 @@ func TestCaptureAmountChecks(t *testing.T) {
 		t.Fatalf("got %+v", c)
 	}
 	// Another capture while one is in flight is refused.
-	if _, err := s.BeginCapture(ctx, p.PaymentRequestID, 100, "user:op"); !errors.Is(err, ErrConflict) {
+	if _, err := beginCapture(s, p.PaymentRequestID, 100, "user:op"); !errors.Is(err, ErrConflict) {
 		t.Errorf("second capture in flight: got %v, want a conflict", err)
 	}
 	mid := mustGet(t, s, p.PaymentRequestID)
 	if mid.CaptureState != CapturePending || mid.Settled {
 		t.Errorf("in flight: got capture state %s settled %v", mid.CaptureState, mid.Settled)
 	}
-	c, err = s.ApplyCaptureResponse(ctx, c.CaptureRequestID, &antom.CaptureResponse{
+	c, err = recordCapture(ctx, s, c, &antom.CaptureResponse{
 		Result: antom.Result{ResultStatus: "S", ResultCode: "SUCCESS"}, CaptureID: "CAP-A",
 		CaptureAmount: &antom.Amount{Currency: "SGD", Value: "3000"}, CaptureTime: "2025-03-01T10:00:00Z"}, nil)
 	if err != nil || c.Status != TxnSuccess || c.CaptureID != "CAP-A" {
@@ -77,11 +77,11 @@ func TestCaptureAmountChecks(t *testing.T) {
 		t.Errorf("got captured %d state %s, want 3000 PARTIAL", p.CapturedMinor, p.CaptureState)
 	}
 	// Only 1200 left.
-	if _, err := s.BeginCapture(ctx, p.PaymentRequestID, 1201, "user:op"); err == nil {
+	if _, err := beginCapture(s, p.PaymentRequestID, 1201, "user:op"); err == nil {
 		t.Error("over-capture of the remainder accepted")
 	}
 	unchanged(t, s, p)
-	c2, err := s.BeginCapture(ctx, p.PaymentRequestID, 1200, "user:op")
+	c2, err := beginCapture(s, p.PaymentRequestID, 1200, "user:op")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestCaptureAmountChecks(t *testing.T) {
 	if p.CapturedMinor != 4200 || p.CaptureState != CaptureFull || !p.Settled {
 		t.Errorf("got captured %d state %s settled %v", p.CapturedMinor, p.CaptureState, p.Settled)
 	}
-	if _, err := s.BeginCapture(ctx, p.PaymentRequestID, 1, "user:op"); !errors.Is(err, ErrConflict) {
+	if _, err := beginCapture(s, p.PaymentRequestID, 1, "user:op"); !errors.Is(err, ErrConflict) {
 		t.Errorf("fully captured: got %v, want conflict", err)
 	}
 }
@@ -99,48 +99,54 @@ func TestCaptureAmountChecks(t *testing.T) {
 func TestCaptureStateChecks(t *testing.T) {
 	s, clk := newTestStore(t)
 	auto := capturedPayment(t, s, 4200)
-	if _, err := s.BeginCapture(ctx, auto.PaymentRequestID, 1, "u"); !errors.Is(err, ErrConflict) {
+	if _, err := beginCapture(s, auto.PaymentRequestID, 1, "u"); !errors.Is(err, ErrConflict) {
 		t.Errorf("automatic capture mode: got %v", err)
 	}
 	ready := mustReady(t, s, func(n *NewPayment) { n.CaptureMode = antom.CaptureManual; n.ReferenceOrderID = "o2" })
-	if _, err := s.BeginCapture(ctx, ready.PaymentRequestID, 1, "u"); !errors.Is(err, ErrConflict) {
+	if _, err := beginCapture(s, ready.PaymentRequestID, 1, "u"); !errors.Is(err, ErrConflict) {
 		t.Errorf("unpaid: got %v", err)
 	}
-	if _, err := s.BeginCapture(ctx, "missing", 1, "u"); !errors.Is(err, ErrNotFound) {
+	if _, err := beginCapture(s, "missing", 1, "u"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing: got %v", err)
+	}
+	// Cancelled.
+	q := authorizedPayment(t, s, 500)
+	if _, err := s.BeginCancel(ctx, q.PaymentRequestID, "user:op", lease()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recordCancel(ctx, s, q, &antom.CancelResponse{Result: antom.Result{ResultStatus: "S"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := beginCapture(s, q.PaymentRequestID, 1, "u"); !errors.Is(err, ErrConflict) {
+		t.Errorf("cancelled: got %v", err)
 	}
 	// Authorization expired.
 	p := mustReady(t, s, func(n *NewPayment) { n.CaptureMode = antom.CaptureManual; n.ReferenceOrderID = "o3" })
 	deliver(t, s, `{"notifyType":"PAYMENT_RESULT","result":{"resultStatus":"S","resultCode":"SUCCESS"},"paymentRequestId":"`+
 		p.PaymentRequestID+`","paymentId":"PID-E","paymentAmount":{"currency":"SGD","value":"4200"},"authExpiryTime":"2025-03-08T10:00:00Z"}`)
 	clk.Add(8 * 24 * time.Hour)
-	if _, err := s.BeginCapture(ctx, p.PaymentRequestID, 1, "u"); !errors.Is(err, ErrConflict) {
+	if _, err := beginCapture(s, p.PaymentRequestID, 1, "u"); !errors.Is(err, ErrConflict) {
 		t.Errorf("expired authorization: got %v", err)
-	}
-	// Cancelled.
-	q := authorizedPayment(t, s, 500)
-	if _, err := s.BeginCancel(ctx, q.PaymentRequestID, "user:op"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ApplyCancelResponse(ctx, q.PaymentRequestID, &antom.CancelResponse{Result: antom.Result{ResultStatus: "S"}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.BeginCapture(ctx, q.PaymentRequestID, 1, "u"); !errors.Is(err, ErrConflict) {
-		t.Errorf("cancelled: got %v", err)
 	}
 }
 
 func TestCaptureFailureAndUnknown(t *testing.T) {
 	s, _ := newTestStore(t)
 	p := authorizedPayment(t, s, 4200)
-	c, _ := s.BeginCapture(ctx, p.PaymentRequestID, 4200, "user:op")
+	c, _ := beginCapture(s, p.PaymentRequestID, 4200, "user:op")
 	// U: stays PROCESSING, the poller is asked.
-	c, err := s.ApplyCaptureResponse(ctx, c.CaptureRequestID, nil, &antom.ResultError{Result: antom.Result{ResultStatus: "U", ResultCode: "CAPTURE_IN_PROCESS"}})
+	c, err := recordCapture(ctx, s, c, nil, &antom.ResultError{Result: antom.Result{ResultStatus: "U", ResultCode: "CAPTURE_IN_PROCESS"}})
 	if err != nil || c.Status != TxnProcessing {
 		t.Fatalf("U: got %+v, %v", c, err)
 	}
-	if d := mustGet(t, s, p.PaymentRequestID); d.Settled || d.NextPollAt.IsZero() {
-		t.Errorf("U capture: settled %v next poll %v; want polled", d.Settled, d.NextPollAt)
+	// The reconciler owns it now: pending, asking Antom (CAPTURE_IN_PROCESS
+	// must not be re-sent), the payment not settled and flagged unknown.
+	op, err := pendingOp(s, p.PaymentRequestID, c.CaptureRequestID, OpCapture)
+	if err != nil || op.State != OpPending || op.Mode != OpInquire || !op.Unknown || op.NextAttemptAt.IsZero() {
+		t.Fatalf("U capture: operation %+v, %v; want pending, inquire, unknown, scheduled", op, err)
+	}
+	if d := mustGet(t, s, p.PaymentRequestID); d.Settled || !d.Flags.Has(FlagUnknownOutcome) {
+		t.Errorf("U capture: settled %v flags %s; want in flight, unknown_outcome", d.Settled, d.Flags)
 	}
 	// The inquiry reports the capture failed.
 	_, err = s.ApplyInquiry(ctx, p.PaymentRequestID, &antom.InquiryPaymentResponse{
@@ -155,7 +161,7 @@ func TestCaptureFailureAndUnknown(t *testing.T) {
 		t.Errorf("after failed capture: %+v captured %d settled %v", d.Captures[0], d.CapturedMinor, d.Settled)
 	}
 	// A failed capture frees the amount again.
-	if _, err := s.BeginCapture(ctx, p.PaymentRequestID, 4200, "user:op"); err != nil {
+	if _, err := beginCapture(s, p.PaymentRequestID, 4200, "user:op"); err != nil {
 		t.Errorf("capture after a failed one: %v", err)
 	}
 }
@@ -163,7 +169,7 @@ func TestCaptureFailureAndUnknown(t *testing.T) {
 func TestRefundAmountChecks(t *testing.T) {
 	s, _ := newTestStore(t)
 	auth := authorizedPayment(t, s, 4200)
-	if _, err := s.BeginRefund(ctx, auth.PaymentRequestID, 100, "", "u"); !errors.Is(err, ErrConflict) {
+	if _, err := beginRefund(s, auth.PaymentRequestID, 100, "", "u"); !errors.Is(err, ErrConflict) {
 		t.Errorf("nothing captured: got %v, want conflict", err)
 	}
 	p := capturedPayment(t, s, 4200)
@@ -172,7 +178,7 @@ func TestRefundAmountChecks(t *testing.T) {
 		amount int64
 	}{{"zero", 0}, {"negative", -1}, {"over-refund", 4201}} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := s.BeginRefund(ctx, p.PaymentRequestID, tc.amount, "", "u")
+			_, err := beginRefund(s, p.PaymentRequestID, tc.amount, "", "u")
 			var fe *FieldError
 			if !errors.As(err, &fe) || fe.Field != "amount" {
 				t.Fatalf("got %v, want a FieldError on amount", err)
@@ -180,33 +186,33 @@ func TestRefundAmountChecks(t *testing.T) {
 			unchanged(t, s, p)
 		})
 	}
-	if _, err := s.BeginRefund(ctx, p.PaymentRequestID, 10, "raison é", "u"); err == nil {
+	if _, err := beginRefund(s, p.PaymentRequestID, 10, "raison é", "u"); err == nil {
 		t.Error("non-ASCII reason accepted")
 	}
-	r, err := s.BeginRefund(ctx, p.PaymentRequestID, 4000, "damaged", "user:op")
+	r, err := beginRefund(s, p.PaymentRequestID, 4000, "damaged", "user:op")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BeginRefund(ctx, p.PaymentRequestID, 100, "", "u"); !errors.Is(err, ErrConflict) {
+	if _, err := beginRefund(s, p.PaymentRequestID, 100, "", "u"); !errors.Is(err, ErrConflict) {
 		t.Errorf("refund while one is in flight: got %v", err)
 	}
-	if _, err := s.ApplyRefundResponse(ctx, r.RefundRequestID, &antom.RefundResponse{Result: antom.Result{ResultStatus: "S", ResultCode: "SUCCESS"}, RefundID: "R-1"}, nil); err != nil {
+	if _, err := recordRefund(ctx, s, r, &antom.RefundResponse{Result: antom.Result{ResultStatus: "S", ResultCode: "SUCCESS"}, RefundID: "R-1"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	p = &mustGet(t, s, p.PaymentRequestID).Payment
 	if p.RefundedMinor != 4000 {
 		t.Fatalf("refunded %d, want 4000", p.RefundedMinor)
 	}
-	if _, err := s.BeginRefund(ctx, p.PaymentRequestID, 201, "", "u"); err == nil {
+	if _, err := beginRefund(s, p.PaymentRequestID, 201, "", "u"); err == nil {
 		t.Error("refund beyond captured − refunded accepted")
 	}
 	unchanged(t, s, p)
-	r2, err := s.BeginRefund(ctx, p.PaymentRequestID, 200, "", "u")
+	r2, err := beginRefund(s, p.PaymentRequestID, 200, "", "u")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A refused refund frees its amount.
-	if _, err := s.ApplyRefundResponse(ctx, r2.RefundRequestID, nil, &antom.ResultError{Result: antom.Result{ResultStatus: "F", ResultCode: "REFUND_WINDOW_EXCEED"}}); err != nil {
+	if _, err := recordRefund(ctx, s, r2, nil, &antom.ResultError{Result: antom.Result{ResultStatus: "F", ResultCode: "REFUND_WINDOW_EXCEED"}}); err != nil {
 		t.Fatal(err)
 	}
 	d := mustGet(t, s, p.PaymentRequestID)
@@ -218,18 +224,18 @@ func TestRefundAmountChecks(t *testing.T) {
 func TestCancel(t *testing.T) {
 	s, _ := newTestStore(t)
 	captured := capturedPayment(t, s, 4200)
-	if _, err := s.BeginCancel(ctx, captured.PaymentRequestID, "u"); !errors.Is(err, ErrConflict) {
+	if _, err := s.BeginCancel(ctx, captured.PaymentRequestID, "u", lease()); !errors.Is(err, ErrConflict) {
 		t.Errorf("cancel after capture: got %v, want conflict", err)
 	}
 	created := mustCreate(t, s, func(n *NewPayment) { n.ReferenceOrderID = "o-created" })
-	if _, err := s.BeginCancel(ctx, created.PaymentRequestID, "u"); !errors.Is(err, ErrConflict) {
+	if _, err := s.BeginCancel(ctx, created.PaymentRequestID, "u", lease()); !errors.Is(err, ErrConflict) {
 		t.Errorf("cancel with no session: got %v, want conflict", err)
 	}
 	p := authorizedPayment(t, s, 900)
-	if _, err := s.BeginCancel(ctx, p.PaymentRequestID, "user:op"); err != nil {
+	if _, err := s.BeginCancel(ctx, p.PaymentRequestID, "user:op", lease()); err != nil {
 		t.Fatal(err)
 	}
-	u, err := s.ApplyCancelResponse(ctx, p.PaymentRequestID, nil, errors.New("timeout"))
+	u, err := recordCancel(ctx, s, p, nil, errors.New("timeout"))
 	if err != nil || !u.Flags.Has(FlagUnknownOutcome) || u.Status != StatusSuccess || u.Settled {
 		t.Fatalf("U cancel: got %s flags %s settled %v, %v", u.Status, u.Flags, u.Settled, err)
 	}

@@ -21,6 +21,53 @@ type txnReport struct {
 	Result      antom.Result
 	Time        string // captureTime / refundTime
 	AcquirerRef string
+	// FromInquiry: the report is an inquiry's answer, which Paydesk asked
+	// for, rather than a notification.
+	FromInquiry bool
+}
+
+// txnKind is what differs between captures and refunds where one piece
+// of code handles both.
+type txnKind struct {
+	name       string // "capture", "refund"
+	requestKey string // the request ID's JSON name
+	apply      func(s *Store, ctx context.Context, tx *sql.Tx, p *Payment, rep txnReport) (txnOutcome, error)
+}
+
+var (
+	captureKind = txnKind{name: "capture", requestKey: "captureRequestId", apply: (*Store).applyCapture}
+	refundKind  = txnKind{name: "refund", requestKey: "refundRequestId", apply: (*Store).applyRefund}
+)
+
+// bookedAmount is the amount to book for a capture or refund Paydesk did
+// not ask for (an automatic capture, or one made elsewhere), first heard of
+// in rep: the reported amount, but never more than avail (what the payment
+// can still take). clamped says the report asked for more.
+func (rep txnReport) bookedAmount(kind string, avail int64) (minor int64, clamped bool, err error) {
+	minor, err = rep.unknownTxnAmount(kind)
+	if err != nil {
+		return 0, false, err
+	}
+	if minor > avail && avail > 0 {
+		return avail, true, nil
+	}
+	return minor, false, nil
+}
+
+// correctAmount applies an inquiry's amount to a capture or refund that
+// was booked from a report (never to one Paydesk asked for: our request's
+// amount is the truth for those), bounded by avail plus what it already
+// holds. It reports whether the booked amount changed.
+func (rep txnReport) correctAmount(actor string, booked *int64, currency string, avail int64) bool {
+	if !rep.FromInquiry || actor != "antom" || rep.Amount == nil || rep.Amount.Currency != currency {
+		return false
+	}
+	m, err := rep.Amount.Minor()
+	if err != nil || m <= 0 || m == *booked {
+		return false
+	}
+	*booked = min(m, *booked+max(avail, 0))
+	return true
 }
 
 // unknownTxnAmount is the amount of a capture or refund (kind) that Paydesk
@@ -54,6 +101,7 @@ type txnOutcome struct {
 	PaymentEff Effect    // of the payment machine, for a capture success
 	Created    bool      // the capture/refund was not known before (automatic capture, or made elsewhere)
 	Mismatch   bool      // amount or currency differs from ours
+	Corrected  bool      // an inquiry corrected the amount booked from a report
 }
 
 // applyCapture applies a capture report to p's capture (creating it for an
@@ -67,7 +115,11 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):
-		minor, err := rep.unknownTxnAmount("capture")
+		t, err := loadTotals(ctx, tx, p.ID)
+		if err != nil {
+			return out, err
+		}
+		minor, clamped, err := rep.bookedAmount("capture", p.AmountMinor-t.captured-t.capturing)
 		if err != nil {
 			return out, err
 		}
@@ -77,10 +129,23 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 			return out, err
 		}
 		out.Created = true
+		if clamped {
+			out.Mismatch = true
+			p.Flags |= FlagAmountMismatch
+		}
 	case err != nil:
 		return out, err
 	case c.paymentFK != p.ID:
 		return out, fmt.Errorf("store: capture %s belongs to another payment", c.CaptureRequestID)
+	}
+	if !out.Created && rep.FromInquiry && c.Actor == "antom" {
+		t, err := loadTotals(ctx, tx, p.ID)
+		if err != nil {
+			return out, err
+		}
+		if rep.correctAmount(c.Actor, &c.AmountMinor, c.Currency, p.AmountMinor-t.captured-t.capturing) {
+			out.Corrected = true
+		}
 	}
 	if rep.amountDiffers(c.AmountMinor, c.Currency) {
 		out.Mismatch = true
@@ -106,6 +171,11 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 		}
 	case EffectContradiction:
 		p.Flags |= FlagContradiction
+	}
+	if out.Corrected && tr.Effect != EffectApply && tr.Effect != EffectSame {
+		if err := s.saveCapture(ctx, tx, c); err != nil {
+			return out, err
+		}
 	}
 	if c.Status == TxnSuccess && rep.Event == TxnEvSucceeded {
 		ptr := NextPaymentStatus(p.Status, EvCaptured)
@@ -133,7 +203,11 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):
-		minor, err := rep.unknownTxnAmount("refund")
+		t, err := loadTotals(ctx, tx, p.ID)
+		if err != nil {
+			return out, err
+		}
+		minor, clamped, err := rep.bookedAmount("refund", t.captured-t.refunded-t.refunding)
 		if err != nil {
 			return out, err
 		}
@@ -143,10 +217,23 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 			return out, err
 		}
 		out.Created = true
+		if clamped {
+			out.Mismatch = true
+			p.Flags |= FlagAmountMismatch
+		}
 	case err != nil:
 		return out, err
 	case r.paymentFK != p.ID:
 		return out, fmt.Errorf("store: refund %s belongs to another payment", r.RefundRequestID)
+	}
+	if !out.Created && rep.FromInquiry && r.Actor == "antom" {
+		t, err := loadTotals(ctx, tx, p.ID)
+		if err != nil {
+			return out, err
+		}
+		if rep.correctAmount(r.Actor, &r.AmountMinor, r.Currency, t.captured-t.refunded-t.refunding) {
+			out.Corrected = true
+		}
 	}
 	if rep.amountDiffers(r.AmountMinor, r.Currency) {
 		out.Mismatch = true
@@ -172,6 +259,11 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 		}
 	case EffectContradiction:
 		p.Flags |= FlagContradiction
+	}
+	if out.Corrected && tr.Effect != EffectApply && tr.Effect != EffectSame {
+		if err := s.saveRefund(ctx, tx, r); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }

@@ -54,7 +54,8 @@ const orphanAfter = time.Minute
 
 // MarkStuck flags, as of now, the payments that are past Antom's
 // order-close window (OrderCloseWindow) with nothing final — a person should
-// look — and treats CREATED payments whose session call never reported back
+// look —, the operations still unconfirmed past Antom's window
+// (operation_overdue), and treats CREATED payments whose session call never reported back
 // as unknown_outcome so the poller retries them. It returns how many
 // payments it changed.
 func (s *Store) MarkStuck(ctx context.Context, now time.Time) (int, error) {
@@ -82,7 +83,11 @@ func (s *Store) MarkStuck(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 		}
-		n = len(stuck) + len(orphans)
+		overdue, err := s.markOverdueOperations(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		n = len(stuck) + len(orphans) + overdue
 		return nil
 	})
 	return n, err

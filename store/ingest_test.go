@@ -222,7 +222,7 @@ func TestIngestAmountMismatchFlagged(t *testing.T) {
 func TestIngestRefund(t *testing.T) {
 	s, _ := newTestStore(t)
 	p := capturedPayment(t, s, 4200)
-	r, err := s.BeginRefund(ctx, p.PaymentRequestID, 1000, "customer asked", "user:op@example.com")
+	r, err := beginRefund(s, p.PaymentRequestID, 1000, "customer asked", "user:op@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}

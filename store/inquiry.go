@@ -41,12 +41,15 @@ func (s *Store) ApplyInquiry(ctx context.Context, paymentRequestID string, resp 
 		if po.Effect == EffectContradiction {
 			p.Flags |= FlagContradiction
 		} else if isAgreement(p.Status, resp.PaymentStatus) {
-			// The inquiry is the answer to a contradiction or an unknown
-			// outcome: when Antom's status agrees with ours, it is resolved.
+			// The inquiry is the answer to a contradiction: when Antom's
+			// status agrees with ours, it is resolved. (An unknown outcome
+			// is an operation's, and clears only when the operation
+			// settles: an inquiry that agrees says nothing about a cancel
+			// Antom may not have processed yet.)
 			if p.Flags&FlagContradiction != 0 {
 				parts = append(parts, "agrees with the recorded status: contradiction cleared")
 			}
-			p.Flags &^= FlagContradiction | FlagUnknownOutcome
+			p.Flags &^= FlagContradiction
 		}
 		if po.Mismatch {
 			parts = append(parts, "amount differs from the payment's")
@@ -56,14 +59,23 @@ func (s *Store) ApplyInquiry(ctx context.Context, paymentRequestID string, resp 
 				return saveOpts{}, err
 			}
 		}
+		mismatch := po.Mismatch || resp.PaymentAmount == nil
 		for _, t := range resp.Transactions {
-			part, err := s.applyInquiryTxn(ctx, tx, p, t)
+			part, txnMismatch, err := s.applyInquiryTxn(ctx, tx, p, t)
 			if err != nil {
 				return saveOpts{}, err
 			}
+			mismatch = mismatch || txnMismatch
 			if part != "" {
 				parts = append(parts, part)
 			}
+		}
+		if !mismatch && p.Flags&FlagAmountMismatch != 0 && po.Effect != EffectContradiction {
+			// Our own request is the truth for amounts; the inquiry,
+			// which we asked for, confirms them: the mismatch a
+			// notification raised is answered.
+			p.Flags &^= FlagAmountMismatch
+			parts = append(parts, "Antom's amounts agree with the ledger: amount mismatch cleared")
 		}
 		_, err := s.addEvent(ctx, tx, p, EventInquiry, actor, "Inquiry: "+strings.Join(parts, "; "), map[string]any{
 			"paymentStatus": resp.PaymentStatus, "paymentResultCode": resp.PaymentResultCode,
@@ -120,49 +132,50 @@ func isAgreement(cur PaymentStatus, paymentStatus string) bool {
 	return false
 }
 
-func (s *Store) applyInquiryTxn(ctx context.Context, tx *sql.Tx, p *Payment, t antom.Transaction) (string, error) {
+// applyInquiryTxn applies one of inquiryPayment's transactions and says
+// what it did, and whether its amount disagrees with the ledger.
+func (s *Store) applyInquiryTxn(ctx context.Context, tx *sql.Tx, p *Payment, t antom.Transaction) (string, bool, error) {
 	ev, ok := txnEventOf(t.TransactionStatus)
 	if !ok {
 		ev, ok = txnEventOf(t.TransactionResult.ResultStatus)
 	}
 	rep := txnReport{RequestID: t.TransactionRequestID, ID: t.TransactionID, Amount: t.TransactionAmount,
-		Event: ev, Result: t.TransactionResult, Time: t.TransactionTime}
+		Event: ev, Result: t.TransactionResult, Time: t.TransactionTime, FromInquiry: true}
 	var a applied
 	detail := map[string]any{}
+	var k txnKind
 	switch t.TransactionType {
 	case antom.TxCapture:
-		if !ok {
-			return "", nil
-		}
-		to, err := s.applyCapture(ctx, tx, p, rep)
-		if err != nil {
-			return "", err
-		}
-		return s.txnSummary("capture", ev, to, detail, &a), nil
+		k = captureKind
 	case antom.TxRefund:
-		if !ok {
-			return "", nil
-		}
-		to, err := s.applyRefund(ctx, tx, p, rep)
-		if err != nil {
-			return "", err
-		}
-		return s.txnSummary("refund", ev, to, detail, &a), nil
+		k = refundKind
 	case antom.TxCancel:
 		if ev != TxnEvSucceeded {
-			return "", nil
+			return "", false, nil
 		}
 		tr := NextPaymentStatus(p.Status, EvCancelled)
 		switch tr.Effect {
 		case EffectApply:
 			p.Status = tr.To
-			p.Flags &^= FlagUnknownOutcome
 		case EffectContradiction:
 			p.Flags |= FlagContradiction
 		}
-		return "CANCEL SUCCESS: " + describe(tr), nil
+		return "CANCEL SUCCESS: " + describe(tr), false, nil
+	default:
+		return "", false, nil
 	}
-	return "", nil
+	if !ok {
+		return "", false, nil
+	}
+	to, err := k.apply(s, ctx, tx, p, rep)
+	if err != nil {
+		return "", false, err
+	}
+	part := s.txnSummary(k.name, ev, to, detail, &a)
+	if to.Corrected {
+		part += "; booked amount corrected to Antom's"
+	}
+	return part, to.Mismatch, nil
 }
 
 // RecordInquiryError records an inquiry that did not get an answer (callErr

@@ -148,41 +148,63 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return v, nil
 }
 
-// txnTotals is what the captures and refunds of a payment add up to.
+// txnTotals is what the captures, refunds and pending operations of a
+// payment add up to.
 type txnTotals struct {
 	captured, capturing int64 // SUCCESS, PROCESSING
 	capturesFailed      int
 	refunded, refunding int64
+	// PROCESSING captures and refunds no pending operation owns (automatic
+	// captures, or made elsewhere): the payment poller asks about them.
+	unownedTxns    int
+	unownedRefunds int // read separately, then added to unownedTxns
+	opsPending     int // pending operations
+	opsUnknown     int // of which an attempt ended without a definitive answer
+	opsOverdue     int // of which past Antom's window
+	// cancelPending counts pending cancels.
+	cancelPending int
 }
 
 func loadTotals(ctx context.Context, q querier, paymentFK int64) (txnTotals, error) {
 	var t txnTotals
-	err := q.QueryRowContext(ctx, `SELECT c.captured, c.capturing, c.failed, r.refunded, r.refunding FROM
+	err := q.QueryRowContext(ctx, `SELECT c.captured, c.capturing, c.failed, c.unowned, r.refunded, r.refunding, r.unowned,
+		o.pending, o.unknown, o.overdue, o.cancels FROM
 		(SELECT coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0) AS captured,
 			coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0) AS capturing,
-			count(CASE WHEN status = 'FAIL' THEN 1 END) AS failed
+			count(CASE WHEN status = 'FAIL' THEN 1 END) AS failed,
+			count(CASE WHEN status = 'PROCESSING' AND NOT EXISTS (SELECT 1 FROM operations op
+				WHERE op.payment_fk = ?1 AND op.state = 'pending' AND op.request_id = captures.capture_request_id) THEN 1 END) AS unowned
 			FROM captures WHERE payment_fk = ?1) AS c,
 		(SELECT coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0) AS refunded,
-			coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0) AS refunding
-			FROM refunds WHERE payment_fk = ?1) AS r`, paymentFK).Scan(&t.captured, &t.capturing, &t.capturesFailed, &t.refunded, &t.refunding)
+			coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0) AS refunding,
+			count(CASE WHEN status = 'PROCESSING' AND NOT EXISTS (SELECT 1 FROM operations op
+				WHERE op.payment_fk = ?1 AND op.state = 'pending' AND op.request_id = refunds.refund_request_id) THEN 1 END) AS unowned
+			FROM refunds WHERE payment_fk = ?1) AS r,
+		(SELECT count(*) AS pending, coalesce(sum(unknown), 0) AS unknown, coalesce(sum(overdue), 0) AS overdue,
+			count(CASE WHEN kind = 'cancel' THEN 1 END) AS cancels
+			FROM operations WHERE payment_fk = ?1 AND state = 'pending') AS o`, paymentFK).Scan(
+		&t.captured, &t.capturing, &t.capturesFailed, &t.unownedTxns, &t.refunded, &t.refunding, &t.unownedRefunds,
+		&t.opsPending, &t.opsUnknown, &t.opsOverdue, &t.cancelPending)
 	if err != nil {
 		return t, fmt.Errorf("store: capture and refund totals: %w", err)
 	}
+	t.unownedTxns += t.unownedRefunds
 	return t, nil
 }
 
 // inFlight reports whether something about p is still expected to change
-// without a person doing anything: a status that is not final, an outcome
-// not known, a contradiction to resolve, a capture or refund in flight, or
-// an automatic capture not reported yet.
+// that the payment poller should ask Antom about: a status that is not
+// final, a contradiction to resolve, a capture or refund in flight that no
+// operation owns, or an automatic capture not reported yet. Pending
+// operations are the reconciler's (operations.go), not the poller's.
 func inFlight(p *Payment, t txnTotals) bool {
-	if !p.Status.IsFinal() || p.Flags&(FlagUnknownOutcome|FlagContradiction) != 0 {
+	if !p.Status.IsFinal() || p.Flags&FlagContradiction != 0 {
 		return true
 	}
-	if t.capturing > 0 || t.refunding > 0 {
+	if t.unownedTxns > 0 {
 		return true
 	}
-	return p.Status == StatusSuccess && p.CaptureMode == "AUTOMATIC" && t.captured == 0 && t.capturesFailed == 0
+	return p.Status == StatusSuccess && p.CaptureMode == "AUTOMATIC" && t.captured == 0 && t.capturing == 0 && t.capturesFailed == 0
 }
 
 func captureStateOf(p *Payment, t txnTotals) CaptureState {
@@ -236,6 +258,21 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 	if err != nil {
 		return err
 	}
+	if t.opsPending > 0 {
+		// What was just applied may settle an operation (operations.go).
+		if err := s.settleOperations(ctx, tx, p); err != nil {
+			return err
+		}
+		if t, err = loadTotals(ctx, tx, p.ID); err != nil {
+			return err
+		}
+	}
+	// The operation flags follow the pending operations. A CREATED
+	// payment's unknown_outcome is its session's (payments.go).
+	if p.Status != StatusCreated {
+		p.Flags = setFlag(p.Flags, FlagUnknownOutcome, t.opsUnknown > 0)
+	}
+	p.Flags = setFlag(p.Flags, FlagOperationOverdue, t.opsOverdue > 0)
 	p.CapturedMinor, p.RefundedMinor = t.captured, t.refunded
 	p.CaptureState = captureStateOf(p, t)
 	// The SDK disagreement flags follow every change of the truth (sdk_events.go).
@@ -245,7 +282,7 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 		o.pollNow = true
 	}
 	flying := inFlight(p, t)
-	p.Settled = !flying
+	p.Settled = !flying && t.opsPending == 0
 	// A fresh CREATED payment is the creating request's business; the poller
 	// retries session creation only once its outcome is unknown.
 	pollable := flying && !(p.Status == StatusCreated && p.Flags&FlagUnknownOutcome == 0)
@@ -260,10 +297,12 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 		p.Flags |= FlagStuck // past the order-close window with nothing final
 	}
 	switch {
+	case o.pollNow:
+		// Also on a settled payment: one inquiry answers an amount
+		// mismatch or an SDK disagreement.
+		p.NextPollAt = now
 	case !pollable:
 		p.NextPollAt = time.Time{}
-	case o.pollNow:
-		p.NextPollAt = now
 	case o.polled || p.NextPollAt.IsZero():
 		p.NextPollAt = time.Time{}
 		if d := PollInterval(now.Sub(p.pollSince)); d > 0 {
@@ -303,6 +342,14 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 		}
 	}
 	return nil
+}
+
+// setFlag sets or clears f in flags.
+func setFlag(flags, f Flag, on bool) Flag {
+	if on {
+		return flags | f
+	}
+	return flags &^ f
 }
 
 // refreshOrder recomputes the order row of referenceOrderID from its attempts.

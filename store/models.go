@@ -113,7 +113,9 @@ type Flag uint32
 // Flags.
 const (
 	// FlagUnknownOutcome: an Antom call answered U or timed out; the outcome
-	// is not known yet (retry with the same request ID, or wait for an inquiry).
+	// is not known yet. For a session it is set and cleared by the session's
+	// answers; otherwise it follows the pending operations (an attempt
+	// ended without a definitive answer) and clears only when they settle.
 	FlagUnknownOutcome Flag = 1 << iota
 	// FlagContradiction: Antom said two incompatible things (S then F);
 	// the status was kept and an inquiry is needed.
@@ -131,6 +133,9 @@ const (
 	// FlagSDKSuccessServerFail: the SDK reported success but the server says
 	// the payment failed, was cancelled or expired (see sdk_events.go).
 	FlagSDKSuccessServerFail
+	// FlagOperationOverdue: a capture, cancel or refund Paydesk asked for is
+	// still unconfirmed past Antom's window (operations.go).
+	FlagOperationOverdue
 )
 
 var flagNames = []struct {
@@ -145,6 +150,7 @@ var flagNames = []struct {
 	{FlagSDKProcessingStuck, "sdk_processing_stuck"},
 	{FlagAmountMismatch, "amount_mismatch"},
 	{FlagSDKSuccessServerFail, "sdk_success_server_fail"},
+	{FlagOperationOverdue, "operation_overdue"},
 }
 
 // Has reports whether every flag in g is set in f.
@@ -282,6 +288,7 @@ const (
 	EventSDK            EventKind = "sdk_event"
 	EventExpired        EventKind = "expired"
 	EventFlag           EventKind = "flag"
+	EventOperation      EventKind = "operation" // a money operation settled
 )
 
 // Event is one entry of a payment's timeline.
@@ -301,7 +308,10 @@ type PaymentDetail struct {
 	Payment
 	Captures []Capture
 	Refunds  []Refund
-	Timeline []Event // oldest first
+	// Operations are the captures, cancels and refunds Paydesk asked
+	// Antom for, oldest first, with their attempts (operations.go).
+	Operations []Operation
+	Timeline   []Event // oldest first
 }
 
 // Verdict is the signature check result of a delivery.

@@ -150,6 +150,14 @@ func (s *Store) GetPayment(ctx context.Context, paymentRequestID string) (*Payme
 		d.Refunds = append(d.Refunds, *r)
 	}
 	rows.Close()
+	rows, err = tx.QueryContext(ctx, "SELECT "+opCols+` FROM operations o JOIN payments p ON p.id = o.payment_fk
+		WHERE o.payment_fk = ? ORDER BY o.id`, p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("store: operations: %w", err)
+	}
+	if d.Operations, err = collectOperations(rows); err != nil {
+		return nil, err
+	}
 	rows, err = tx.QueryContext(ctx, `SELECT id, kind, actor, summary, detail, coalesce(delivery_fk, 0), at
 		FROM events WHERE payment_fk = ? ORDER BY at, id`, p.ID)
 	if err != nil {

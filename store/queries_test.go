@@ -125,12 +125,12 @@ func TestFindPaymentByEveryID(t *testing.T) {
 		n.ReferenceOrderID, n.BuyerID, n.CaptureMode = "ORDER-XYZ-1", "BUYER-42", antom.CaptureManual
 	})
 	deliver(t, s, paymentResult(p.PaymentRequestID, "2025PAYID77", "S", "SUCCESS", 4200))
-	c, err := s.BeginCapture(ctx, p.PaymentRequestID, 100, "u")
+	c, err := beginCapture(s, p.PaymentRequestID, 100, "u")
 	if err != nil {
 		t.Fatal(err)
 	}
 	deliver(t, s, captureResult("2025PAYID77", c.CaptureRequestID, "2025CAPID99", "S", 100))
-	r, err := s.BeginRefund(ctx, p.PaymentRequestID, 50, "test", "u")
+	r, err := beginRefund(s, p.PaymentRequestID, 50, "test", "u")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,7 @@ func TestListCapturesAndDeliveries(t *testing.T) {
 		capturedPayment(t, s, 100)
 	}
 	p := authorizedPayment(t, s, 100)
-	c, _ := s.BeginCapture(ctx, p.PaymentRequestID, 100, "u")
+	c, _ := beginCapture(s, p.PaymentRequestID, 100, "u")
 	all, err := s.ListCaptures(ctx, CaptureFilter{Limit: 3})
 	if err != nil || len(all.Items) != 3 || all.NextCursor == "" || all.Items[0].CaptureRequestID != c.CaptureRequestID {
 		t.Fatalf("captures page 1: %+v, %v", all, err)

@@ -67,9 +67,9 @@ func (s *Store) insertCapture(ctx context.Context, tx *sql.Tx, p *Payment, c *Ca
 
 func (s *Store) saveCapture(ctx context.Context, tx *sql.Tx, c *Capture) error {
 	c.UpdatedAt = s.now().UTC()
-	_, err := tx.ExecContext(ctx, `UPDATE captures SET capture_id = ?, status = ?, result_status = ?,
+	_, err := tx.ExecContext(ctx, `UPDATE captures SET amount_minor = ?, capture_id = ?, status = ?, result_status = ?,
 		result_code = ?, result_message = ?, acquirer_ref = ?, captured_at = ?, updated_at = ? WHERE id = ?`,
-		nullStr(c.CaptureID), c.Status, c.ResultStatus, c.ResultCode, c.ResultMessage, c.AcquirerRef,
+		c.AmountMinor, nullStr(c.CaptureID), c.Status, c.ResultStatus, c.ResultCode, c.ResultMessage, c.AcquirerRef,
 		ms(c.CapturedAt), c.UpdatedAt.UnixMilli(), c.ID)
 	if err != nil {
 		return fmt.Errorf("store: save capture: %w", err)
@@ -133,9 +133,9 @@ func (s *Store) insertRefund(ctx context.Context, tx *sql.Tx, p *Payment, r *Ref
 
 func (s *Store) saveRefund(ctx context.Context, tx *sql.Tx, r *Refund) error {
 	r.UpdatedAt = s.now().UTC()
-	_, err := tx.ExecContext(ctx, `UPDATE refunds SET refund_id = ?, status = ?, result_status = ?,
+	_, err := tx.ExecContext(ctx, `UPDATE refunds SET amount_minor = ?, refund_id = ?, status = ?, result_status = ?,
 		result_code = ?, result_message = ?, acquirer_ref = ?, refunded_at = ?, updated_at = ? WHERE id = ?`,
-		nullStr(r.RefundID), r.Status, r.ResultStatus, r.ResultCode, r.ResultMessage, r.AcquirerRef,
+		r.AmountMinor, nullStr(r.RefundID), r.Status, r.ResultStatus, r.ResultCode, r.ResultMessage, r.AcquirerRef,
 		ms(r.RefundedAt), r.UpdatedAt.UnixMilli(), r.ID)
 	if err != nil {
 		return fmt.Errorf("store: save refund: %w", err)

@@ -153,11 +153,14 @@ func sameRequestIDs(t *testing.T, bodies [][]byte, field string) string {
 	return first
 }
 
-// settleByInquiry runs poll rounds until cond holds.
+// settleByInquiry runs poll and reconciler rounds until cond holds.
 func (a *payApp) settleByInquiry(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for i := 0; i < 20 && !cond(); i++ {
 		if _, err := a.Jobs.PollOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Jobs.ReconcileOnce(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if !cond() {

@@ -105,7 +105,7 @@ func TestCaptureUnknownThenSettledReadsRight(t *testing.T) {
 		t.Errorf("capture answer reads %q, want an unknown outcome that does not read as a result", a)
 	}
 
-	if _, err := app.H.Inquire(t.Context(), id, "user:test"); err != nil {
+	if _, err := app.H.Operations.Inquire(t.Context(), id, "user:test"); err != nil {
 		t.Fatalf("inquire: %v", err)
 	}
 	if d := app.payment(id); len(d.Captures) != 1 || d.Captures[0].Status != store.TxnSuccess {

@@ -29,6 +29,7 @@ import (
 	"paydesk/antom/sim"
 	"paydesk/handlers"
 	"paydesk/store"
+	"paydesk/store/ops"
 	"paydesk/views/paths"
 )
 
@@ -168,6 +169,7 @@ func startPayApp(t testing.TB, opt payAppOptions) *payApp {
 		Sandbox:     true,
 		Simulated:   true,
 		Now:         now,
+		Ops:         ops.Config{Idle: 20 * time.Millisecond, BackoffBase: 50 * time.Millisecond, BackoffMax: time.Second},
 		Auth: handlers.AuthConfig{
 			SessionKey:     bytes.Repeat([]byte("s"), handlers.MinSessionKeyLength),
 			PasswordParams: store.PasswordParams{Memory: 64, Time: 1, Threads: 1},
@@ -181,9 +183,10 @@ func startPayApp(t testing.TB, opt payAppOptions) *payApp {
 		t.Fatalf("web: %v", err)
 	}
 	app.H, app.Srv = h, srv
-	app.Jobs = NewPaymentJobs(h, JobsConfig{Now: app.jobsNow, PollEvery: 20 * time.Millisecond, SweepEvery: 50 * time.Millisecond})
+	app.Jobs = NewPaymentJobs(h, JobsConfig{Now: app.jobsNow, SweepEvery: 50 * time.Millisecond})
 	if opt.Jobs {
 		srv.AddJob(Job{Name: "inquiry-poller", Run: app.Jobs.RunPoller})
+		srv.AddJob(Job{Name: "reconciler", Run: app.Jobs.RunReconciler})
 		srv.AddJob(Job{Name: "session-sweeper", Run: app.Jobs.RunSweeper})
 	}
 	go srv.Serve(ln)

@@ -72,6 +72,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 			}
 			if rt.access.perm == handlers.PermMoveMoney {
 				money = append(money, rt.name)
+				if rt.access.kind != kindMoney {
+					t.Errorf("%s %s moves money but is not a money() route: the password step-up is not enforced", r.Method, r.Path)
+				}
 			}
 		}
 		path := strings.NewReplacer(":id", "999999", "*", "app.css").Replace(r.Path)

@@ -85,9 +85,9 @@ func (s *Server) routes() []route {
 		// Money actions: the handlers run the password step-up themselves
 		// (h.requireRecentPassword) before anything changes, so a wrong or
 		// missing password is an inline error next to the amount typed.
-		{post, paths.Payments + "/:id/capture", handlers.RoutePaymentCapture, h.PaymentCapture, staff(handlers.PermMoveMoney)},
-		{post, paths.Payments + "/:id/cancel", handlers.RoutePaymentCancel, h.PaymentCancel, staff(handlers.PermMoveMoney)},
-		{post, paths.Payments + "/:id/refund", handlers.RoutePaymentRefund, h.PaymentRefund, staff(handlers.PermMoveMoney)},
+		{post, paths.Payments + "/:id/capture", handlers.RoutePaymentCapture, h.PaymentCapture, money(handlers.PermMoveMoney)},
+		{post, paths.Payments + "/:id/cancel", handlers.RoutePaymentCancel, h.PaymentCancel, money(handlers.PermMoveMoney)},
+		{post, paths.Payments + "/:id/refund", handlers.RoutePaymentRefund, h.PaymentRefund, money(handlers.PermMoveMoney)},
 		// Antom's notifications: no session, no CSRF; the handler verifies the signature.
 		{post, paths.WebhookAntom, handlers.RouteWebhookAntom, h.WebhookAntom, webhook},
 		// --- end payment routes ---

@@ -185,6 +185,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = errors.Join(err, fmt.Errorf("web: jobs did not stop: %w", ctx.Err()))
 	}
+	// Attempts that requests started record their answers; one cut short
+	// is resumed by the reconciler after its lease.
+	if oerr := s.h.Operations.Close(ctx); oerr != nil {
+		err = errors.Join(err, fmt.Errorf("web: operations did not finish: %w", oerr))
+	}
 	return err
 }
 
