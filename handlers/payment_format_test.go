@@ -172,26 +172,6 @@ func TestSessionFormValidate(t *testing.T) {
 	}
 }
 
-func TestRemainingAndCancellable(t *testing.T) {
-	d := &store.PaymentDetail{Payment: store.Payment{Status: store.StatusSuccess, AmountMinor: 10000, CapturedMinor: 3000, RefundedMinor: 500},
-		Captures: []store.Capture{{AmountMinor: 3000, Status: store.TxnSuccess}, {AmountMinor: 2000, Status: store.TxnProcessing}, {AmountMinor: 9999, Status: store.TxnFail}},
-		Refunds:  []store.Refund{{AmountMinor: 500, Status: store.TxnSuccess}, {AmountMinor: 100, Status: store.TxnFail}},
-	}
-	c, r := remaining(d)
-	if c != 5000 || r != 2500 {
-		t.Errorf("remaining = %d, %d; want 5000, 2500", c, r)
-	}
-	if cancellable(d) {
-		t.Error("a payment with captures is cancellable")
-	}
-	if !cancellable(&store.PaymentDetail{Payment: store.Payment{Status: store.StatusSuccess}}) {
-		t.Error("an uncaptured authorization is not cancellable")
-	}
-	if cancellable(&store.PaymentDetail{Payment: store.Payment{Status: store.StatusFail}}) {
-		t.Error("a failed payment is cancellable")
-	}
-}
-
 func TestIDParamUnescapes(t *testing.T) {
 	e := echo.New()
 	req := httptest.NewRequest("GET", "/payments/a%2Fb", nil)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"paydesk/antom"
 	"paydesk/store"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
@@ -119,8 +118,9 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 	return vm
 }
 
-// paymentActions decides which forms the page offers: by the payment's
-// state and by the user's role. The store checks again on submit.
+// paymentActions decides which forms the page offers: by what the payment
+// allows now (store.Allowed, which the store checks again on submit) and
+// by the user's role.
 func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms paymentForms) pages.PaymentActions {
 	p := &d.Payment
 	u := currentUser(c)
@@ -136,22 +136,22 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 		f.ActionURL = paths.PaymentRetry(id)
 		a.Retry = &f
 	}
-	capturable, refundable := remaining(d)
-	capturing, refunding := inFlight(d)
+	// store.Allowed is the rule the store enforces on submit too.
+	allowed := d.Allowed(h.Now())
 	moneyPossible := false
-	if p.Status == store.StatusSuccess && p.CaptureMode == antom.CaptureManual && p.PaymentID != "" && capturable > 0 && !capturing {
+	if allowed.CanCapture() {
 		moneyPossible = true
 		if can(u, PermMoveMoney) {
 			f := forms.Capture
 			f.ActionURL = paths.PaymentCapture(id)
-			f.Currency, f.Max = p.Currency, money(capturable, p.Currency)
+			f.Currency, f.Max = p.Currency, money(allowed.Capturable, p.Currency)
 			if f.Amount == "" {
-				f.Amount = plainMajor(capturable, p.Currency)
+				f.Amount = plainMajor(allowed.Capturable, p.Currency)
 			}
 			a.Capture = &f
 		}
 	}
-	if cancellable(d) {
+	if allowed.CanCancel() {
 		moneyPossible = true
 		if can(u, PermMoveMoney) {
 			f := forms.Cancel
@@ -159,14 +159,14 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 			a.Cancel = &f
 		}
 	}
-	if p.Status == store.StatusSuccess && p.PaymentID != "" && refundable > 0 && !refunding {
+	if allowed.CanRefund() {
 		moneyPossible = true
 		if can(u, PermMoveMoney) {
 			f := forms.Refund
 			f.ActionURL = paths.PaymentRefund(id)
-			f.Currency, f.Max = p.Currency, money(refundable, p.Currency)
+			f.Currency, f.Max = p.Currency, money(allowed.Refundable, p.Currency)
 			if f.Amount == "" {
-				f.Amount = plainMajor(refundable, p.Currency)
+				f.Amount = plainMajor(allowed.Refundable, p.Currency)
 			}
 			a.Refund = &f
 		}
@@ -175,54 +175,6 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 		a.ReadOnly = "Capture, cancel and refund need the operator or admin role."
 	}
 	return a
-}
-
-// remaining is how much may still be captured (authorized minus captured
-// and in-flight captures) and refunded (captured minus refunded and
-// in-flight refunds).
-func remaining(d *store.PaymentDetail) (capturable, refundable int64) {
-	capturable = d.AmountMinor
-	for _, c := range d.Captures {
-		if c.Status != store.TxnFail {
-			capturable -= c.AmountMinor
-		}
-	}
-	refundable = d.CapturedMinor
-	for _, r := range d.Refunds {
-		if r.Status != store.TxnFail {
-			refundable -= r.AmountMinor
-		}
-	}
-	return max(capturable, 0), max(refundable, 0)
-}
-
-// inFlight reports whether a capture or a refund awaits Antom's result;
-// another one waits until it settles.
-func inFlight(d *store.PaymentDetail) (capturing, refunding bool) {
-	for _, c := range d.Captures {
-		capturing = capturing || c.Status == store.TxnProcessing
-	}
-	for _, r := range d.Refunds {
-		refunding = refunding || r.Status == store.TxnProcessing
-	}
-	return capturing, refunding
-}
-
-// cancellable reports whether Antom may still cancel the payment: before a
-// final result, or an authorization that nothing has been captured from.
-func cancellable(d *store.PaymentDetail) bool {
-	switch d.Status {
-	case store.StatusSessionReady, store.StatusProcessing:
-		return true
-	case store.StatusSuccess:
-		for _, c := range d.Captures {
-			if c.Status != store.TxnFail {
-				return false
-			}
-		}
-		return d.CapturedMinor == 0
-	}
-	return false
 }
 
 // stateNotices explain what the page shows while it is not final: an
