@@ -333,7 +333,13 @@ func loadSDKState(ctx context.Context, q querier, paymentFK int64) (sdkState, bo
 // the buyer was last told (st), and when a timed check is next due (zero:
 // none). p.Flags is read for the timed flags only, which stay raised until
 // the truth arrives rather than flickering with the clock.
-func sdkFlagsFor(p *Payment, st sdkState, now time.Time) (Flag, time.Time) {
+//
+// staffActed says a staff capture, cancel or refund asked for after the SDK
+// event was confirmed by Antom: a person acted on the payment knowing its
+// state, which makes the disagreement moot (a deliberate cancel after the
+// buyer saw success is not a false success; a capture or refund after the
+// buyer saw a failure was chosen).
+func sdkFlagsFor(p *Payment, st sdkState, now time.Time, staffActed bool) (Flag, time.Time) {
 	have := p.Flags & sdkFlagMask
 	timed := func(f Flag, deadline time.Time) (Flag, time.Time) {
 		if have&f != 0 || !now.Before(deadline) {
@@ -346,8 +352,10 @@ func sdkFlagsFor(p *Payment, st sdkState, now time.Time) (Flag, time.Time) {
 		switch {
 		case p.Status == StatusSuccess:
 			return 0, time.Time{}
-		case p.Status.IsFinal():
+		case p.Status.IsFinal() && !staffActed:
 			return FlagSDKSuccessServerFail, time.Time{}
+		case p.Status.IsFinal():
+			return 0, time.Time{}
 		}
 		return timed(FlagSDKSuccessNoNotify, st.ReceivedAt.Add(SDKNotifyGrace))
 	case antom.SDKPaymentProcessing:
@@ -359,7 +367,7 @@ func sdkFlagsFor(p *Payment, st sdkState, now time.Time) (Flag, time.Time) {
 		// Money returned in full (refunded; a void moves the status to
 		// CANCELLED) ends the disagreement: the buyer was told it failed,
 		// and it did not take their money.
-		if p.Status == StatusSuccess && p.RefundedMinor < p.AmountMinor {
+		if p.Status == StatusSuccess && p.RefundedMinor < p.AmountMinor && !staffActed {
 			return FlagSDKFailServerSuccess, time.Time{}
 		}
 	}
@@ -375,7 +383,12 @@ func (s *Store) reconcileSDKFlags(ctx context.Context, tx *sql.Tx, p *Payment, n
 	if err != nil || !ok {
 		return false, false, err
 	}
-	want, checkAt := sdkFlagsFor(p, st, now)
+	var acted int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM operations WHERE payment_fk = ? AND state = 'succeeded'
+		AND created_at >= ?`, p.ID, st.ReceivedAt.UnixMilli()).Scan(&acted); err != nil {
+		return false, false, fmt.Errorf("store: staff operations: %w", err)
+	}
+	want, checkAt := sdkFlagsFor(p, st, now, acted > 0)
 	if !checkAt.Equal(st.CheckAt) {
 		if _, err := tx.ExecContext(ctx, "UPDATE sdk_states SET check_at = ? WHERE payment_fk = ?", ms(checkAt), p.ID); err != nil {
 			return false, false, fmt.Errorf("store: sdk check: %w", err)

@@ -92,7 +92,7 @@ func TestSDKFlagsFor(t *testing.T) {
 			if tc.refundedFull {
 				p.RefundedMinor = 4200
 			}
-			flags, checkAt := sdkFlagsFor(p, sdkState{Code: tc.code, ReceivedAt: t0}, tc.now)
+			flags, checkAt := sdkFlagsFor(p, sdkState{Code: tc.code, ReceivedAt: t0}, tc.now, false)
 			if flags != tc.want.flags || !checkAt.Equal(tc.want.checkAt) {
 				t.Errorf("got %v, %v; want %v, %v", flags, checkAt, tc.want.flags, tc.want.checkAt)
 			}
@@ -113,7 +113,7 @@ func TestSDKFlagsFor(t *testing.T) {
 				{antom.SDKPaymentCancel, late, none},
 				{antom.SDKPaymentError, late, none},
 			} {
-				flags, checkAt := sdkFlagsFor(&Payment{Status: st, AmountMinor: 1}, sdkState{Code: tc.code, ReceivedAt: t0}, tc.now)
+				flags, checkAt := sdkFlagsFor(&Payment{Status: st, AmountMinor: 1}, sdkState{Code: tc.code, ReceivedAt: t0}, tc.now, false)
 				if flags != tc.want.flags || !checkAt.Equal(tc.want.checkAt) {
 					t.Errorf("%s at +%s: got %v, %v; want %v, %v", tc.code, tc.now.Sub(t0), flags, checkAt, tc.want.flags, tc.want.checkAt)
 				}
@@ -122,15 +122,34 @@ func TestSDKFlagsFor(t *testing.T) {
 	}
 	// A raised timed flag stays raised whatever the clock says.
 	p := &Payment{Status: StatusProcessing, AmountMinor: 1, Flags: FlagSDKSuccessNoNotify}
-	if flags, _ := sdkFlagsFor(p, sdkState{Code: antom.SDKPaymentSuccessful, ReceivedAt: t0}, t0); flags != FlagSDKSuccessNoNotify {
+	if flags, _ := sdkFlagsFor(p, sdkState{Code: antom.SDKPaymentSuccessful, ReceivedAt: t0}, t0, false); flags != FlagSDKSuccessNoNotify {
 		t.Errorf("raised flag at an earlier clock: got %v, want it kept", flags)
+	}
+	// A staff cancel, capture or refund Antom confirmed makes the
+	// disagreement moot.
+	for _, tc := range []struct {
+		code   string
+		status PaymentStatus
+		want   Flag
+	}{
+		{antom.SDKPaymentSuccessful, StatusCancelled, FlagSDKSuccessServerFail},
+		{antom.SDKPaymentFail, StatusSuccess, FlagSDKFailServerSuccess},
+		{antom.SDKPaymentCancel, StatusSuccess, FlagSDKFailServerSuccess},
+	} {
+		pay := &Payment{Status: tc.status, AmountMinor: 100}
+		if flags, _ := sdkFlagsFor(pay, sdkState{Code: tc.code, ReceivedAt: t0}, late, false); flags != tc.want {
+			t.Errorf("%s vs %s, no staff action: %v, want %v", tc.code, tc.status, flags, tc.want)
+		}
+		if flags, _ := sdkFlagsFor(pay, sdkState{Code: tc.code, ReceivedAt: t0}, late, true); flags != 0 {
+			t.Errorf("%s vs %s after a confirmed staff action: %v, want none", tc.code, tc.status, flags)
+		}
 	}
 	// Codes that are not payment results never flag.
 	for _, c := range SDKCodes() {
 		if c.Kind == antom.SDKKindResult {
 			continue
 		}
-		if flags, checkAt := sdkFlagsFor(&Payment{Status: StatusSuccess, AmountMinor: 1}, sdkState{Code: c.Code, ReceivedAt: t0}, late); flags != 0 || !checkAt.IsZero() {
+		if flags, checkAt := sdkFlagsFor(&Payment{Status: StatusSuccess, AmountMinor: 1}, sdkState{Code: c.Code, ReceivedAt: t0}, late, false); flags != 0 || !checkAt.IsZero() {
 			t.Errorf("%s: got %v, %v; want nothing", c.Code, flags, checkAt)
 		}
 	}
