@@ -194,11 +194,14 @@ func loadTotals(ctx context.Context, q querier, paymentFK int64) (txnTotals, err
 
 // inFlight reports whether something about p is still expected to change
 // that the payment poller should ask Antom about: a status that is not
-// final, a contradiction to resolve, a capture or refund in flight that no
-// operation owns, or an automatic capture not reported yet. Pending
-// operations are the reconciler's (operations.go), not the poller's.
+// final, a contradiction or an amount mismatch to answer (an inquiry that
+// agrees clears it; one that confirms another amount leaves it to a
+// person, and the poller backs off and gives up as for any payment), a
+// capture or refund in flight that no operation owns, or an automatic
+// capture not reported yet. Pending operations are the reconciler's
+// (operations.go), not the poller's.
 func inFlight(p *Payment, t txnTotals) bool {
-	if !p.Status.IsFinal() || p.Flags&FlagContradiction != 0 {
+	if !p.Status.IsFinal() || p.Flags&(FlagContradiction|FlagAmountMismatch) != 0 {
 		return true
 	}
 	if t.unownedTxns > 0 {
