@@ -185,7 +185,9 @@ func (s *Store) insertOperation(ctx context.Context, tx *sql.Tx, p *Payment, o *
 
 // ClaimDueOperations takes the pending operations whose next attempt is due
 // at now, earliest due first, at most limit: each gets one more attempt,
-// leased until now+lease (offered again if nothing is recorded by then).
+// leased until now+lease (offered again if nothing is recorded by then). An
+// operation whose last attempt recorded nothing is marked unknown and asked
+// about before it is sent again.
 func (s *Store) ClaimDueOperations(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Operation, error) {
 	var out []Operation
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -201,12 +203,25 @@ func (s *Store) ClaimDueOperations(ctx context.Context, now time.Time, limit int
 		}
 		until := now.Add(lease).UTC()
 		for i := range ops {
+			o := &ops[i]
+			if !o.Unknown {
+				// The last attempt recorded nothing before its lease
+				// ended (Paydesk stopped, or the record failed): its
+				// outcome is unknown, so ask Antom before sending again.
+				o.Unknown, o.Mode, o.LastAnswer = true, OpInquire, noAnswerRecorded
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE operations SET attempts = attempts + 1, last_attempt_at = ?,
-				next_attempt_at = ?, updated_at = ? WHERE id = ?`, now.UnixMilli(), until.UnixMilli(), now.UnixMilli(), ops[i].ID); err != nil {
+				next_attempt_at = ?, unknown = 1, mode = ?, last_answer = ?, updated_at = ? WHERE id = ?`,
+				now.UnixMilli(), until.UnixMilli(), o.Mode, o.LastAnswer, now.UnixMilli(), o.ID); err != nil {
 				return fmt.Errorf("store: claim operation: %w", err)
 			}
-			ops[i].Attempts++
-			ops[i].LastAttemptAt, ops[i].NextAttemptAt = now.UTC(), until
+			o.Attempts++
+			o.LastAttemptAt, o.NextAttemptAt = now.UTC(), until
+			if o.LastAnswer == noAnswerRecorded {
+				if err := s.noteLostAttempt(ctx, tx, o); err != nil {
+					return err
+				}
+			}
 		}
 		out = ops
 		return nil
@@ -215,6 +230,25 @@ func (s *Store) ClaimDueOperations(ctx context.Context, now time.Time, limit int
 		return nil, err
 	}
 	return out, nil
+}
+
+// noAnswerRecorded is the last answer of an attempt whose lease ended with
+// nothing recorded.
+const noAnswerRecorded = "no answer recorded (Paydesk stopped during the call, or could not record it)"
+
+// noteLostAttempt tells the timeline that an attempt's answer was lost and
+// saves the payment, which raises unknown_outcome.
+func (s *Store) noteLostAttempt(ctx context.Context, tx *sql.Tx, o *Operation) error {
+	p, err := paymentByID(ctx, tx, o.paymentFK)
+	if err != nil {
+		return err
+	}
+	summary := fmt.Sprintf("%s: no answer was recorded for attempt %d (Paydesk stopped during the call, or could not record it); asking Antom before sending it again",
+		o.Title(), o.Attempts-1)
+	if _, err := s.addEvent(ctx, tx, p, EventAPIResponse, "system", summary, map[string]any{"operation": o.ID, "attempt": o.Attempts - 1}, 0); err != nil {
+		return err
+	}
+	return s.savePayment(ctx, tx, p, p.Status, saveOpts{})
 }
 
 // NextOperationDue is when the earliest pending operation is due (zero when none).

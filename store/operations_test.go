@@ -204,6 +204,13 @@ func TestOperationLeaseAndOverdue(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Attempts != 2 || got[0].Kind != OpCancel {
 		t.Fatalf("after the lease: %+v, %v; want the cancel, attempt 2", got, err)
 	}
+	// The first attempt recorded nothing: ask Antom before sending again.
+	if got[0].Mode != OpInquire || !got[0].Unknown {
+		t.Errorf("an attempt that recorded nothing: mode %s unknown %v; want inquire, unknown", got[0].Mode, got[0].Unknown)
+	}
+	if d := mustGet(t, s, p.PaymentRequestID); !d.Flags.Has(FlagUnknownOutcome) || d.Operations[0].Mode != OpInquire {
+		t.Errorf("stored: flags %s mode %s", d.Flags, d.Operations[0].Mode)
+	}
 	if again, _ := s.ClaimDueOperations(ctx, first, 10, time.Minute); len(again) != 0 {
 		t.Errorf("claimed twice within one lease")
 	}
