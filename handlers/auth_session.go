@@ -245,8 +245,12 @@ func (h *Handlers) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if now.Sub(ss.LastSeenAt) >= sessionTouchEvery {
-			if err := h.Store.TouchStaffSession(ctx, hash); err != nil {
+			// Best effort when the disk is full or locked: reading pages
+			// must keep working; the next request touches it again.
+			if err := h.Store.TouchStaffSession(ctx, hash); err != nil && !errors.Is(err, store.ErrUnavailable) {
 				return err
+			} else if err != nil {
+				h.Log.Warn("staff session not touched: database unavailable", "err", err.Error())
 			}
 		}
 		c.Set(ctxUserKey, u)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,10 +131,15 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, token string) (*APIKey, 
 			_, err := tx.ExecContext(ctx, "UPDATE api_keys SET last_used_at = ? WHERE id = ?", now.UnixMilli(), k.ID)
 			return err
 		})
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrUnavailable):
+			// Best effort: a full or locked disk must not stop the app
+			// from reading; the time is written at a later use.
+		case err != nil:
 			return nil, staffErr("api key last used", err)
+		default:
+			k.LastUsedAt = now.UTC()
 		}
-		k.LastUsedAt = now.UTC()
 	}
 	return k, nil
 }

@@ -66,6 +66,16 @@ func TestDiskFull(t *testing.T) {
 
 		res, body = app.freshLogin(store.RoleSupport)
 		wantUnavailable(t, "POST "+paths.Login, res, body, false)
+
+		// Reading keeps working, even when the session's and the key's
+		// once-a-minute "last seen" writes are due and cannot be made.
+		app.advance(2 * time.Minute)
+		if res, body := op.get(paths.Payment(id)); res.StatusCode != http.StatusOK {
+			t.Errorf("payment page on a full disk: status %d, want 200\n%.300s", res.StatusCode, body)
+		}
+		if res, body := app.apiCall(key, http.MethodGet, paths.APIPayments, nil); res.StatusCode != http.StatusOK {
+			t.Errorf("API read on a full disk: status %d, want 200\n%.300s", res.StatusCode, body)
+		}
 	})
 	if t.Failed() {
 		return
