@@ -54,7 +54,16 @@ func (h *Handlers) LoginSubmit(c echo.Context) error {
 	account := strings.ToLower(email)
 	addr := c.RealIP()
 	now := h.Now()
-	if wait := max(h.accountThrottle.wait(account, now), h.ipThrottle.wait(addr, now)); wait > 0 {
+	// Reserve the attempt on both counters before hashing: simultaneous
+	// guesses are evaluated at most up to the limits.
+	byAccount, wait := h.accountThrottle.reserve(now, account)
+	var byAddr *reservation
+	if wait == 0 {
+		if byAddr, wait = h.ipThrottle.reserve(now, addr); wait > 0 {
+			byAccount.release()
+		}
+	}
+	if wait > 0 {
 		vm.Error = "Too many sign-in attempts. Try again in " + humanDuration(wait) + "."
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		return render(c, http.StatusTooManyRequests, pages.Login(h.page(c, "Sign in", ""), vm))
@@ -62,11 +71,11 @@ func (h *Handlers) LoginSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	u, err := h.authenticate(ctx, account, password)
 	if err != nil {
+		byAccount.release()
+		byAddr.release()
 		return err
 	}
 	if u == nil {
-		h.accountThrottle.fail(account, now)
-		h.ipThrottle.fail(addr, now)
 		// Audited whether or not the account exists, so the write costs the
 		// same either way and says nothing by its timing.
 		if err := h.Store.AddAudit(ctx, store.AuditEntry{Actor: "anonymous", Action: "auth.login_failed",
@@ -76,7 +85,9 @@ func (h *Handlers) LoginSubmit(c echo.Context) error {
 		vm.Error = loginFailed
 		return render(c, http.StatusUnauthorized, pages.Login(h.page(c, "Sign in", ""), vm))
 	}
-	h.accountThrottle.reset(account)
+	// A right password is not a guess: it does not count on either counter.
+	byAccount.release()
+	byAddr.release()
 
 	token, err := newSessionToken()
 	if err != nil {

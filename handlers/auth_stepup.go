@@ -52,16 +52,17 @@ func (h *Handlers) requireRecentPassword(c echo.Context) error {
 			Message: "Confirm your password to move money.", Fields: map[string]string{StepUpField: "Enter your password to confirm."}}
 	}
 	now := h.Now()
-	if wait := h.accountThrottle.wait(u.Email, now); wait > 0 {
+	res, wait := h.accountThrottle.reserve(now, selfKeys(u.ID, ss.IDHash)...)
+	if wait > 0 {
 		return errRateLimited(wait)
 	}
 	ctx := c.Request().Context()
 	ok, err := h.checkPassword(ctx, u.PasswordHash, pw)
 	if err != nil {
+		res.release()
 		return err
 	}
 	if !ok {
-		h.accountThrottle.fail(u.Email, now)
 		a := h.auditContextFor(c, u)
 		if err := h.Store.AddAudit(ctx, store.AuditEntry{Actor: a.Actor, ActorUserID: a.ActorUserID, Action: "auth.stepup_failed",
 			RemoteAddr: a.RemoteAddr, RequestID: a.RequestID}); err != nil {
@@ -70,6 +71,7 @@ func (h *Handlers) requireRecentPassword(c echo.Context) error {
 		return &Error{Kind: KindForbidden, Code: "password_incorrect", Field: StepUpField,
 			Message: "The password is incorrect. Nothing was changed.", Fields: map[string]string{StepUpField: "The password is incorrect."}}
 	}
+	res.release()
 	if err := h.Store.ConfirmStaffSessionPassword(ctx, ss.IDHash); err != nil {
 		return err
 	}

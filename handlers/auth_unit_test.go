@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,39 +21,67 @@ func TestThrottle(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	th := newThrottle(3, 10*time.Minute)
 	for i := range 3 {
-		if w := th.wait("k", now); w != 0 {
-			t.Fatalf("before failure %d: wait %v, want 0", i+1, w)
+		if _, w := th.reserve(now, "k"); w != 0 {
+			t.Fatalf("attempt %d: wait %v, want 0", i+1, w)
 		}
-		th.fail("k", now)
 		now = now.Add(time.Minute)
 	}
-	// Failures at 0, 1, 2 min; now 3 min: locked until the first leaves the window.
-	if w := th.wait("k", now); w != 7*time.Minute {
+	// Attempts at 0, 1, 2 min; now 3 min: locked until the first leaves the window.
+	if _, w := th.reserve(now, "k"); w != 7*time.Minute {
 		t.Errorf("locked: wait %v, want 7m", w)
 	}
-	if w := th.wait("other", now); w != 0 {
+	if r, w := th.reserve(now, "other"); w != 0 {
 		t.Errorf("another key: wait %v, want 0", w)
+	} else {
+		r.release()
+	}
+	// A refused reservation on one key reserves none of the others.
+	if _, w := th.reserve(now, "fresh", "k"); w == 0 {
+		t.Error("reserved although k is locked")
+	}
+	if n := len(th.fails["fresh"]); n != 0 {
+		t.Errorf("a refused reservation counted %d attempts on another key", n)
 	}
 	now = now.Add(7 * time.Minute)
-	if w := th.wait("k", now); w != 0 {
+	r, w := th.reserve(now, "k")
+	if w != 0 {
 		t.Errorf("after the window: wait %v, want 0", w)
 	}
-	th.fail("k", now)
-	if w := th.wait("k", now); w == 0 {
-		t.Errorf("sliding window forgot the recent failures")
-	}
-	th.reset("k")
-	if w := th.wait("k", now); w != 0 {
-		t.Errorf("after reset: wait %v", w)
+	// A successful attempt is forgiven.
+	r.release()
+	if got := len(th.fails["k"]); got != 2 {
+		t.Errorf("after a release: %d attempts counted, want 2", got)
 	}
 	// Memory stays bounded under a flood of keys.
 	for i := range throttleMaxKeys + 10 {
-		th.fail(fmt.Sprint("flood", i), now)
+		th.reserve(now, fmt.Sprint("flood", i))
 	}
 	now = now.Add(11 * time.Minute)
-	th.fail("last", now)
+	th.reserve(now, "last")
 	if n := len(th.fails); n > 2 {
 		t.Errorf("stale keys kept: %d", n)
+	}
+}
+
+// TestThrottleBurst: simultaneous attempts are evaluated at most up to the
+// limit, however many arrive at once.
+func TestThrottleBurst(t *testing.T) {
+	th := newThrottle(5, 15*time.Minute)
+	now := time.Now()
+	var wg sync.WaitGroup
+	var admitted atomic.Int64
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, w := th.reserve(now, "acct", "addr"); w == 0 {
+				admitted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := admitted.Load(); n != 5 {
+		t.Errorf("%d of 100 simultaneous attempts admitted, want 5", n)
 	}
 }
 

@@ -33,17 +33,19 @@ func (h *Handlers) AccountPassword(c echo.Context) error {
 	} else if password != confirm {
 		errs["confirm"] = "The two new passwords differ."
 	}
-	now := h.Now()
-	if wait := h.accountThrottle.wait(u.Email, now); wait > 0 {
+	res, wait := h.accountThrottle.reserve(h.Now(), selfKeys(u.ID, ss.IDHash)...)
+	if wait > 0 {
 		return errRateLimited(wait)
 	}
 	ctx := c.Request().Context()
 	ok, err := h.checkPassword(ctx, u.PasswordHash, current)
 	if err != nil {
+		res.release()
 		return err
 	}
-	if !ok {
-		h.accountThrottle.fail(u.Email, now)
+	if ok {
+		res.release()
+	} else {
 		errs["current"] = "The current password is incorrect."
 	}
 	if len(errs) > 0 {
