@@ -65,3 +65,19 @@ func TestAnonymousLoginFailuresDoNotLockASignedInUser(t *testing.T) {
 		t.Errorf("after 5 wrong attempts of their own: %d, want 429", res.StatusCode)
 	}
 }
+
+// TestClientAddressIgnoresForgedHeaders: without trusted proxies an
+// X-Forwarded-For header does not change which address the throttle counts.
+func TestClientAddressIgnoresForgedHeaders(t *testing.T) {
+	app := newSecApp(t)
+	app.addUser("bo@example.com", store.RoleSupport, "Bo")
+	for i := range 20 {
+		c := app.client()
+		c.get("/login")
+		form := url.Values{"email": {"nobody" + string(rune('a'+i)) + "@example.com"}, "password": {"x"}, "_csrf": {c.csrf}}
+		c.postRaw("/login", form, http.Header{"X-Forwarded-For": {"203.0.113." + string(rune('1'+i%9))}, "X-Real-Ip": {"198.51.100.7"}})
+	}
+	if res, _ := app.client().post("/login", url.Values{"email": {"bo@example.com"}, "password": {secPassword}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("20 failures under forged addresses did not lock the real one: %d, want 429", res.StatusCode)
+	}
+}

@@ -42,6 +42,11 @@ type Config struct {
 	// ServerTiming sends "Server-Timing: app;dur=<ms>" on every response
 	// (server_timing.go), for load tests; off in production.
 	ServerTiming bool
+	// TrustedProxies are the networks of the reverse proxies in front of
+	// Paydesk (PAYDESK_TRUSTED_PROXIES). A request from one of them is
+	// attributed to the address its X-Forwarded-For names; any other
+	// request to its peer address, whatever headers it sends.
+	TrustedProxies []*net.IPNet
 }
 
 // Job is background work run while the server serves; Run returns when
@@ -83,9 +88,16 @@ func New(cfg Config, h *handlers.Handlers) (*Server, error) {
 	e.HidePort = true
 	e.HTTPErrorHandler = h.HTTPErrorHandler
 	// The client address is the peer's: a header anyone can send must not
-	// pick the login throttle's key. Behind a proxy, terminate TLS there and
-	// extend this with middleware.TrustIPRange for its addresses.
+	// pick the login throttle's key. Only the configured proxies are
+	// believed about who they forward for.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 
 	s := &Server{e: e, h: h, cfg: cfg, csrf: csrfMiddleware(h.Auth.Secure)}
 	s.jobsCtx, s.stopJobs = context.WithCancel(context.Background())
