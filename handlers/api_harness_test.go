@@ -1,8 +1,9 @@
 package handlers_test
 
-// A harness for the app API: the whole server (real router, real store on a
-// temp dir, real Antom client) on a loopback port, wired over HTTP to the
-// real simulator, everything on one manual clock that tests move.
+// A harness for the app API: the whole server as web/app assembles it (real
+// router, real store on a temp dir, real Antom client) on a loopback port,
+// wired over HTTP to the real simulator, everything on one manual clock that
+// tests move.
 
 import (
 	"bytes"
@@ -26,10 +27,11 @@ import (
 	"paydesk/store"
 	"paydesk/views/paths"
 	"paydesk/web"
+	"paydesk/web/app"
 )
 
 const (
-	apiTestClientID = "SANDBOX_PAYDESK_API_TEST"
+	apiTestClientID = app.SandboxClientID
 	apiTestPassword = "correct horse battery staple"
 )
 
@@ -88,78 +90,52 @@ func startAPIApp(t testing.TB, opt apiAppOptions) *apiApp {
 		opt.OrderClose = 24 * time.Hour
 	}
 	clock := sim.NewManualClock(apiEpoch)
-	st, err := store.Open(ctx, t.TempDir(), store.WithClock(clock.Now))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	app := &apiApp{t: t, Store: st, Clock: clock}
-	k, token, err := st.CreateAPIKey(ctx, "shop-app", store.AuditContext{Actor: "test"})
-	if err != nil {
-		t.Fatalf("create key: %v", err)
-	}
-	app.Key, app.KeyID = token, k.ID
-	if _, app.SimKey, err = st.CreateAPIKey(ctx, "simulator", store.AuditContext{Actor: "test"}); err != nil {
-		t.Fatalf("create key: %v", err)
-	}
-
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	app.URL = "http://" + ln.Addr().String()
-	cfg := sim.Config{
-		ClientID:          apiTestClientID,
-		MerchantPublicKey: &merchant.PublicKey,
-		Key:               antomKey,
-		Clock:             clock,
-		OrderClose:        opt.OrderClose,
-		Faults:            opt.Faults,
-		HTTPClient:        &http.Client{Timeout: 10 * time.Second},
-	}
-	if !opt.NoSimSDKEvents {
-		cfg.SDKEventURL = app.URL + paths.APIPayments + "/{paymentRequestId}/sdk-events"
-		cfg.SDKEventAPIKey = app.SimKey
-	}
-	app.Sim, err = sim.StartServer(ctx, "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatalf("start simulator: %v", err)
-	}
-	t.Cleanup(func() { app.Sim.Close() })
-
-	client := antom.NewClient(app.Sim.URL, apiTestClientID, merchant, &antomKey.PublicKey,
-		antom.WithRetryBackoff(5*time.Millisecond), antom.WithTimeout(5*time.Second))
-	app.H, err = handlers.New(handlers.Deps{
-		Store:       st,
-		Antom:       client,
-		CheckoutURL: app.Sim.Sim.CheckoutURL,
-		BaseURL:     app.URL,
-		NotifyURL:   app.URL + paths.WebhookAntom,
-		RedirectURL: app.URL + paths.Payments,
-		Sandbox:     true,
-		Simulated:   true,
-		Now:         clock.Now,
+	a, err := app.Start(ctx, app.Config{
+		DataDir:   t.TempDir(),
+		Listener:  ln,
+		PublicURL: "http://" + ln.Addr().String(),
+		Simulator: app.Simulator{
+			Keys:        &app.SandboxKeys{Merchant: merchant, Simulator: antomKey},
+			Clock:       clock,
+			Faults:      opt.Faults,
+			OrderClose:  opt.OrderClose,
+			InMemory:    true,
+			NoSDKEvents: opt.NoSimSDKEvents,
+		},
+		AntomOptions: []antom.Option{antom.WithRetryBackoff(5 * time.Millisecond), antom.WithTimeout(5 * time.Second)},
+		StoreOptions: []store.Option{store.WithClock(clock.Now)},
+		Now:          clock.Now,
 		Auth: handlers.AuthConfig{
 			SessionKey:     bytes.Repeat([]byte("s"), handlers.MinSessionKeyLength),
 			PasswordParams: store.PasswordParams{Memory: 64, Time: 1, Threads: 1},
 		},
 	})
 	if err != nil {
-		t.Fatalf("handlers: %v", err)
+		t.Fatalf("start paydesk: %v", err)
 	}
-	app.Srv, err = web.New(web.Config{}, app.H)
-	if err != nil {
-		t.Fatalf("web: %v", err)
-	}
-	go app.Srv.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := app.Srv.Shutdown(ctx); err != nil {
+		if err := a.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	return app
+	out := &apiApp{t: t, URL: a.URL, Store: a.Store, H: a.Handlers, Srv: a.Web, Sim: a.Simulator, Clock: clock, SimKey: a.SimulatorAPIKey}
+	k, token, err := a.Store.CreateAPIKey(ctx, "shop-app", store.AuditContext{Actor: "test"})
+	if err != nil {
+		t.Fatalf("create key: %v", err)
+	}
+	out.Key, out.KeyID = token, k.ID
+	if out.SimKey == "" {
+		if _, out.SimKey, err = a.Store.CreateAPIKey(ctx, "simulator", store.AuditContext{Actor: "test"}); err != nil {
+			t.Fatalf("create key: %v", err)
+		}
+	}
+	return out
 }
 
 // apiResponse is an answer of the API, decoded.

@@ -34,13 +34,14 @@ func (c JobsConfig) withDefaults() JobsConfig {
 }
 
 // AddPaymentJobs registers the inquiry poller, the operations reconciler
-// and the session sweeper; they start with the server and stop, waited
-// for, at Shutdown.
-func (s *Server) AddPaymentJobs(cfg JobsConfig) {
+// and the session sweeper, and returns them; they start with the server
+// and stop, waited for, at Shutdown.
+func (s *Server) AddPaymentJobs(cfg JobsConfig) *PaymentJobs {
 	p := NewPaymentJobs(s.h, cfg)
 	s.AddJob(Job{Name: "inquiry-poller", Run: p.RunPoller})
 	s.AddJob(Job{Name: "reconciler", Run: p.RunReconciler})
 	s.AddJob(Job{Name: "session-sweeper", Run: p.RunSweeper})
+	return p
 }
 
 // PaymentJobs is the payments' background work: the inquiry poller and the

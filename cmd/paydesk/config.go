@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
+
+	"paydesk/store/ops"
 )
 
 // Environments.
@@ -37,6 +40,12 @@ type Config struct {
 	AntomBaseURL        string // ANTOM_BASE_URL / -antom-base-url
 
 	SimAddr string // PAYDESK_SIM_ADDR / -sim-addr: the embedded simulator's listen address
+
+	// Antom calls and the operations layer (store/ops); empty: the defaults.
+	AntomTimeout   string // ANTOM_TIMEOUT / -antom-timeout: one exchange with Antom
+	OpsCallTimeout string // PAYDESK_OPS_CALL_TIMEOUT / -ops-call-timeout: one attempt, the client's retries included
+	OpsLease       string // PAYDESK_OPS_LEASE / -ops-lease: when an attempt whose process died is made again
+	OpsBackoff     string // PAYDESK_OPS_BACKOFF / -ops-backoff: the first pause before an undecided operation is tried again
 }
 
 // defaultConfig is the embedded default: loopback only, ./data, simulator.
@@ -73,6 +82,10 @@ func (c *Config) settings() []setting {
 		{"ANTOM_PUBLIC_KEY_FILE", "antom-public-key-file", "Antom public key file (PEM or base64)", &c.AntomPublicKeyFile, false},
 		{"ANTOM_BASE_URL", "antom-base-url", "Antom base URL, e.g. https://open-sea-global.alipay.com", &c.AntomBaseURL, false},
 		{"PAYDESK_SIM_ADDR", "sim-addr", "embedded simulator listen address", &c.SimAddr, false},
+		{"ANTOM_TIMEOUT", "antom-timeout", "timeout of one exchange with Antom (default 15s)", &c.AntomTimeout, false},
+		{"PAYDESK_OPS_CALL_TIMEOUT", "ops-call-timeout", "budget of one attempt of an Antom call, retries included (default 40s)", &c.OpsCallTimeout, false},
+		{"PAYDESK_OPS_LEASE", "ops-lease", "how long an attempt is owned before it is made again after a crash (default call timeout + 20s)", &c.OpsLease, false},
+		{"PAYDESK_OPS_BACKOFF", "ops-backoff", "first pause before an operation with an unknown outcome is tried again, doubled each time up to 10m (default 2s)", &c.OpsBackoff, false},
 	}
 }
 
@@ -157,6 +170,21 @@ func (c Config) validate() error {
 		}
 	} else if _, _, err := net.SplitHostPort(c.SimAddr); err != nil {
 		errs = append(errs, fmt.Errorf("PAYDESK_SIM_ADDR %q: want host:port", c.SimAddr))
+	}
+	for _, d := range []struct{ name, v string }{
+		{"ANTOM_TIMEOUT", c.AntomTimeout}, {"PAYDESK_OPS_CALL_TIMEOUT", c.OpsCallTimeout},
+		{"PAYDESK_OPS_LEASE", c.OpsLease}, {"PAYDESK_OPS_BACKOFF", c.OpsBackoff},
+	} {
+		if v, err := time.ParseDuration(d.v); d.v != "" && (err != nil || v <= 0) {
+			errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 30s", d.name, d.v))
+		}
+	}
+	call := c.duration(c.OpsCallTimeout)
+	if call == 0 {
+		call = ops.DefaultCallTimeout
+	}
+	if lease := c.duration(c.OpsLease); lease > 0 && lease <= call {
+		errs = append(errs, fmt.Errorf("PAYDESK_OPS_LEASE %s must be longer than the call timeout %s (PAYDESK_OPS_CALL_TIMEOUT): a live attempt must not be made twice", lease, call))
 	}
 	return errors.Join(errs...)
 }

@@ -174,6 +174,10 @@ func TestConfigValidation(t *testing.T) {
 		{"bad env", map[string]string{"PAYDESK_ENV": "prod"}, "PAYDESK_ENV"},
 		{"bad public URL", map[string]string{"PAYDESK_PUBLIC_URL": "paydesk.example.com"}, "PAYDESK_PUBLIC_URL"},
 		{"bad addr", map[string]string{"PAYDESK_ADDR": "8080"}, "PAYDESK_ADDR"},
+		{"bad Antom timeout", map[string]string{"ANTOM_TIMEOUT": "15"}, "ANTOM_TIMEOUT"},
+		{"negative backoff", map[string]string{"PAYDESK_OPS_BACKOFF": "-1s"}, "PAYDESK_OPS_BACKOFF"},
+		{"lease within the default call timeout", map[string]string{"PAYDESK_OPS_LEASE": "30s"}, "must be longer than the call timeout 40s"},
+		{"lease within the call timeout", map[string]string{"PAYDESK_OPS_CALL_TIMEOUT": "2s", "PAYDESK_OPS_LEASE": "2s"}, "must be longer than the call timeout 2s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _, err := loadConfig("t", nil, envOf(tc.env), io.Discard, nil)
@@ -253,7 +257,7 @@ func TestWholeProgram(t *testing.T) {
 	if err := app.Shutdown(ctx); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	keyFile := filepath.Join(dir, "keys", merchantPrivateFile)
+	keyFile := filepath.Join(dir, "keys", "merchant_private.pem")
 	st1, err := os.Stat(keyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +265,7 @@ func TestWholeProgram(t *testing.T) {
 	if st1.Mode().Perm() != 0o600 {
 		t.Errorf("%s mode %v, want 0600", keyFile, st1.Mode().Perm())
 	}
-	if st, err := os.Stat(filepath.Join(dir, sessionKeyFile)); err != nil || st.Mode().Perm() != 0o600 {
+	if st, err := os.Stat(filepath.Join(dir, "session.key")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("session key file: %v", err)
 	}
 

@@ -62,13 +62,13 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	if len(rest) > 0 {
 		return fmt.Errorf("serve: unexpected arguments %q", rest)
 	}
-	app, err := Start(ctx, cfg, stdout, stderr)
+	a, err := Start(ctx, cfg, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	werr := app.Wait(ctx)
-	app.log.Info("shutting down")
+	werr := a.Wait(ctx)
+	newLogger(cfg, stderr).Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	return errors.Join(werr, app.Shutdown(sctx))
+	return errors.Join(werr, a.Shutdown(sctx))
 }

@@ -9,112 +9,36 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
-
-	"paydesk/antom"
 )
 
 // childURLPrefix starts the line on which the child announces its URL.
 const childURLPrefix = "paydeskload child serving on "
 
-// Key files of the child, inside <data>/keys.
-const (
-	keyMerchant   = "merchant_private.pem"
-	keySimulator  = "simulator_private.pem"
-	keySession    = "session.key"
-	keySimAPIKey  = "simulator_api_key"
-	childPassword = "PAYDESKLOAD_PASSWORD" // environment: the admin password, never a flag
-)
-
-// saveKeys writes the keys to dir, readable by the owner only.
-func (k *embedKeys) save(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	m, err := antom.MarshalPrivateKeyPEM(k.merchant)
-	if err != nil {
-		return err
-	}
-	s, err := antom.MarshalPrivateKeyPEM(k.sim)
-	if err != nil {
-		return err
-	}
-	for name, b := range map[string][]byte{
-		keyMerchant: m, keySimulator: s, keySimAPIKey: []byte(k.simAPIKey),
-		keySession: []byte(base64.StdEncoding.EncodeToString(k.sessionKey)),
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// loadKeys reads what save wrote; nil, nil when there is nothing yet.
-func loadKeys(dir string) (*embedKeys, error) {
-	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
-	m, err := read(keyMerchant)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	k := &embedKeys{}
-	if k.merchant, err = antom.ParsePrivateKey(m); err != nil {
-		return nil, err
-	}
-	if k.sim, err = signKeyFile(filepath.Join(dir, keySimulator)); err != nil {
-		return nil, err
-	}
-	b, err := read(keySimAPIKey)
-	if err != nil {
-		return nil, err
-	}
-	k.simAPIKey = string(b)
-	if b, err = read(keySession); err != nil {
-		return nil, err
-	}
-	if k.sessionKey, err = base64.StdEncoding.DecodeString(string(b)); err != nil {
-		return nil, err
-	}
-	return k, nil
-}
+// childPassword is the environment variable that hands the child the
+// admin password (never a flag: flags show in process listings).
+const childPassword = "PAYDESKLOAD_PASSWORD"
 
 // runChild is the child's whole life (-child).
 func runChild(ctx context.Context, o options, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	keysDir := filepath.Join(o.dataDir, "keys")
-	keys, err := loadKeys(keysDir)
-	if err != nil {
-		return fmt.Errorf("child keys: %w", err)
-	}
-	first := keys == nil
-	app, keys, err := startEmbedded(ctx, embedConfig{dataDir: o.dataDir, email: o.email,
-		password: os.Getenv(childPassword), jobs: o.jobs}, keys)
+	e, err := startEmbedded(ctx, embedConfig{dataDir: o.dataDir, email: o.email,
+		password: os.Getenv(childPassword), jobs: o.jobs})
 	if err != nil {
 		return err
 	}
-	if first {
-		if err := keys.save(keysDir); err != nil {
-			app.shutdown()
-			return err
-		}
-	}
-	fmt.Fprintln(stdout, childURLPrefix+app.URL)
+	fmt.Fprintln(stdout, childURLPrefix+e.Base)
 	<-ctx.Done()
-	return app.shutdown()
+	return e.shutdown()
 }
 
 // child is a running child server.

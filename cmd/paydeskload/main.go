@@ -483,16 +483,16 @@ func setupInProcess(ctx context.Context, o options, r *report, dataDir string, c
 	cfg := embedConfig{dataDir: dataDir, email: o.email, password: o.password, jobs: o.jobs}
 	progress("first start (generates keys, creates the admin)")
 	t0 := time.Now()
-	app, keys, err := startEmbedded(ctx, cfg, nil)
+	e, err := startEmbedded(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := waitHealthy(ctx, client, app.URL); err != nil {
-		app.shutdown()
+	if err := waitHealthy(ctx, client, e.Base); err != nil {
+		e.shutdown()
 		return nil, err
 	}
 	r.coldStart = time.Since(t0)
-	if err := app.shutdown(); err != nil {
+	if err := e.shutdown(); err != nil {
 		return nil, err
 	}
 	progress("seeding %d payments (%d open)", o.payments, o.open)
@@ -505,16 +505,16 @@ func setupInProcess(ctx context.Context, o options, r *report, dataDir string, c
 
 	progress("restart on %d payments", o.payments)
 	t0 = time.Now()
-	if app, _, err = startEmbedded(ctx, cfg, keys); err != nil {
+	if e, err = startEmbedded(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if err := waitHealthy(ctx, client, app.URL); err != nil {
-		app.shutdown()
+	if err := waitHealthy(ctx, client, e.Base); err != nil {
+		e.shutdown()
 		return nil, err
 	}
 	r.warmStart = time.Since(t0)
-	return &target{base: app.URL, dataDir: dataDir, pid: "self", signKey: keys.sim, clientID: simClientID,
-		fixture: f, handler: app.Web.Handler(), stop: app.shutdown}, nil
+	return &target{base: e.Base, dataDir: dataDir, pid: "self", signKey: e.Keys.Simulator, clientID: simClientID,
+		fixture: f, handler: e.Web.Handler(), stop: e.shutdown}, nil
 }
 
 // setupChild is setupInProcess with Paydesk in a child process.
@@ -549,15 +549,12 @@ func setupChild(ctx context.Context, o options, r *report, dataDir string, clien
 		return nil, err
 	}
 	r.warmStart = time.Since(t0)
-	keys, err := loadKeys(filepath.Join(dataDir, "keys"))
-	if err == nil && keys == nil {
-		err = errors.New("no keys")
-	}
+	signKey, err := simulatorKey(dataDir)
 	if err != nil {
 		c.stop()
 		return nil, fmt.Errorf("child keys: %w", err)
 	}
-	return &target{base: c.URL, dataDir: dataDir, pid: c.pid(), signKey: keys.sim, clientID: simClientID,
+	return &target{base: c.URL, dataDir: dataDir, pid: c.pid(), signKey: signKey, clientID: simClientID,
 		fixture: f, stop: c.stop}, nil
 }
 

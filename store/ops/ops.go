@@ -39,6 +39,10 @@ type Antom interface {
 	InquiryRefund(ctx context.Context, req *antom.InquiryRefundRequest) (*antom.InquiryRefundResponse, error)
 }
 
+// DefaultCallTimeout is Config.CallTimeout's default: the client's two
+// 15 s exchanges and a retry.
+const DefaultCallTimeout = 40 * time.Second
+
 // Config tunes the operations layer. Zero fields take the defaults.
 type Config struct {
 	// Now is the clock (default time.Now).
@@ -81,7 +85,7 @@ func (c Config) withDefaults() Config {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	if c.CallTimeout <= 0 {
-		c.CallTimeout = 40 * time.Second
+		c.CallTimeout = DefaultCallTimeout
 	}
 	if c.RecordTimeout <= 0 {
 		c.RecordTimeout = 15 * time.Second
