@@ -54,6 +54,8 @@ type Store struct {
 	closeMu  sync.RWMutex
 	closed   bool
 	probeMu  sync.Mutex // serialises Ping's disk probes
+
+	tightened []string // files and directories Open found too open, and fixed
 }
 
 // Option configures Open.
@@ -106,13 +108,21 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
+	// The database holds password and key hashes, buyer data and the audit
+	// log: only its owner may read it, whether or not the directory
+	// existed. SQLite gives the -wal and -shm files the database's mode.
+	tightened, err := tightenModes(dir, filepath.Join(dir, DBFile))
+	if err != nil {
+		return nil, err
+	}
 	s := &Store{
-		path:     filepath.Join(dir, DBFile),
-		now:      time.Now,
-		newID:    defaultID,
-		maxBatch: defaultMaxBatch,
-		quit:     make(chan struct{}),
-		done:     make(chan struct{}),
+		tightened: tightened,
+		path:      filepath.Join(dir, DBFile),
+		now:       time.Now,
+		newID:     defaultID,
+		maxBatch:  defaultMaxBatch,
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
@@ -155,6 +165,47 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 
 	go s.writer()
 	return s, nil
+}
+
+// Tightened lists what Open found readable by others and made private
+// (data directory 0700, database files 0600), for a warning at start.
+func (s *Store) Tightened() []string { return s.tightened }
+
+// tightenModes makes dir 0700 and the database and its -wal and -shm 0600,
+// creating the database file with that mode when it does not exist yet.
+// It returns what it changed, each as "path: old → new".
+func tightenModes(dir, db string) ([]string, error) {
+	var changed []string
+	fix := func(path string, want fs.FileMode) error {
+		fi, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if got := fi.Mode().Perm(); got&^want != 0 {
+			if err := os.Chmod(path, want); err != nil {
+				return fmt.Errorf("store: restrict %s: %w", path, err)
+			}
+			changed = append(changed, fmt.Sprintf("%s: %04o → %04o", path, got, want))
+		}
+		return nil
+	}
+	if err := fix(dir, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(db, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: create %s: %w", db, err)
+	}
+	f.Close()
+	for _, p := range []string{db, db + "-wal", db + "-shm"} {
+		if err := fix(p, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return changed, nil
 }
 
 // Close stops the writer after the queued writes are done and closes the

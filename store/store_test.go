@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -391,5 +393,39 @@ func TestPing(t *testing.T) {
 	s, _ := newTestStore(t)
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// TestOpenMakesFilesPrivate: a pre-created world-readable data directory
+// and database become 0700 and 0600, and so do the -wal and -shm files
+// SQLite creates; Tightened says what was fixed.
+func TestOpenMakesFilesPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, DBFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.CreatePayment(context.Background(), newPayment()); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Tightened()) != 2 {
+		t.Errorf("Tightened() = %q, want the directory and the database", s.Tightened())
+	}
+	for path, want := range map[string]os.FileMode{dir: 0o700, s.Path(): 0o600, s.Path() + "-wal": 0o600, s.Path() + "-shm": 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(path), err)
+			continue
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %04o, want %04o", filepath.Base(path), got, want)
+		}
 	}
 }
