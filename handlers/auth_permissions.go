@@ -21,7 +21,7 @@ const (
 	PermMoveMoney      Permission = "payments.money"   // capture, cancel, refund (with password step-up)
 	PermManageUsers    Permission = "users.manage"     // staff users and roles
 	PermManageAPIKeys  Permission = "apikeys.manage"   // merchant-app API keys
-	PermViewAudit      Permission = "audit.view"       // the audit log page and CSV
+	PermViewAudit      Permission = "audit.view"       // the audit log page and CSV, the background-work page
 	PermManageSettings Permission = "settings.manage"  // settings
 	PermOwnAccount     Permission = "account.own"      // change one's own password
 )

@@ -205,6 +205,8 @@ func (h *Handlers) page(c echo.Context, title, active string) layout.Page {
 			CanAdmin:         Can(u.Role, PermManageUsers),
 			CanViewAudit:     Can(u.Role, PermViewAudit),
 			CanManageAPIKeys: Can(u.Role, PermManageAPIKeys),
+			// The background-work page is the audit permission's (routes).
+			CanViewOperations: Can(u.Role, PermViewAudit),
 		}
 	}
 	return p

@@ -40,15 +40,16 @@ func (h *Handlers) moneyRefused(c echo.Context, id string, err error, forms *pay
 // answer that is only late.
 func (h *Handlers) flashOperation(c echo.Context, res ops.Result) {
 	op := res.Op
+	now := h.Now()
 	switch {
 	case op.State == store.OpSucceeded:
 		h.flash(c, flashSuccess, operationDone(op)+".")
 	case op.State == store.OpFailed:
-		h.flash(c, flashError, "Antom refused the "+strings.ToLower(op.Title())+": "+resultText("F", op.ResultCode, op.ResultMessage))
+		h.flash(c, flashError, "Antom refused the "+lowerFirst(op.Title())+": "+resultText("F", op.ResultCode, op.ResultMessage))
 	case res.Waiting:
-		h.flash(c, flashInfo, op.Title()+" sent to Antom at "+clock(op.LastAttemptAt)+", waiting for Antom's answer; this page updates when it comes.")
+		h.flash(c, flashInfo, op.Title()+" sent to Antom at "+clock(op.LastAttemptAt, now)+", waiting for Antom's answer; this page updates when it comes.")
 	default:
-		h.flash(c, flashInfo, op.Title()+" sent to Antom at "+clock(op.LastAttemptAt)+"; its answer was not definitive ("+op.LastAnswer+
+		h.flash(c, flashInfo, op.Title()+" sent to Antom at "+clock(op.LastAttemptAt, now)+"; its answer was not definitive ("+op.LastAnswer+
 			"), so Paydesk asks Antom for the outcome and sends it again, with the same request ID, only if Antom does not have it. This page updates when Antom answers.")
 	}
 }
@@ -64,46 +65,116 @@ func operationDone(op *store.Operation) string {
 	return "Payment cancelled"
 }
 
-// operationState says in plain words where an operation is: "Capture of
-// 42.00 SGD sent 12:04:10, Antom's answer unknown, re-sending (attempt 3,
-// next 12:05:40)"; "Cancel confirmed by Antom 12:06:02".
+// operationState says in plain words where an operation is, at now:
+//
+//	Capture of 42.00 SGD sent 12:04:10 UTC, Antom's answer unknown, asking Antom for the outcome (attempt 3, next 12:05:40 UTC).
+//	Capture of 42.00 SGD sent 12:04:10 UTC, Antom's answer unknown and Antom has no record of it, re-sending with the same request ID (attempt 2, next 12:04:14 UTC).
+//	Cancel confirmed by Antom 12:06:02 UTC.
+//	Refund of 5.00 SGD refused by Antom 12:06:02 UTC: REFUND_AMOUNT_EXCEED.
+//
+// A pending operation past Antom's window also says whom to ask.
 func operationState(op *store.Operation, now time.Time) string {
 	switch op.State {
 	case store.OpSucceeded:
-		return fmt.Sprintf("%s confirmed by Antom %s.", op.Title(), clock(op.ResolvedAt))
+		return fmt.Sprintf("%s confirmed by Antom %s.", op.Title(), clock(op.ResolvedAt, now))
 	case store.OpFailed:
-		return fmt.Sprintf("%s refused by Antom %s: %s.", op.Title(), clock(op.ResolvedAt), nonEmptyText(op.ResultCode, "refused"))
+		return fmt.Sprintf("%s refused by Antom %s: %s.", op.Title(), clock(op.ResolvedAt, now), nonEmptyText(op.ResultCode, "no reason given"))
 	}
-	s := fmt.Sprintf("%s sent %s", op.Title(), clock(op.CreatedAt))
-	if !op.Unknown {
-		return s + ", waiting for Antom's answer."
+	s := fmt.Sprintf("%s sent %s", op.Title(), clock(op.CreatedAt, now))
+	switch {
+	case !op.Unknown:
+		s += ", waiting for Antom's answer"
+	case op.Mode == store.OpInquire:
+		s += ", Antom's answer unknown, asking Antom for the outcome"
+	default:
+		// An inquiry found that Antom does not have it (or has not
+		// processed it): it is sent again, which Antom is idempotent on.
+		s += ", Antom's answer unknown and Antom has no record of it, re-sending with the same request ID"
 	}
-	next := "re-sending with the same request ID"
-	if op.Mode == store.OpInquire {
-		next = "asking Antom for the outcome"
-	}
-	s += fmt.Sprintf(", Antom's answer unknown (%s), %s (attempt %d", op.LastAnswer, next, op.Attempts)
-	if !op.NextAttemptAt.IsZero() {
-		at := clock(op.NextAttemptAt)
-		if !now.Before(op.NextAttemptAt) {
-			at += ", due now"
+	if op.Unknown || op.Attempts > 1 {
+		s += fmt.Sprintf(" (attempt %d", op.Attempts)
+		if !op.NextAttemptAt.IsZero() {
+			if now.Before(op.NextAttemptAt) {
+				s += ", next " + clock(op.NextAttemptAt, now)
+			} else {
+				s += ", next due now"
+			}
 		}
-		s += ", next " + at
+		s += ")"
 	}
-	s += ")."
+	s += "."
 	if op.Overdue {
 		s += " It is past Antom's window: contact Antom with request ID " + op.RequestID + "."
 	}
 	return s
 }
 
-// clock is an instant as staff read it in a sentence: "12:04:10 UTC" today
-// or the full date otherwise.
-func clock(t time.Time) string {
+// operationNotice is the notice a pending operation puts at the top of its
+// payment's page: what is not final yet and what Paydesk is doing about it.
+// The Operations section has the attempts and times.
+func operationNotice(op *store.Operation) pages.Notice {
+	what := "The " + lowerFirst(op.Title())
+	switch {
+	case op.Overdue:
+		return pages.Notice{Tone: pages.ToneBad, Text: what + " is still unconfirmed past Antom's window: contact Antom with request ID " +
+			op.RequestID + ". Paydesk keeps asking."}
+	case !op.Unknown:
+		return pages.Notice{Tone: pages.ToneInfo, Text: what + " was sent to Antom and awaits its answer; this page updates when it comes."}
+	case op.Mode == store.OpInquire:
+		return pages.Notice{Tone: pages.ToneInfo, Text: what + " is not confirmed yet: Antom's answer was unknown, so Paydesk is asking Antom for the outcome. This page updates when Antom answers."}
+	}
+	return pages.Notice{Tone: pages.ToneInfo, Text: what + " is not confirmed yet: Antom has no record of it, so Paydesk is sending it again with the same request ID. This page updates when Antom answers."}
+}
+
+// operationBadge is an operation's state: pending, confirmed, refused, or
+// overdue (pending past Antom's window).
+func operationBadge(op *store.Operation) pages.Badge {
+	switch {
+	case op.State == store.OpSucceeded:
+		return pages.Badge{Label: "confirmed", Tone: pages.ToneOK}
+	case op.State == store.OpFailed:
+		return pages.Badge{Label: "refused", Tone: pages.ToneBad}
+	case op.Overdue:
+		return pages.Badge{Label: "overdue", Tone: pages.ToneBad, Title: "Still unconfirmed past Antom's window"}
+	case op.Unknown:
+		return pages.Badge{Label: "pending", Tone: pages.ToneInfo, Title: "Antom's answer unknown; Paydesk keeps asking"}
+	}
+	return pages.Badge{Label: "pending", Tone: pages.ToneInfo}
+}
+
+// operationLastAnswer is what the last attempt of a pending operation
+// learnt, when it explains why the outcome is not known (U, no answer, an
+// HTTP 5xx, Antom's refusal of an inquiry). An inquiry that Antom answered
+// (S) is recorded as "Antom answered S SUCCESS": that is the inquiry's
+// status, not the operation's, and would read as a result, so it is left
+// out — the state sentence says what the inquiry found.
+func operationLastAnswer(op *store.Operation) string {
+	if op.State != store.OpPending || !op.Unknown || strings.HasPrefix(op.LastAnswer, "Antom answered "+antom.StatusSuccess) {
+		return ""
+	}
+	return op.LastAnswer
+}
+
+// clock is an instant as staff read it in a sentence at now: "12:04:10
+// UTC" on the same UTC day, the full date otherwise.
+func clock(t, now time.Time) string {
 	if t.IsZero() {
 		return "(not yet)"
 	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	t, now = t.UTC(), now.UTC()
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04:05 UTC")
+	}
+	return t.Format(timeLayout)
+}
+
+// lowerFirst lower-cases the first letter only, so a title reads inside a
+// sentence and its currency code stays as it is: "capture of 42.00 SGD".
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 func nonEmptyText(s, fallback string) string {

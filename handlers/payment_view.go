@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -96,10 +99,14 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		SessionExpired:   p.SessionExpired(now) || p.Status == store.StatusExpired,
 		Captures:         captureRows(d.Captures, false, now),
 		CapturesEmpty:    capturesEmpty(p, now),
+		Operations:       operationRows(newestFirst(d.Operations, paymentOperationsShown), false, now),
 		Refunds:          refundRows(d.Refunds, now),
 		Timeline:         timeline(d.Timeline, deliveries, !can(currentUser(c), PermViewBuyerData), now),
 	}
 	live.ResultCode, live.ResultMessage = statusDetail(p.Status, p.ResultCode, p.ResultMessage)
+	if n := len(d.Operations); n > paymentOperationsShown {
+		live.OperationsNote = fmt.Sprintf("The %d latest of %d operations; the timeline has every one.", paymentOperationsShown, n)
+	}
 	live.Notices = stateNotices(d, now)
 	if can(currentUser(c), PermViewAudit) {
 		live.AuditURL = paths.Audit + "?payment=" + url.QueryEscape(p.PaymentRequestID)
@@ -178,9 +185,11 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 }
 
 // stateNotices explain what the page shows while it is not final: an
-// expired session the sweeper has not recorded yet, and captures or refunds
-// awaiting Antom's result. They are recomputed on every render, so none
-// outlives the state it describes.
+// expired session the sweeper has not recorded yet, the captures, cancels
+// and refunds staff asked for that await Antom's definitive answer (one
+// notice per pending operation), and captures or refunds in flight that no
+// operation owns (an automatic capture, a refund made elsewhere). They are
+// recomputed on every render, so none outlives the state it describes.
 func stateNotices(d *store.PaymentDetail, now time.Time) []pages.Notice {
 	var out []pages.Notice
 	p := &d.Payment
@@ -192,19 +201,76 @@ func stateNotices(d *store.PaymentDetail, now time.Time) []pages.Notice {
 		out = append(out, pages.Notice{Tone: pages.ToneWarn, Text: "The session expired at " + at +
 			": the buyer can no longer pay it. Paydesk records the payment as EXPIRED at its next sweep."})
 	}
+	owned := map[store.OpKind]map[string]bool{store.OpCapture: {}, store.OpRefund: {}}
+	for i := range d.Operations {
+		op := &d.Operations[i]
+		if op.State != store.OpPending {
+			continue
+		}
+		if owned[op.Kind] != nil {
+			owned[op.Kind][op.RequestID] = true
+		}
+		out = append(out, operationNotice(op))
+	}
 	for _, cp := range d.Captures {
-		if cp.Status == store.TxnProcessing {
+		if cp.Status == store.TxnProcessing && !owned[store.OpCapture][cp.CaptureRequestID] {
 			out = append(out, pages.Notice{Tone: pages.ToneInfo, Text: "A capture of " + money(cp.AmountMinor, cp.Currency) +
 				" awaits Antom's result; this page updates when it arrives."})
 		}
 	}
 	for _, r := range d.Refunds {
-		if r.Status == store.TxnProcessing {
+		if r.Status == store.TxnProcessing && !owned[store.OpRefund][r.RefundRequestID] {
 			out = append(out, pages.Notice{Tone: pages.ToneInfo, Text: "A refund of " + money(r.AmountMinor, r.Currency) +
 				" awaits Antom's result; this page updates when it arrives."})
 		}
 	}
 	return out
+}
+
+// paymentOperationsShown bounds the operations listed on a payment's page.
+const paymentOperationsShown = 20
+
+// newestFirst is at most n of ops (oldest first), newest first.
+func newestFirst(ops []store.Operation, n int) []store.Operation {
+	out := make([]store.Operation, 0, min(len(ops), n))
+	for i := len(ops) - 1; i >= 0 && len(out) < n; i-- {
+		out = append(out, ops[i])
+	}
+	return out
+}
+
+// operationRows builds operation rows at now; withPayment links each to its
+// payment (the background-work page).
+func operationRows(ops []store.Operation, withPayment bool, now time.Time) []pages.OperationRow {
+	rows := make([]pages.OperationRow, 0, len(ops))
+	for i := range ops {
+		op := &ops[i]
+		r := pages.OperationRow{
+			Key:        "op-" + strconv.FormatInt(op.ID, 10),
+			Kind:       string(op.Kind),
+			Title:      op.Title(),
+			RequestID:  op.RequestID,
+			Actor:      op.Actor,
+			Asked:      stampOf(op.CreatedAt, now),
+			State:      operationBadge(op),
+			Sentence:   operationState(op, now),
+			LastAnswer: operationLastAnswer(op),
+			Attempts:   plural(op.Attempts, "attempt", "attempts"),
+		}
+		if withPayment {
+			r.PaymentRequestID, r.PaymentURL = op.PaymentRequestID, paths.Payment(op.PaymentRequestID)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// plural is "1 attempt", "3 attempts".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // captureRows builds capture rows at now; withPayment links each to its payment.
@@ -268,9 +334,12 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 	items := make([]item, 0, len(events)+len(deliveries))
 	used := map[int64]bool{}
 	for i, e := range events {
+		label, tone := timelineKind(&e)
 		en := pages.TimelineEntry{
 			Key:     "ev-" + strconv.FormatInt(e.ID, 10),
 			Kind:    string(e.Kind),
+			Label:   label,
+			Tone:    tone,
 			At:      stampOf(e.At, now),
 			Actor:   e.Actor,
 			Summary: e.Summary,
@@ -298,6 +367,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		items = append(items, item{at: dl.ReceivedAt, order: len(events) + i, entry: pages.TimelineEntry{
 			Key:         "dl-" + strconv.FormatInt(dl.ID, 10),
 			Kind:        "notification",
+			Label:       "notification",
 			At:          stampOf(dl.ReceivedAt, now),
 			Actor:       "antom",
 			Summary:     deliverySummary(&dl),
@@ -316,6 +386,48 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		out[i] = it.entry
 	}
 	return out
+}
+
+// timelineKind names an event's kind as people read it, and the tone of
+// its dot: an operation's end reads "operation confirmed" (or "refused"),
+// the answer to one of our calls "Antom's answer".
+func timelineKind(e *store.Event) (string, pages.Tone) {
+	switch e.Kind {
+	case store.EventOperation:
+		var d struct {
+			State store.OpState `json:"state"`
+		}
+		_ = json.Unmarshal(e.Detail, &d) // another shape reads as a plain "operation"
+		switch d.State {
+		case store.OpSucceeded:
+			return "operation confirmed", pages.ToneOK
+		case store.OpFailed:
+			return "operation refused", pages.ToneBad
+		}
+		return "operation", ""
+	case store.EventAPIResponse:
+		return "Antom's answer", ""
+	case store.EventStaffAction:
+		return "staff action", ""
+	case store.EventSessionCreated:
+		return "session created", ""
+	case store.EventSessionFailed:
+		return "session failed", pages.ToneBad
+	case store.EventSessionUnknown:
+		return "session outcome unknown", pages.ToneWarn
+	case store.EventSDK:
+		return "SDK event", ""
+	case store.EventFlag:
+		var d struct {
+			Set []string `json:"set"` // the flags raised
+		}
+		_ = json.Unmarshal(e.Detail, &d) // another shape reads as a plain "flag"
+		if len(d.Set) > 0 {
+			return "flag raised", pages.ToneWarn
+		}
+		return "flag", ""
+	}
+	return strings.ReplaceAll(string(e.Kind), "_", " "), ""
 }
 
 // deliverySummary describes a delivery in one line.

@@ -93,7 +93,7 @@ func TestCaptureUnknownThenSettledReadsRight(t *testing.T) {
 	if got := strings.Join(page.texts("flash"), " "); !strings.Contains(got, "Capture of 25.00 USD sent to Antom") || strings.Contains(got, "not confirmed") {
 		t.Errorf("flash %q, want what was done, not a claim about now", got)
 	}
-	if got := strings.Join(page.texts("notice"), " "); !strings.Contains(got, "A capture of 25.00 USD awaits Antom's result") {
+	if got := strings.Join(page.texts("notice"), " "); !strings.Contains(got, "The capture of 25.00 USD is not confirmed yet: Antom's answer was unknown, so Paydesk is asking Antom for the outcome.") {
 		t.Errorf("notices %q, want the capture in flight explained", got)
 	}
 	answers := timelineSummaries(page)["api_response"]
@@ -119,7 +119,7 @@ func TestCaptureUnknownThenSettledReadsRight(t *testing.T) {
 	if got := frag.text("capture-status"); got != "SUCCESS" {
 		t.Errorf("capture in the fragment = %q, want SUCCESS", got)
 	}
-	if frag.has("flash") || strings.Contains(strings.Join(frag.texts("notice"), " "), "awaits") {
+	if notices := strings.Join(frag.texts("notice"), " "); frag.has("flash") || strings.Contains(notices, "25.00 USD") || strings.Contains(notices, "awaits") {
 		t.Errorf("the settled fragment still shows flashes %q or notices %q", frag.texts("flash"), frag.texts("notice"))
 	}
 	inquiries := timelineSummaries(frag)["inquiry"]

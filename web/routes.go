@@ -116,6 +116,8 @@ func (s *Server) routes() []route {
 		{post, paths.APIKeys + "/:id/revoke", "apikeys.revoke", h.APIKeyRevoke, staff(handlers.PermManageAPIKeys)},
 		{get, paths.Audit, "audit.list", h.AuditList, staff(handlers.PermViewAudit)},
 		{get, paths.AuditCSV, "audit.csv", h.AuditCSV, staff(handlers.PermViewAudit)},
+		// The background work's health: operations in flight, lag, calls to Antom.
+		{get, paths.Operations, handlers.RouteOperationsHealth, h.OperationsHealth, staff(handlers.PermViewAudit)},
 	}
 }
 

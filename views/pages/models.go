@@ -196,8 +196,12 @@ type RefundRow struct {
 
 // TimelineEntry is one entry of a payment's merged timeline.
 type TimelineEntry struct {
-	Key     string // stable id, e.g. "ev-12"
-	Kind    string // session_created, notification, inquiry, staff_action, …
+	Key   string // stable id, e.g. "ev-12"
+	Kind  string // session_created, notification, inquiry, staff_action, operation, …
+	Label string // the kind as people read it: "Antom's answer", "operation confirmed"
+	// Tone colours the entry's dot: how it ended for what it is about
+	// (an operation confirmed or refused, a flag raised); "" is plain.
+	Tone    Tone
 	At      Stamp
 	Actor   string
 	Summary string
@@ -206,6 +210,27 @@ type TimelineEntry struct {
 	Detail string
 	// DeliveryURL links to the stored notification (raw headers and bytes).
 	DeliveryURL string
+}
+
+// OperationRow is one capture, cancel or refund Paydesk asked Antom for,
+// on its payment's page or on the background-work page.
+type OperationRow struct {
+	Key       string // stable id: "op-12"
+	Kind      string // capture, cancel, refund
+	Title     string // "Capture of 42.00 SGD", "Cancel"
+	RequestID string // captureRequestId, refundRequestId; the paymentRequestId for a cancel
+	Actor     string // who asked
+	Asked     Stamp
+	State     Badge  // pending, confirmed, refused, overdue
+	Sentence  string // where it is, in plain words, with times and attempts
+	// LastAnswer is why the outcome is not known yet ("Antom answered U
+	// UNKNOWN_EXCEPTION …"); "" once settled.
+	LastAnswer string
+	Attempts   string // "1 attempt", "3 attempts"
+	// PaymentRequestID and PaymentURL link the row to its payment on the
+	// background-work page; empty on the payment's own page.
+	PaymentRequestID string
+	PaymentURL       string
 }
 
 // MoneyForm is a capture or refund form.
@@ -274,13 +299,18 @@ type PaymentLive struct {
 	Flashes []layout.Flash
 	// Notices describe the state shown (a capture awaiting Antom, an expired
 	// session); they are recomputed on every render.
-	Notices       []Notice
-	Captures      []CaptureRow
-	CapturesEmpty string // why there is no capture, in the payment's state
-	Refunds       []RefundRow
-	Timeline      []TimelineEntry
-	AuditURL      string // this payment's entries in the audit log; "" without the right to read it
-	Actions       PaymentActions
+	Notices []Notice
+	// Operations are the captures, cancels and refunds staff asked Antom
+	// for, newest first, at most a page of them; OperationsNote says how
+	// many more there are.
+	Operations     []OperationRow
+	OperationsNote string
+	Captures       []CaptureRow
+	CapturesEmpty  string // why there is no capture, in the payment's state
+	Refunds        []RefundRow
+	Timeline       []TimelineEntry
+	AuditURL       string // this payment's entries in the audit log; "" without the right to read it
+	Actions        PaymentActions
 }
 
 // PaymentDetailPage is GET /payments/:id.

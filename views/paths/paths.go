@@ -24,6 +24,7 @@ const (
 	APIKeys       = "/admin/api-keys"
 	Audit         = "/admin/audit"
 	AuditCSV      = "/admin/audit.csv"
+	Operations    = "/admin/operations"
 	StaticPrefix  = "/static/"
 )
 
