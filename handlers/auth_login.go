@@ -104,7 +104,8 @@ func (h *Handlers) LoginSubmit(c echo.Context) error {
 	if err := h.sessions.start(c, token); err != nil {
 		return err
 	}
-	h.rotateCSRF(c)
+	// A new CSRF token, bound to the new session.
+	h.setCSRFCookie(c, h.boundCSRFToken(ss.IDHash))
 	return c.Redirect(http.StatusSeeOther, vm.Next)
 }
 

@@ -253,6 +253,9 @@ func (h *Handlers) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 				h.Log.Warn("staff session not touched: database unavailable", "err", err.Error())
 			}
 		}
+		if err := h.checkBoundCSRF(c, hash); err != nil {
+			return err
+		}
 		c.Set(ctxUserKey, u)
 		c.Set(ctxSessionKey, ss)
 		return next(c)

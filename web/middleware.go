@@ -177,6 +177,12 @@ func csrfMiddleware(secure bool) echo.MiddlewareFunc {
 			// Echo 4.16 skips the token check when Sec-Fetch-Site is present;
 			// Paydesk always wants the token (and the token in the page).
 			r.Header.Del(echo.HeaderSecFetchSite)
+			// A token in the URL leaks into logs and Referer headers: only
+			// the header or the body counts (Echo's form lookup reads both).
+			if q := r.URL.Query(); q.Has(handlers.CSRFFormField) {
+				q.Del(handlers.CSRFFormField)
+				r.URL.RawQuery = q.Encode()
+			}
 			return protected(c)
 		}
 	}
