@@ -143,13 +143,11 @@ func operationBadge(op *store.Operation) pages.Badge {
 }
 
 // operationLastAnswer is what the last attempt of a pending operation
-// learnt, when it explains why the outcome is not known (U, no answer, an
-// HTTP 5xx, Antom's refusal of an inquiry). An inquiry that Antom answered
-// (S) is recorded as "Antom answered S SUCCESS": that is the inquiry's
-// status, not the operation's, and would read as a result, so it is left
-// out — the state sentence says what the inquiry found.
+// learnt, when its outcome is not known: U, no answer, an HTTP 5xx, or
+// what the reconciler's inquiry found ("inquiry: Antom has no record of
+// this capture").
 func operationLastAnswer(op *store.Operation) string {
-	if op.State != store.OpPending || !op.Unknown || strings.HasPrefix(op.LastAnswer, "Antom answered "+antom.StatusSuccess) {
+	if op.State != store.OpPending || !op.Unknown {
 		return ""
 	}
 	return op.LastAnswer

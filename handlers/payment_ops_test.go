@@ -26,7 +26,7 @@ func TestOperationWords(t *testing.T) {
 	unknown := capture
 	unknown.Unknown, unknown.Mode, unknown.Attempts, unknown.LastAnswer = true, store.OpInquire, 3, "Antom answered U UNKNOWN_EXCEPTION (unknown exception; call again)"
 	resend := unknown
-	resend.Mode, resend.LastAnswer, resend.NextAttemptAt = store.OpSend, "Antom answered S SUCCESS", at("2026-12-04 12:04:59")
+	resend.Mode, resend.LastAnswer, resend.NextAttemptAt = store.OpSend, "inquiry: Antom has no record of this capture", at("2026-12-04 12:04:59")
 	overdue := unknown
 	overdue.Overdue, overdue.CreatedAt = true, at("2026-11-26 09:00:00")
 	cancel := store.Operation{Kind: store.OpCancel, RequestID: "pay_1", State: store.OpSucceeded, Attempts: 1, ResolvedAt: at("2026-12-04 12:06:02")}
@@ -50,7 +50,8 @@ func TestOperationWords(t *testing.T) {
 			"Antom answered U UNKNOWN_EXCEPTION (unknown exception; call again)",
 			"The capture of 42.00 SGD is not confirmed yet: Antom's answer was unknown, so Paydesk is asking Antom for the outcome. This page updates when Antom answers."},
 		{"unknown, re-sending, due", resend,
-			"Capture of 42.00 SGD sent 12:04:10 UTC, Antom's answer unknown and Antom has no record of it, re-sending with the same request ID (attempt 3, next due now).", "pending", "",
+			"Capture of 42.00 SGD sent 12:04:10 UTC, Antom's answer unknown and Antom has no record of it, re-sending with the same request ID (attempt 3, next due now).", "pending",
+			"inquiry: Antom has no record of this capture",
 			"The capture of 42.00 SGD is not confirmed yet: Antom has no record of it, so Paydesk is sending it again with the same request ID. This page updates when Antom answers."},
 		{"past Antom's window", overdue,
 			"Capture of 42.00 SGD sent 2026-11-26 09:00:00 UTC, Antom's answer unknown, asking Antom for the outcome (attempt 3, next 12:05:40 UTC). It is past Antom's window: contact Antom with request ID cap_1.",

@@ -268,9 +268,9 @@ type Attempt struct {
 	Next time.Time
 }
 
-// attemptWords says what an attempt learnt: "Antom answered U
+// AttemptWords says what an attempt learnt: "Antom answered U
 // UNKNOWN_EXCEPTION", "no answer: context deadline exceeded".
-func attemptWords(o APIOutcome) string {
+func AttemptWords(o APIOutcome) string {
 	switch {
 	case o.Status == antom.StatusUnknown && o.Code == "":
 		return "no answer from Antom (" + o.Message + ")"
@@ -437,7 +437,7 @@ func (s *Store) recordTxnAnswer(ctx context.Context, opID int64, k txnKind, a At
 			return err
 		}
 		var ap applied
-		words := attemptWords(oc)
+		words := AttemptWords(oc)
 		summary := fmt.Sprintf("%s (attempt %d); %s", answerSummary(o.Title(), oc), o.Attempts, s.txnSummary(k.name, rep.Event, to, map[string]any{}, &ap))
 		if oc.Status != antom.StatusSuccess && oc.Status != antom.StatusFail && o.State == OpPending {
 			if err := s.afterAttempt(ctx, tx, o.ID, a, words, OpInquire); err != nil {
@@ -481,7 +481,7 @@ func (s *Store) RecordCancelAnswer(ctx context.Context, opID int64, resp *antom.
 		old := p.Status
 		oc := a.Outcome
 		var opts saveOpts
-		words := attemptWords(oc)
+		words := AttemptWords(oc)
 		summary := fmt.Sprintf("%s (attempt %d)", answerSummary("Cancel", oc), o.Attempts)
 		switch oc.Status {
 		case antom.StatusSuccess:
@@ -545,7 +545,7 @@ func (s *Store) RecordRefundInquiry(ctx context.Context, opID int64, resp *antom
 		}
 		old := p.Status
 		oc := a.Outcome
-		summary := fmt.Sprintf("%s, inquiry (attempt %d): %s", o.Title(), o.Attempts, attemptWords(oc))
+		summary := fmt.Sprintf("%s, inquiry (attempt %d): %s", o.Title(), o.Attempts, AttemptWords(oc))
 		var ap applied
 		mode := OpInquire
 		switch {
@@ -565,7 +565,7 @@ func (s *Store) RecordRefundInquiry(ctx context.Context, opID int64, resp *antom
 			mode = OpSend
 			summary += "; Antom has no such refund: it will be sent again with the same refundRequestId"
 		}
-		if err := s.afterAttempt(ctx, tx, o.ID, a, attemptWords(oc), mode); err != nil {
+		if err := s.afterAttempt(ctx, tx, o.ID, a, AttemptWords(oc), mode); err != nil {
 			return err
 		}
 		if _, err := s.addEvent(ctx, tx, p, EventInquiry, "system", summary, map[string]any{"api": "inquiryRefund", "outcome": oc, "attempt": o.Attempts}, 0); err != nil {
@@ -584,11 +584,13 @@ func (s *Store) RecordRefundInquiry(ctx context.Context, opID int64, resp *antom
 }
 
 // RescheduleOperation records an attempt that settled nothing on its own
-// (an inquiryPayment for a capture operation, applied by ApplyInquiry, or
-// an attempt whose call could not be made): the operation, if still
-// pending, is tried again at a.Next, the same way (mode unchanged) unless
-// resend says to send the request again.
-func (s *Store) RescheduleOperation(ctx context.Context, opID int64, a Attempt, resend bool) (*Operation, error) {
+// (an inquiry for a capture or cancel, applied by ApplyInquiry): the
+// operation, if still pending, is tried again at next, the same way (mode
+// unchanged) unless resend says Antom does not have it, so it is sent
+// again. answer says in words what the attempt learnt. The payment is
+// saved (its version moves, so live pages show the new attempt), and a
+// re-send is told on the timeline.
+func (s *Store) RescheduleOperation(ctx context.Context, opID int64, next time.Time, resend bool, answer string) (*Operation, error) {
 	var out *Operation
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		o, err := operationByID(ctx, tx, opID)
@@ -603,7 +605,20 @@ func (s *Store) RescheduleOperation(ctx context.Context, opID int64, a Attempt, 
 		if resend {
 			mode = OpSend
 		}
-		if err := s.afterAttempt(ctx, tx, o.ID, a, attemptWords(a.Outcome), mode); err != nil {
+		if err := s.afterAttempt(ctx, tx, o.ID, Attempt{Next: next}, answer, mode); err != nil {
+			return err
+		}
+		p, err := paymentByID(ctx, tx, o.paymentFK)
+		if err != nil {
+			return err
+		}
+		if resend {
+			summary := fmt.Sprintf("%s: %s; sending it again with the same request ID at %s", o.Title(), answer, next.UTC().Format("15:04:05"))
+			if _, err := s.addEvent(ctx, tx, p, EventAPIResponse, "system", summary, map[string]any{"operation": o.ID, "attempt": o.Attempts}, 0); err != nil {
+				return err
+			}
+		}
+		if err := s.savePayment(ctx, tx, p, p.Status, saveOpts{}); err != nil {
 			return err
 		}
 		out, err = operationByID(ctx, tx, opID)

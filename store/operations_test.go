@@ -52,11 +52,14 @@ func TestCancelUnknownNotClearedByInquiry(t *testing.T) {
 		t.Errorf("the inquiry settled the cancel: %+v", op)
 	}
 	// The reconciler sends it again; Antom cancels.
-	if _, err := s.RescheduleOperation(ctx, op.ID, Attempt{Outcome: OutcomeOf(nil), Next: time.Now()}, true); err != nil {
+	if _, err := s.RescheduleOperation(ctx, op.ID, time.Now(), true, "inquiry: the payment is SUCCESS, not cancelled"); err != nil {
 		t.Fatal(err)
 	}
 	if op := onlyOp(t, s, p.PaymentRequestID); op.Mode != OpSend {
 		t.Fatalf("after an inquiry that does not show the cancel: mode %s, want send", op.Mode)
+	}
+	if d := mustGet(t, s, p.PaymentRequestID); !timelineHas(d, EventAPIResponse, "not cancelled; sending it again with the same request ID") {
+		t.Error("the timeline does not say the cancel is sent again")
 	}
 	if _, err := recordCancel(ctx, s, p, &antom.CancelResponse{Result: antom.Result{ResultStatus: "S", ResultCode: "SUCCESS"}, PaymentID: p.PaymentID}, nil); err != nil {
 		t.Fatal(err)

@@ -153,8 +153,8 @@ func TestOperationUnknownThenConfirmedOnThePaymentPage(t *testing.T) {
 	}
 	got = oneOperation(t, parseDoc(t, body))
 	want = regexp.MustCompile(`^Capture of 42\.00 SGD sent ` + clockRE + `, Antom's answer unknown and Antom has no record of it, re-sending with the same request ID \(attempt 2, next (` + clockRE + `|due now)\)\.$`)
-	if got.State != "pending" || !want.MatchString(got.Sentence) || got.LastAnswer != "" {
-		t.Errorf("after the inquiry: %+v, want pending, re-sending, and no last answer that reads like a result", got)
+	if got.State != "pending" || !want.MatchString(got.Sentence) || got.LastAnswer != "Last answer: inquiry: Antom has no record of this capture" {
+		t.Errorf("after the inquiry: %+v, want pending, re-sending, and the inquiry's finding as the last answer", got)
 	}
 
 	// The re-send is captured.

@@ -118,6 +118,8 @@ type Ops struct {
 	antom Antom
 	cfg   Config
 
+	mu       sync.Mutex     // orders wg.Add against Close
+	closing  bool           // Close has begun: wg takes no more attempts
 	wg       sync.WaitGroup // attempts started for callers
 	inFlight atomic.Int64   // attempts and inquiries in progress
 	stats    stats
@@ -131,6 +133,9 @@ func New(st *store.Store, client Antom, cfg Config) *Ops {
 // Close waits, up to ctx, for the attempts started on behalf of callers to
 // record their answers. An attempt cut short is resumed by the reconciler.
 func (o *Ops) Close(ctx context.Context) error {
+	o.mu.Lock()
+	o.closing = true
+	o.mu.Unlock()
 	done := make(chan struct{})
 	go func() { o.wg.Wait(); close(done) }()
 	select {
@@ -139,6 +144,25 @@ func (o *Ops) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// goForCaller runs fn, an attempt started for a caller, in a goroutine of
+// its own that Close waits for. One started once Close has begun (a request
+// still running at shutdown) is not waited for: like an attempt a crash
+// cut short, the reconciler resumes it when its lease ends.
+func (o *Ops) goForCaller(fn func()) {
+	o.mu.Lock()
+	tracked := !o.closing
+	if tracked {
+		o.wg.Add(1)
+	}
+	o.mu.Unlock()
+	go func() {
+		if tracked {
+			defer o.wg.Done()
+		}
+		fn()
+	}()
 }
 
 // backoff is the pause after the n-th attempt (n ≥ 1).
@@ -173,11 +197,7 @@ type Result struct {
 // and waits for it up to Wait (or the caller's context).
 func (o *Ops) start(ctx context.Context, op *store.Operation) (Result, error) {
 	done := make(chan *store.Operation, 1)
-	o.wg.Add(1)
-	go func() {
-		defer o.wg.Done()
-		done <- o.attempt(context.WithoutCancel(ctx), op)
-	}()
+	o.goForCaller(func() { done <- o.attempt(context.WithoutCancel(ctx), op) })
 	t := time.NewTimer(o.cfg.Wait)
 	defer t.Stop()
 	select {
@@ -292,20 +312,21 @@ func (o *Ops) inquireForCapture(ctx, cctx context.Context, op *store.Operation) 
 	rctx, cancel := o.recordContext(ctx)
 	defer cancel()
 	resend := false
+	answer := "inquiry: " + store.AttemptWords(store.OutcomeOf(callErr))
 	if callErr == nil {
 		if _, err := o.store.ApplyInquiry(rctx, op.PaymentRequestID, resp, ActorReconciler); err != nil {
 			return nil, err
 		}
-		resend = true
+		resend, answer = true, "inquiry: Antom has no record of this capture"
 		for _, t := range resp.Transactions {
 			if t.TransactionType == antom.TxCapture && t.TransactionRequestID == op.RequestID {
-				resend = false
+				resend, answer = false, "inquiry: Antom lists the capture as "+t.TransactionStatus
 			}
 		}
 	} else if _, err := o.store.RecordInquiryError(rctx, op.PaymentRequestID, callErr, ActorReconciler); err != nil {
 		return nil, err
 	}
-	return o.store.RescheduleOperation(rctx, op.ID, store.Attempt{Outcome: store.OutcomeOf(callErr), Next: o.cfg.Now().Add(o.backoff(op.Attempts))}, resend)
+	return o.store.RescheduleOperation(rctx, op.ID, o.cfg.Now().Add(o.backoff(op.Attempts)), resend, answer)
 }
 
 // inquireForCancel learns whether Antom processed a cancel whose answer
@@ -316,14 +337,16 @@ func (o *Ops) inquireForCancel(ctx, cctx context.Context, op *store.Operation) (
 	resp, callErr := o.antom.InquiryPayment(cctx, &antom.InquiryPaymentRequest{PaymentRequestID: op.PaymentRequestID})
 	rctx, cancel := o.recordContext(ctx)
 	defer cancel()
+	answer := "inquiry: " + store.AttemptWords(store.OutcomeOf(callErr))
 	if callErr == nil {
 		if _, err := o.store.ApplyInquiry(rctx, op.PaymentRequestID, resp, ActorReconciler); err != nil {
 			return nil, err
 		}
+		answer = "inquiry: the payment is " + resp.PaymentStatus + ", not cancelled"
 	} else if _, err := o.store.RecordInquiryError(rctx, op.PaymentRequestID, callErr, ActorReconciler); err != nil {
 		return nil, err
 	}
-	return o.store.RescheduleOperation(rctx, op.ID, store.Attempt{Outcome: store.OutcomeOf(callErr), Next: o.cfg.Now().Add(o.backoff(op.Attempts))}, callErr == nil)
+	return o.store.RescheduleOperation(rctx, op.ID, o.cfg.Now().Add(o.backoff(op.Attempts)), callErr == nil, answer)
 }
 
 // ActorReconciler and ActorPoller are the actors the background work
