@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"paydesk/store"
+	"paydesk/views/components"
 	"paydesk/views/layout"
+	"paydesk/views/paths"
 )
 
 // MinSessionKeyLength is the shortest PAYDESK_SESSION_KEY accepted.
@@ -234,17 +237,18 @@ func (h *Handlers) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		now := h.Now()
-		if u.Disabled || now.Sub(ss.LastSeenAt) > h.Auth.IdleTimeout || now.Sub(ss.CreatedAt) > h.Auth.AbsoluteTimeout {
+		if why := h.sessionEnd(u, ss, now); why != "" {
 			if err := h.Store.EndStaffSession(ctx, hash, store.AuditContext{}); err != nil {
 				return err
 			}
 			if err := h.sessions.clear(c); err != nil {
 				return err
 			}
-			c.Set(ctxExpiredKey, true)
+			c.Set(ctxExpiredKey, why)
 			return next(c)
 		}
-		if now.Sub(ss.LastSeenAt) >= sessionTouchEvery {
+		// A background poll is not activity: a page left open idles out.
+		if now.Sub(ss.LastSeenAt) >= sessionTouchEvery && !isPoll(c) {
 			// Best effort when the disk is full or locked: reading pages
 			// must keep working; the next request touches it again.
 			if err := h.Store.TouchStaffSession(ctx, hash); err != nil && !errors.Is(err, store.ErrUnavailable) {
@@ -262,7 +266,27 @@ func (h *Handlers) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// ctxExpiredKey marks a request whose session just timed out.
+// sessionEnd says why a loaded session is over at now, or "" when it is not.
+func (h *Handlers) sessionEnd(u *store.User, ss *store.StaffSession, now time.Time) string {
+	switch {
+	case u.Disabled:
+		return "Your account was disabled."
+	case now.Sub(ss.LastSeenAt) > h.Auth.IdleTimeout:
+		return "Signed out after " + humanDuration(h.Auth.IdleTimeout) + " without activity."
+	case now.Sub(ss.CreatedAt) > h.Auth.AbsoluteTimeout:
+		return "Signed out: a sign-in lasts " + humanDuration(h.Auth.AbsoluteTimeout) + "."
+	}
+	return ""
+}
+
+// HeaderPoll marks a background poll of a live page (static/app.js sets it
+// on requests from elements with data-live): not a person's activity.
+const HeaderPoll = "X-Paydesk-Poll"
+
+// isPoll reports whether the request is a live page's background poll.
+func isPoll(c echo.Context) bool { return c.Request().Header.Get(HeaderPoll) == "1" }
+
+// ctxExpiredKey marks a request whose session just ended, with the reason.
 const ctxExpiredKey = "paydesk.session_expired"
 
 // Require is middleware for staff routes: signed out → to the login page
@@ -288,8 +312,27 @@ func (h *Handlers) Require(p Permission) echo.MiddlewareFunc {
 func (h *Handlers) toLogin(c echo.Context) error {
 	r := c.Request()
 	target := loginPath
-	if expired, _ := c.Get(ctxExpiredKey).(bool); expired {
+	why, _ := c.Get(ctxExpiredKey).(string)
+	if why != "" {
 		target += "?expired=1"
+	}
+	if isHTMX(c) && isPoll(c) {
+		// The live page stays where it is, says it is no longer live,
+		// and stops polling (286); signing in brings the person back.
+		back := paths.Payments
+		if cur, err := url.Parse(r.Header.Get(hxCurrentURL)); err == nil {
+			back = safeNext(cur.RequestURI())
+		}
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		if why == "" {
+			why = "You are signed out."
+		}
+		c.Response().Header().Set(hxRetarget, "#messages")
+		c.Response().Header().Set(hxReswap, "innerHTML")
+		return render(c, StatusStopPolling, components.SignedOut(why, target+sep+"next="+queryEscape(back)))
 	}
 	if r.Method == http.MethodGet && !isHTMX(c) {
 		sep := "?"

@@ -17,10 +17,16 @@
 
   // Every htmx request carries the token; the server refuses state-changing
   // requests without it.
+  // A live region's background poll (data-live) says so: it is not a
+  // person's activity, so a page left open still idles out.
   document.addEventListener("htmx:configRequest", function (evt) {
     var t = csrfToken();
     if (t) {
       evt.detail.headers["X-CSRF-Token"] = t;
+    }
+    var elt = evt.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-live")) {
+      evt.detail.headers["X-Paydesk-Poll"] = "1";
     }
   });
 
