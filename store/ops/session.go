@@ -41,13 +41,11 @@ func (o *Ops) Inquire(ctx context.Context, paymentRequestID, actor string) (*sto
 func (o *Ops) CreateSession(ctx context.Context, p *store.Payment) (*store.Payment, error) {
 	done := make(chan error, 1)
 	var got *store.Payment
-	o.wg.Add(1)
-	go func() {
-		defer o.wg.Done()
+	o.goForCaller(func() {
 		var err error
 		got, err = o.sessionAttempt(context.WithoutCancel(ctx), p)
 		done <- err
-	}()
+	})
 	t := time.NewTimer(o.cfg.Wait)
 	defer t.Stop()
 	select {
