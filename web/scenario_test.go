@@ -449,20 +449,25 @@ func TestScenarios(t *testing.T) {
 		}
 		first, n = seed, 1
 	}
-	converged := 0
-	for i := 0; i < n; i++ {
-		seed := first + uint64(i)
-		ok := t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			log, err := runScenario(t, seed, merchant, antomKey)
-			if err != nil {
-				t.Errorf("scenario %d: %v\nrerun: PAYDESK_SCENARIO_SEED=%d go test -run TestScenarios -v ./web/\n  %s",
-					seed, err, seed, strings.Join(log, "\n  "))
-			}
-		})
-		if ok {
-			converged++
+	// The scenarios mostly wait (for the simulator's retry schedule to run
+	// out), so they run side by side: -parallel sets how many (make soak
+	// uses 8).
+	var converged atomic.Int64
+	t.Run("all", func(t *testing.T) {
+		for i := 0; i < n; i++ {
+			seed := first + uint64(i)
+			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+				t.Parallel()
+				log, err := runScenario(t, seed, merchant, antomKey)
+				if err != nil {
+					t.Errorf("scenario %d: %v\nrerun: PAYDESK_SCENARIO_SEED=%d go test -run TestScenarios -v ./web/\n  %s",
+						seed, err, seed, strings.Join(log, "\n  "))
+					return
+				}
+				converged.Add(1)
+			})
 		}
-	}
-	t.Logf("scenarios: %d of %d converged (seeds %d…%d)", converged, n, first, first+uint64(n)-1)
-	fmt.Fprintf(os.Stderr, "scenarios: %d of %d converged\n", converged, n)
+	})
+	t.Logf("scenarios: %d of %d converged (seeds %d…%d)", converged.Load(), n, first, first+uint64(n)-1)
+	fmt.Fprintf(os.Stderr, "scenarios: %d of %d converged\n", converged.Load(), n)
 }
