@@ -71,6 +71,8 @@ type Deps struct {
 	// Ops tunes the payment operations layer (store/ops), which New builds
 	// over Store and Antom.
 	Ops ops.Config
+	// Webhook bounds refused notifications and sets the request-time check.
+	Webhook WebhookConfig
 }
 
 // Handlers serves every route. Build it with New.
@@ -84,6 +86,7 @@ type Handlers struct {
 	accountThrottle *throttle
 	ipThrottle      *throttle
 	hashSem         chan struct{} // bounds concurrent argon2id work
+	refused         *refusedLimiter
 	dummyOnce       sync.Once
 	dummyHash       string
 }
@@ -100,6 +103,7 @@ func New(deps Deps) (*Handlers, error) {
 		deps.Now = time.Now
 	}
 	deps.Auth = deps.Auth.withDefaults()
+	deps.Webhook = deps.Webhook.withDefaults()
 	sm, err := newSessionManager(deps.Auth)
 	if err != nil {
 		return nil, err
@@ -117,6 +121,7 @@ func New(deps Deps) (*Handlers, error) {
 		accountThrottle: newThrottle(deps.Auth.AccountAttempts, deps.Auth.ThrottleWindow),
 		ipThrottle:      newThrottle(deps.Auth.AddressAttempts, deps.Auth.ThrottleWindow),
 		hashSem:         make(chan struct{}, 4),
+		refused:         newRefusedLimiter(deps.Webhook),
 	}
 	h.Operations = ops.New(deps.Store, antomOf{h}, oc)
 	return h, nil

@@ -25,7 +25,9 @@ var (
 
 // NotificationList handles the "GET /notifications" route: every inbound
 // delivery, newest first, filtered by signature verdict, notifyType and
-// outcome; duplicates and out-of-order arrivals are labelled as such.
+// outcome; duplicates and out-of-order arrivals are labelled as such,
+// refused deliveries kept summarised are marked with their full size, and
+// the refused deliveries dropped by the rate limits are counted above.
 func (h *Handlers) NotificationList(c echo.Context) error {
 	verdict, typ, outcome, cursor := c.QueryParam("verdict"), c.QueryParam("type"), c.QueryParam("outcome"), c.QueryParam("cursor")
 	switch {
@@ -41,7 +43,12 @@ func (h *Handlers) NotificationList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	drops, err := h.Store.RefusedDrops(c.Request().Context(), h.Now().Add(-h.Webhook.RefusedRetention), 3)
+	if err != nil {
+		return err
+	}
 	vm := pages.DeliveryListPage{
+		Dropped:   h.droppedText(drops),
 		ActionURL: paths.Notifications,
 		Verdict:   []pages.Option{{Value: "", Label: "Any signature"}},
 		Type:      []pages.Option{{Value: "", Label: "Any type"}},
@@ -111,6 +118,10 @@ func deliveryRow(d *store.Delivery, now time.Time) pages.DeliveryRow {
 	}
 	if r.NotifyType == "" {
 		r.NotifyType = "—"
+	}
+	if d.Summarised {
+		r.Summarised = "summarised · " + byteSize(int(d.BodySize))
+		r.SummarisedTitle = "Refused delivery kept in part; SHA-256 of the whole body: " + d.BodySHA256
 	}
 	return r
 }

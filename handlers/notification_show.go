@@ -21,6 +21,8 @@ import (
 // with its headers, the body pretty-printed and byte for byte, the exact
 // content its signature was checked against, and our answer. Roles without
 // buyer-data access see buyer and card fields redacted and no raw bytes.
+// Every view of the body is bounded (prettyBounded, clipText): past the
+// bounds the page says so and links to the download of the stored body.
 func (h *Handlers) NotificationShow(c echo.Context) error {
 	d, err := h.delivery(c)
 	if err != nil {
@@ -42,6 +44,8 @@ func (h *Handlers) NotificationShow(c echo.Context) error {
 			{Label: "Result", Value: resultText(d.ResultStatus, d.ResultCode, ""), Mono: true},
 			{Label: "client-id", Value: d.ClientID, Mono: true},
 			{Label: "request-time", Value: d.RequestTime, Mono: true},
+			{Label: "request-time vs receipt", Value: skewText(d), TestID: "request-skew"},
+			{Label: "Body", Value: bodyFacts(d), Mono: true, TestID: "body-facts"},
 			{Label: "Dedupe key", Value: d.DedupeKey, Mono: true},
 			{Label: "Subject", Value: firstNonEmpty(d.SubjectID, d.PaymentID), Mono: true},
 		},
@@ -52,20 +56,28 @@ func (h *Handlers) NotificationShow(c echo.Context) error {
 	if d.DuplicateOf != 0 {
 		vm.DuplicateOf = paths.Notification(d.DuplicateOf)
 	}
+	var refused string // why the body is not pretty-printed, past the bounds
+	var cut bool       // the raw text shown is cut short
 	if full {
-		vm.Pretty = prettyJSON(d.Body)
-		vm.Raw = rawText(d.Body)
+		vm.Pretty, refused = prettyBounded(d.Body)
+		vm.Raw, cut = clipText(d.Body, rawShown)
 		vm.RawURL = paths.NotificationRaw(d.ID)
-		vm.SignedText = rawText(antom.SignContent("POST", d.Path, d.ClientID, d.RequestTime, d.Body))
+		vm.SignedText, _ = clipText(antom.SignContent("POST", d.Path, d.ClientID, d.RequestTime, d.Body), rawShown)
 	} else {
-		vm.Pretty = prettyJSON(redactJSON(d.Body))
+		red := redactJSON(d.Body)
+		vm.Pretty, refused = prettyBounded(red)
 		vm.Raw = "Raw bytes are hidden for your role; buyer and card fields above are redacted."
+		if refused != "" {
+			// Too large or deep to indent: the redacted JSON as it is, cut.
+			vm.Raw, cut = clipText(red, rawShown)
+		}
 		for i := range vm.Headers {
 			if strings.EqualFold(vm.Headers[i].Name, antom.HeaderSignature) {
 				vm.Headers[i].Value = "[redacted]"
 			}
 		}
 	}
+	h.noteCuts(&vm, d, refused, cut)
 	if isHTMX(c) {
 		return render(c, http.StatusOK, pages.NotificationBody(vm))
 	}

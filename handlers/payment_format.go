@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -239,17 +237,11 @@ func resultText(status, code, message string) string {
 	return head + ": " + message
 }
 
-// prettyJSON indents a JSON document; "" when raw is not JSON.
+// prettyJSON indents a JSON document; "" when raw is not JSON or is past
+// the bounds of prettyBounded (size, nesting depth, indented size).
 func prettyJSON(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || !json.Valid(raw) {
-		return ""
-	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return ""
-	}
-	return buf.String()
+	p, _ := prettyBounded(raw)
+	return p
 }
 
 // rawText shows bytes exactly when they are UTF-8 text; otherwise invalid

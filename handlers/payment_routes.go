@@ -24,6 +24,7 @@ const (
 	RouteNotificationList = "notifications.list" // GET  /notifications
 	RouteNotificationShow = "notifications.show" // GET  /notifications/:id
 	RouteNotificationRaw  = "notifications.raw"  // GET  /notifications/:id/raw
+	RouteNotificationBody = "notifications.body" // GET  /notifications/:id/body
 	RouteWebhookAntom     = "webhooks.antom"     // POST /webhooks/antom
 )
 

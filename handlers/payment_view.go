@@ -346,9 +346,9 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		}
 		if len(e.Detail) > 0 {
 			if redact {
-				en.Detail = prettyJSON(redactJSON(e.Detail))
+				en.Detail = detailText(redactJSON(e.Detail))
 			} else {
-				en.Detail = prettyJSON(e.Detail)
+				en.Detail = detailText(e.Detail)
 			}
 		}
 		if dl, ok := byID[e.DeliveryID]; ok && e.DeliveryID != 0 {

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,33 +40,57 @@ func webhookError(status int, code, message string) webhookAnswer {
 // Antom sends to paymentNotifyUrl. It reads the raw body (413 beyond
 // MaxWebhookBody), verifies the signature over the path as received, stores
 // the delivery whatever the verdict and, only after the commit, answers
-// Antom's acknowledgement (200), 401 for a missing or bad signature, or 400
-// for a verified body that is not a notification. When the database cannot
-// store it (full disk, lock: store.ErrUnavailable) the answer is 503 with
-// Retry-After and nothing is acknowledged.
+// Antom's acknowledgement (200), 401 for a missing or bad signature (or,
+// with WebhookConfig.MaxSkew, a request-time too far from now), or 400 for
+// a verified body that is not a notification. A refused delivery (not
+// accepted as Antom's) is stored summarised; past the refused-delivery rate
+// limits it is answered 429 with Retry-After and only counted. When the
+// database cannot store it (full disk, lock: store.ErrUnavailable) the
+// answer is 503 with Retry-After and nothing is acknowledged.
 func (h *Handlers) WebhookAntom(c echo.Context) error {
 	r := c.Request()
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
 	if err != nil {
 		return errInvalid("", "could not read the request body")
 	}
+	now := h.Now()
 	in := store.DeliveryInput{
-		ReceivedAt:  h.Now(),
+		ReceivedAt:  now,
 		Path:        r.URL.EscapedPath(),
 		Headers:     r.Header.Clone(),
 		Body:        body,
 		ClientID:    r.Header.Get(antom.HeaderClientID),
 		RequestTime: r.Header.Get(antom.HeaderRequestTime),
 	}
+	if in.RequestTime != "" {
+		if at, err := antom.ParseRequestTime(in.RequestTime); err != nil {
+			in.RequestTimeError = err.Error()
+		} else {
+			in.RequestTimeAt = at
+		}
+	}
 	var ans webhookAnswer
 	if len(body) > MaxWebhookBody {
-		in.Body = body[:MaxWebhookBody]
+		// Stored summarised, with the size and SHA-256 of what was read.
 		in.Verdict = store.VerdictUnverifiable
-		in.ParseError = "body larger than 64 KiB; truncated, not verified"
+		in.ParseError = "body larger than 64 KiB; the rest was not read, not verified"
 		ans = webhookError(http.StatusRequestEntityTooLarge, "too_large", "The notification body is larger than 64 KiB.")
 	} else {
 		in.Verdict = verifyNotification(h.notifyKey(), r, in, body)
-		ans = h.judgeNotification(&in, r.Header.Get(echo.HeaderContentEncoding))
+		var refused bool
+		if ans, refused = h.checkRequestTime(&in, now); !refused {
+			ans = h.judgeNotification(&in, r.Header.Get(echo.HeaderContentEncoding))
+		}
+	}
+	if in.Refused || in.Verdict != store.VerdictOK {
+		source := sourceOf(c.RealIP())
+		if ok, wait := h.refused.allow(source, now); !ok {
+			h.refused.drop(source, now)
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			ans = webhookError(http.StatusTooManyRequests, "rate_limited",
+				"Too many refused notifications from this address; this one was not stored. Retry later.")
+			return c.Blob(ans.status, echo.MIMEApplicationJSON, []byte(ans.body))
+		}
 	}
 	in.ResponseStatus, in.ResponseBody = ans.status, ans.body
 
@@ -93,6 +120,31 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 	// from inside this handler: the store scheduled the payment for the
 	// poller's next round.
 	return c.Blob(ans.status, echo.MIMEApplicationJSON, []byte(ans.body))
+}
+
+// checkRequestTime refuses a verified delivery whose request-time is
+// further from now than WebhookConfig.MaxSkew allows (when set): it is
+// marked refused, with the reason as its parse error, and answered 401 so
+// that Antom retries. Unverified deliveries are answered for their
+// signature; an unparseable request-time is only recorded.
+func (h *Handlers) checkRequestTime(in *store.DeliveryInput, now time.Time) (webhookAnswer, bool) {
+	window := h.Webhook.MaxSkew
+	if window <= 0 || in.Verdict != store.VerdictOK || in.RequestTimeAt.IsZero() {
+		return webhookAnswer{}, false
+	}
+	skew := now.Sub(in.RequestTimeAt)
+	if skew.Abs() <= window {
+		return webhookAnswer{}, false
+	}
+	side := "behind"
+	if skew < 0 {
+		side = "ahead of"
+	}
+	reason := fmt.Sprintf("request-time %s is %s %s the server's clock; at most %s is allowed",
+		in.RequestTime, skew.Abs().Round(time.Second), side, window)
+	in.Refused = true
+	in.ParseError = reason + " (PAYDESK_NOTIFY_MAX_SKEW)"
+	return webhookError(http.StatusUnauthorized, "request_time_skew", "The "+reason+"."), true
 }
 
 // judgeNotification parses a delivery whose verdict is known and decides the

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,8 +11,12 @@ import (
 )
 
 // IngestNotification is the webhook's single transaction. It always stores
-// the delivery (raw bytes, headers, verdict, parse error, our answer); when
-// the signature verdict is ok and the body parsed, it applies the
+// the delivery (raw bytes, headers, verdict, parse error, our answer, the
+// body's size and SHA-256, how far request-time was from receipt); a
+// refused one (a verdict other than ok, or DeliveryInput.Refused) keeps
+// only the first RefusedBodyBudget bytes of its body and
+// RefusedHeadersBudget of its headers. When the signature verdict is ok,
+// the delivery is not refused and the body parsed, it applies the
 // notification by notifyType in the same transaction:
 //
 //   - an effect is applied once: a later delivery with the same dedupe key
@@ -34,16 +37,11 @@ func (s *Store) IngestNotification(ctx context.Context, in DeliveryInput) (*Deli
 	default:
 		return nil, &FieldError{Field: "verdict", Message: fmt.Sprintf("%q is not ok, missing, bad or unverifiable", in.Verdict)}
 	}
-	headers, err := json.Marshal(in.Headers)
+	// A delivery not accepted as Antom's is summarised and never applied.
+	refused := in.Refused || in.Verdict != VerdictOK
+	kept, err := keepDelivery(&in, refused)
 	if err != nil {
-		return nil, fmt.Errorf("store: delivery headers: %w", err)
-	}
-	if in.Headers == nil {
-		headers = []byte("{}")
-	}
-	body := in.Body
-	if body == nil {
-		body = []byte{}
+		return nil, err
 	}
 	var res *DeliveryResult
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -66,7 +64,7 @@ func (s *Store) IngestNotification(ctx context.Context, in DeliveryInput) (*Deli
 		}
 		res = &DeliveryResult{DeliveryID: id, Outcome: OutcomeRejected}
 		// Never a state change without a verified, parsed notification.
-		if in.Verdict == VerdictOK && n != nil {
+		if !refused && n != nil {
 			d.dedupeKey = n.DedupeKey()
 			p, err := s.findNotificationPayment(ctx, tx, n)
 			switch {
@@ -93,13 +91,16 @@ func (s *Store) IngestNotification(ctx context.Context, in DeliveryInput) (*Deli
 				}
 			}
 		}
+		skew, timeErr := requestTimeColumns(&in, received)
 		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, received_at, path, headers, body, client_id,
 			request_time, verdict, parse_error, notify_type, result_status, result_code, payment_id,
-			subject_id, dedupe_key, duplicate_of, outcome, response_status, response_body, payment_fk)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, received.UnixMilli(), in.Path, string(headers), body, in.ClientID, in.RequestTime, in.Verdict,
+			subject_id, dedupe_key, duplicate_of, outcome, response_status, response_body, payment_fk,
+			refused, body_size, body_sha256, headers_size, summarised, request_skew_ms, request_time_error)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, received.UnixMilli(), in.Path, string(kept.headers), kept.body, in.ClientID, in.RequestTime, in.Verdict,
 			in.ParseError, d.notifyType, d.resultStatus, d.resultCode, d.paymentID, d.subject,
-			nullStr(d.dedupeKey), nullInt(d.duplicateOf), d.outcome, in.ResponseStatus, in.ResponseBody, nullInt(d.paymentFK))
+			nullStr(d.dedupeKey), nullInt(d.duplicateOf), d.outcome, in.ResponseStatus, in.ResponseBody, nullInt(d.paymentFK),
+			refused, kept.bodySize, kept.bodySHA256, kept.headersSize, kept.summarised, skew, timeErr)
 		if err != nil {
 			return fmt.Errorf("store: insert delivery: %w", err)
 		}

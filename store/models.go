@@ -348,6 +348,17 @@ type DeliveryInput struct {
 	ClientID    string
 	RequestTime string
 	Verdict     Verdict
+	// Refused marks a delivery the webhook did not accept as Antom's although
+	// its signature verified (request-time outside the allowed window); any
+	// verdict other than ok is refused anyway. A refused delivery is never
+	// applied, is summarised (RefusedBodyBudget, RefusedHeadersBudget) and
+	// is deleted after the retention period.
+	Refused bool
+	// RequestTimeAt is the instant RequestTime names (antom.ParseRequestTime);
+	// zero when absent or unparseable, and RequestTimeError says why it
+	// could not be read.
+	RequestTimeAt    time.Time
+	RequestTimeError string
 	// Notification is the parsed body; nil when parsing failed (ParseError says why).
 	Notification *antom.Notification
 	ParseError   string
@@ -388,6 +399,22 @@ type Delivery struct {
 	PaymentRequestID string
 	PaymentID        string // the subject paymentId from the payload
 	SubjectID        string // captureId/refundId or paymentId
+	// Refused deliveries (not accepted as Antom's) are summarised and
+	// deleted after the retention period; Summarised says whether the body
+	// or the headers were cut. BodySize and BodySHA256 are of the body as
+	// received (BodySHA256 is empty for rows stored before they were
+	// recorded); HeadersSize is the length of the headers' JSON.
+	Refused     bool
+	Summarised  bool
+	BodySize    int64
+	BodySHA256  string
+	HeadersSize int64
+	// RequestSkew is how far received_at is after the request-time header
+	// (negative: the header is in the future); RequestSkewKnown is false
+	// when the header was absent or unparseable (RequestTimeError says why).
+	RequestSkew      time.Duration
+	RequestSkewKnown bool
+	RequestTimeError string
 }
 
 // Order is one referenceOrderId with all its payment attempts.

@@ -90,9 +90,12 @@ func TestWebhookAnswers(t *testing.T) {
 		if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(answer, "too_large") {
 			t.Fatalf("answer %d %q, want 413 JSON", res.StatusCode, answer)
 		}
+		// Refused: summarised, with the size of what was read (the limit
+		// and one byte; the rest is not read).
 		d := app.lastDelivery()
-		if len(d.Body) != handlers.MaxWebhookBody || d.Verdict != store.VerdictUnverifiable || d.ResponseStatus != 413 {
-			t.Errorf("stored %d bytes, verdict %s, status %d", len(d.Body), d.Verdict, d.ResponseStatus)
+		if len(d.Body) != store.RefusedBodyBudget || !d.Summarised || d.BodySize != handlers.MaxWebhookBody+1 ||
+			d.Verdict != store.VerdictUnverifiable || d.ResponseStatus != 413 {
+			t.Errorf("stored %d bytes of %d (summarised %v), verdict %s, status %d", len(d.Body), d.BodySize, d.Summarised, d.Verdict, d.ResponseStatus)
 		}
 	})
 	t.Run("query string signed with the path", func(t *testing.T) {

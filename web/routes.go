@@ -77,6 +77,7 @@ func (s *Server) routes() []route {
 		{get, paths.Notifications, handlers.RouteNotificationList, h.NotificationList, staff(handlers.PermViewPayments)},
 		{get, paths.Notifications + "/:id", handlers.RouteNotificationShow, h.NotificationShow, staff(handlers.PermViewPayments)},
 		{get, paths.Notifications + "/:id/raw", handlers.RouteNotificationRaw, h.NotificationRaw, staff(handlers.PermViewBuyerData)},
+		{get, paths.Notifications + "/:id/body", handlers.RouteNotificationBody, h.NotificationBodyDownload, staff(handlers.PermViewPayments)},
 		{get, paths.NewSession, handlers.RouteSessionNew, h.SessionNew, staff(handlers.PermCreateSession)},
 		// Staff actions.
 		{post, paths.NewSession, handlers.RouteSessionCreate, h.SessionCreate, staff(handlers.PermCreateSession)},

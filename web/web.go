@@ -128,6 +128,7 @@ func New(cfg Config, h *handlers.Handlers) (*Server, error) {
 	}
 
 	s.AddJob(Job{Name: "staff-session-purge", Run: s.purgeSessions})
+	s.AddJob(Job{Name: "refused-deliveries", Run: s.refusedDeliveries})
 
 	s.srv = &http.Server{
 		Handler:           e,

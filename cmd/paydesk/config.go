@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,10 @@ type Config struct {
 	OpsCallTimeout string // PAYDESK_OPS_CALL_TIMEOUT / -ops-call-timeout: one attempt, the client's retries included
 	OpsLease       string // PAYDESK_OPS_LEASE / -ops-lease: when an attempt whose process died is made again
 	OpsBackoff     string // PAYDESK_OPS_BACKOFF / -ops-backoff: the first pause before an undecided operation is tried again
+
+	// Notifications not accepted as Antom's; empty: the defaults.
+	RefusedRetention string // PAYDESK_REFUSED_DELIVERY_RETENTION / -refused-delivery-retention: how long refused deliveries are kept (default 7d)
+	NotifyMaxSkew    string // PAYDESK_NOTIFY_MAX_SKEW / -notify-max-skew: refuse notifications whose request-time is further from now (default off)
 }
 
 // defaultConfig is the embedded default: loopback only, ./data, simulator.
@@ -86,6 +91,8 @@ func (c *Config) settings() []setting {
 		{"PAYDESK_OPS_CALL_TIMEOUT", "ops-call-timeout", "budget of one attempt of an Antom call, retries included (default 40s)", &c.OpsCallTimeout, false},
 		{"PAYDESK_OPS_LEASE", "ops-lease", "how long an attempt is owned before it is made again after a crash (default call timeout + 20s)", &c.OpsLease, false},
 		{"PAYDESK_OPS_BACKOFF", "ops-backoff", "first pause before an operation with an unknown outcome is tried again, doubled each time up to 10m (default 2s)", &c.OpsBackoff, false},
+		{"PAYDESK_REFUSED_DELIVERY_RETENTION", "refused-delivery-retention", "how long notifications that were not Antom's (bad signature, too large) are kept, e.g. 7d or 36h (default 7d)", &c.RefusedRetention, false},
+		{"PAYDESK_NOTIFY_MAX_SKEW", "notify-max-skew", "refuse a signed notification whose request-time is further than this from now, e.g. 15m (default off)", &c.NotifyMaxSkew, false},
 	}
 }
 
@@ -179,6 +186,12 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 30s", d.name, d.v))
 		}
 	}
+	if v, err := days(c.RefusedRetention); err != nil || (strings.TrimSpace(c.RefusedRetention) != "" && v <= 0) {
+		errs = append(errs, fmt.Errorf("PAYDESK_REFUSED_DELIVERY_RETENTION %q: want a positive duration such as 7d or 36h", c.RefusedRetention))
+	}
+	if v, err := days(c.NotifyMaxSkew); err != nil || v < 0 {
+		errs = append(errs, fmt.Errorf("PAYDESK_NOTIFY_MAX_SKEW %q: want a duration such as 15m, or 0 or off for no check", c.NotifyMaxSkew))
+	}
 	call := c.duration(c.OpsCallTimeout)
 	if call == 0 {
 		call = ops.DefaultCallTimeout
@@ -219,4 +232,27 @@ func parseLevel(s string) (slog.Level, error) {
 		return 0, fmt.Errorf("PAYDESK_LOG_LEVEL %q: want debug, info, warn or error", s)
 	}
 	return l, nil
+}
+
+// days reads a duration that may be given in days ("7d") as well as Go's
+// units ("36h", "15m"); "", "0" and "off" are 0.
+func days(s string) (time.Duration, error) {
+	switch s = strings.TrimSpace(s); s {
+	case "", "0", "off":
+		return 0, nil
+	}
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		v, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(v) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+// days is a validated setting read by days; 0 when unset or off.
+func (c Config) days(s string) time.Duration {
+	d, _ := days(s)
+	return d
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"paydesk/antom"
+	"paydesk/handlers"
 	"paydesk/store/ops"
 	"paydesk/web/app"
 )
@@ -36,6 +37,7 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 		ac.AntomOptions = append(ac.AntomOptions, antom.WithTimeout(d))
 	}
 	ac.Ops = ops.Config{CallTimeout: cfg.duration(cfg.OpsCallTimeout), Lease: cfg.duration(cfg.OpsLease), BackoffBase: cfg.duration(cfg.OpsBackoff)}
+	ac.Webhook = handlers.WebhookConfig{RefusedRetention: cfg.days(cfg.RefusedRetention), MaxSkew: cfg.days(cfg.NotifyMaxSkew)}
 	if cfg.realAntom() {
 		ext, err := realAntom(cfg, log)
 		if err != nil {

@@ -358,6 +358,10 @@ type DeliveryRow struct {
 	Outcome     Badge
 	DuplicateOf string // URL of the first delivery for duplicates
 	Response    string // "200" / "401"
+	// Summarised marks a refused delivery kept in part: "summarised: 65,537
+	// bytes"; SummarisedTitle holds the full body's SHA-256.
+	Summarised      string
+	SummarisedTitle string
 }
 
 // DeliveryListPage is GET /notifications.
@@ -369,6 +373,9 @@ type DeliveryListPage struct {
 	Rows      []DeliveryRow
 	Pager     components.PaginationView
 	Empty     EmptyView
+	// Dropped says how many refused deliveries were not stored (rate
+	// limited) in the retention period, and from where; "" when none.
+	Dropped string
 }
 
 // Header is one HTTP header line.
@@ -393,4 +400,11 @@ type DeliveryPage struct {
 	RawURL      string // the exact bytes as application/octet-stream
 	SignedText  string // the string that was verified: POST <path>\n<client-id>.<time>.<body>
 	Response    string // status and body we answered
+	// HeadersNote and BodyNotes say what is not shown whole: a refused
+	// delivery kept summarised, a body too large or too deep to
+	// pretty-print, raw text cut short. BodyURL downloads the stored body
+	// (redacted for roles without buyer data) when something is cut.
+	HeadersNote string
+	BodyNotes   []string
+	BodyURL     string
 }

@@ -38,5 +38,9 @@ func Notification(id int64) string { return Notifications + "/" + strconv.Format
 // NotificationRaw is a delivery's body, byte for byte.
 func NotificationRaw(id int64) string { return Notification(id) + "/raw" }
 
+// NotificationBody is a delivery's stored body as a download, redacted for
+// roles that do not see buyer data.
+func NotificationBody(id int64) string { return Notification(id) + "/body" }
+
 // PaymentsSearch is the payments list searched for an ID.
 func PaymentsSearch(q string) string { return Payments + "?q=" + url.QueryEscape(q) }

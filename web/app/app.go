@@ -76,6 +76,9 @@ type Config struct {
 	Now func() time.Time
 	// Ops tunes the payment operations layer (store/ops).
 	Ops ops.Config
+	// Webhook bounds refused notifications (rate limits, retention) and
+	// sets the request-time check.
+	Webhook handlers.WebhookConfig
 	// Jobs runs the payment jobs (inquiry poller, reconciler, session
 	// sweeper) and the SDK flag checks while the server serves. Off, they
 	// can be driven through App.Jobs.
@@ -243,6 +246,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		Now:         cfg.Now,
 		Auth:        auth,
 		Ops:         cfg.Ops,
+		Webhook:     cfg.Webhook,
 	}
 	webCfg := web.Config{HTTPS: auth.Secure, Log: log, ServerTiming: cfg.ServerTiming}
 	if ext := cfg.Antom; ext != nil {
