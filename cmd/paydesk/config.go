@@ -47,6 +47,9 @@ type Config struct {
 	OpsCallTimeout string // PAYDESK_OPS_CALL_TIMEOUT / -ops-call-timeout: one attempt, the client's retries included
 	OpsLease       string // PAYDESK_OPS_LEASE / -ops-lease: when an attempt whose process died is made again
 	OpsBackoff     string // PAYDESK_OPS_BACKOFF / -ops-backoff: the first pause before an undecided operation is tried again
+	OpsConcurrency string // PAYDESK_OPS_CONCURRENCY / -ops-concurrency: Antom calls the poller, and the reconciler, each make at once
+
+	TrustedProxies string // PAYDESK_TRUSTED_PROXIES / -trusted-proxies: CIDRs of the reverse proxies whose X-Forwarded-For is believed
 
 	// Notifications not accepted as Antom's; empty: the defaults.
 	RefusedRetention string // PAYDESK_REFUSED_DELIVERY_RETENTION / -refused-delivery-retention: how long refused deliveries are kept (default 7d)
@@ -91,6 +94,8 @@ func (c *Config) settings() []setting {
 		{"PAYDESK_OPS_CALL_TIMEOUT", "ops-call-timeout", "budget of one attempt of an Antom call, retries included (default 40s)", &c.OpsCallTimeout, false},
 		{"PAYDESK_OPS_LEASE", "ops-lease", "how long an attempt is owned before it is made again after a crash (default call timeout + 20s)", &c.OpsLease, false},
 		{"PAYDESK_OPS_BACKOFF", "ops-backoff", "first pause before an operation with an unknown outcome is tried again, doubled each time up to 10m (default 2s)", &c.OpsBackoff, false},
+		{"PAYDESK_OPS_CONCURRENCY", "ops-concurrency", "Antom calls the poller, and the reconciler, each make at once (default 8)", &c.OpsConcurrency, false},
+		{"PAYDESK_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default none: the peer address counts)", &c.TrustedProxies, false},
 		{"PAYDESK_REFUSED_DELIVERY_RETENTION", "refused-delivery-retention", "how long notifications that were not Antom's (bad signature, too large) are kept, e.g. 7d or 36h (default 7d)", &c.RefusedRetention, false},
 		{"PAYDESK_NOTIFY_MAX_SKEW", "notify-max-skew", "refuse a signed notification whose request-time is further than this from now, e.g. 15m (default off)", &c.NotifyMaxSkew, false},
 	}
@@ -192,6 +197,14 @@ func (c Config) validate() error {
 	if v, err := days(c.NotifyMaxSkew); err != nil || v < 0 {
 		errs = append(errs, fmt.Errorf("PAYDESK_NOTIFY_MAX_SKEW %q: want a duration such as 15m, or 0 or off for no check", c.NotifyMaxSkew))
 	}
+	if v := strings.TrimSpace(c.OpsConcurrency); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 256 {
+			errs = append(errs, fmt.Errorf("PAYDESK_OPS_CONCURRENCY %q: want a number from 1 to 256", c.OpsConcurrency))
+		}
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		errs = append(errs, err)
+	}
 	call := c.duration(c.OpsCallTimeout)
 	if call == 0 {
 		call = ops.DefaultCallTimeout
@@ -200,6 +213,33 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("PAYDESK_OPS_LEASE %s must be longer than the call timeout %s (PAYDESK_OPS_CALL_TIMEOUT): a live attempt must not be made twice", lease, call))
 	}
 	return errors.Join(errs...)
+}
+
+// trustedProxies parses PAYDESK_TRUSTED_PROXIES: CIDRs, or bare addresses
+// (one host), separated by commas or spaces.
+func (c Config) trustedProxies() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.FieldsFunc(c.TrustedProxies, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !strings.Contains(f, "/") {
+			if ip := net.ParseIP(f); ip != nil && ip.To4() != nil {
+				f += "/32"
+			} else {
+				f += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("PAYDESK_TRUSTED_PROXIES %q: %q is not an address or CIDR such as 10.0.0.0/8", c.TrustedProxies, f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// concurrency is PAYDESK_OPS_CONCURRENCY, 0 for the default.
+func (c Config) concurrency() int {
+	n, _ := strconv.Atoi(strings.TrimSpace(c.OpsConcurrency))
+	return n
 }
 
 // checkBaseURL accepts an absolute http(s) URL without query or fragment.

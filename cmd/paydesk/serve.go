@@ -36,7 +36,9 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 	if d := cfg.duration(cfg.AntomTimeout); d > 0 {
 		ac.AntomOptions = append(ac.AntomOptions, antom.WithTimeout(d))
 	}
-	ac.Ops = ops.Config{CallTimeout: cfg.duration(cfg.OpsCallTimeout), Lease: cfg.duration(cfg.OpsLease), BackoffBase: cfg.duration(cfg.OpsBackoff)}
+	ac.Ops = ops.Config{CallTimeout: cfg.duration(cfg.OpsCallTimeout), Lease: cfg.duration(cfg.OpsLease), BackoffBase: cfg.duration(cfg.OpsBackoff),
+		Concurrency: cfg.concurrency()}
+	ac.TrustedProxies, _ = cfg.trustedProxies() // validated above
 	ac.Webhook = handlers.WebhookConfig{RefusedRetention: cfg.days(cfg.RefusedRetention), MaxSkew: cfg.days(cfg.NotifyMaxSkew)}
 	if cfg.realAntom() {
 		ext, err := realAntom(cfg, log)

@@ -87,6 +87,9 @@ type Config struct {
 	JobsConfig web.JobsConfig
 	// ServerTiming sends "Server-Timing: app;dur=<ms>" (load tests).
 	ServerTiming bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (PAYDESK_TRUSTED_PROXIES); none: the peer address counts.
+	TrustedProxies []*net.IPNet
 }
 
 // FirstAdmin is the admin created when there are no users.
@@ -209,6 +212,15 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.Store = st
 	a.closers = append(a.closers, st.Close)
+	// The database, keys and session key are their owner's alone, whether
+	// or not the data directory existed: say what was looser.
+	secrets, err := tightenSecrets(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, change := range append(st.Tightened(), secrets...) {
+		log.Warn("a file was readable by others; made private", "change", change)
+	}
 	if cfg.FirstAdmin != nil {
 		if err := ensureFirstAdmin(ctx, st, *cfg.FirstAdmin, auth.PasswordParams, cfg.Stdout, log); err != nil {
 			return nil, err
@@ -248,7 +260,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		Ops:         cfg.Ops,
 		Webhook:     cfg.Webhook,
 	}
-	webCfg := web.Config{HTTPS: auth.Secure, Log: log, ServerTiming: cfg.ServerTiming}
+	webCfg := web.Config{HTTPS: auth.Secure, Log: log, ServerTiming: cfg.ServerTiming, TrustedProxies: cfg.TrustedProxies}
 	if ext := cfg.Antom; ext != nil {
 		client := antom.NewClient(ext.BaseURL, ext.ClientID, ext.MerchantKey, ext.AntomKey, cfg.AntomOptions...)
 		deps.Antom, deps.Sandbox = client, client.Sandbox()

@@ -178,3 +178,38 @@ func simulatorAPIKey(ctx context.Context, st *store.Store, keysDir string) (stri
 	}
 	return token, nil
 }
+
+// tightenSecrets makes the secrets kept in dataDir private whatever mode
+// an earlier version or a person left them in: the keys directory 0700,
+// the session key, private keys, the simulator's state and API key 0600.
+// It returns what it changed ("path: old → new"), for a warning.
+func tightenSecrets(dataDir string) ([]string, error) {
+	var changed []string
+	keys := filepath.Join(dataDir, KeysDir)
+	for _, f := range []struct {
+		path string
+		mode fs.FileMode
+	}{
+		{keys, 0o700},
+		{filepath.Join(dataDir, SessionKeyFile), 0o600},
+		{filepath.Join(dataDir, SimulatorStateFile), 0o600},
+		{filepath.Join(keys, merchantPrivateFile), 0o600},
+		{filepath.Join(keys, simPrivateFile), 0o600},
+		{filepath.Join(keys, simAPIKeyFile), 0o600},
+	} {
+		fi, err := os.Stat(f.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return changed, fmt.Errorf("secrets: %w", err)
+		}
+		if got := fi.Mode().Perm(); got&^f.mode != 0 {
+			if err := os.Chmod(f.path, f.mode); err != nil {
+				return changed, fmt.Errorf("secrets: restrict %s: %w", f.path, err)
+			}
+			changed = append(changed, fmt.Sprintf("%s: %04o → %04o", f.path, got, f.mode))
+		}
+	}
+	return changed, nil
+}
