@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -149,6 +151,34 @@ type controlError struct {
 // handleFaultsGet serves GET /sim/faults.
 func (s *Simulator) handleFaultsGet(w http.ResponseWriter, r *http.Request) {
 	controlJSON(w, http.StatusOK, s.Faults())
+}
+
+// sameSiteJSON guards the control API's state changes against requests a
+// web page on another site makes the browser send: they must declare
+// application/json (which a cross-site form or a "simple" fetch cannot
+// send without a preflight the simulator never grants) and must not come
+// from another origin (Sec-Fetch-Site, Origin). curl and test clients send
+// neither header; they only need the Content-Type.
+func sameSiteJSON(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "", "same-origin", "none":
+		default:
+			controlJSON(w, http.StatusForbidden, controlError{"cross-site requests to the control API are refused"})
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" {
+			if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+				controlJSON(w, http.StatusForbidden, controlError{"requests from another origin (" + o + ") to the control API are refused"})
+				return
+			}
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			controlJSON(w, http.StatusUnsupportedMediaType, controlError{"send the body as JSON with Content-Type: application/json"})
+			return
+		}
+		next(w, r)
+	}
 }
 
 // handleFaultsPut serves PUT /sim/faults: the body replaces every fault

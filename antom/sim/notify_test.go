@@ -438,6 +438,7 @@ func TestControlFaultsAPI(t *testing.T) {
 	e := newEnv(t)
 	put := func(body string) (*http.Response, []byte) {
 		req, _ := http.NewRequest(http.MethodPut, e.srv.URL+"/sim/faults", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		return do(t, req)
 	}
 	res, b := put(`{"duplicate":3,"reorder":true,"notifyDelay":"5s","corruptSignature":true,"requestTimeFormat":"iso8601","requestTimeSkew":"-2m","apiUnknown":2,"apis":["capture"]}`)
@@ -476,6 +477,7 @@ func TestControlPayAndPayments(t *testing.T) {
 	e.createSession(sessionRequest("PR_CTRL", "4200", ""))
 	post := func(body string) (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/sim/pay", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		res, b := do(t, req)
 		var m map[string]any
 		if err := json.Unmarshal(b, &m); err != nil {
@@ -605,5 +607,50 @@ func TestNotificationHeaderNamesOnTheWire(t *testing.T) {
 		if !strings.Contains(head, h) {
 			t.Errorf("raw notification lacks %q:\n%s", strings.TrimSpace(h), head)
 		}
+	}
+}
+
+// TestControlAPIRefusesCrossSite: a web page cannot drive the control API
+// through a visitor's browser: a cross-site text/plain POST (what a form
+// or a "simple" fetch sends), another Origin, or cross-site fetch metadata
+// are refused and change nothing; JSON from a tool goes through.
+func TestControlAPIRefusesCrossSite(t *testing.T) {
+	e := newEnv(t)
+	send := func(method, path, body string, h map[string]string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	faults := `{"apiUnknown":-1}`
+	for _, tc := range []struct {
+		name string
+		h    map[string]string
+		want int
+	}{
+		{"text/plain form post", map[string]string{"Content-Type": "text/plain"}, http.StatusUnsupportedMediaType},
+		{"no content type", nil, http.StatusUnsupportedMediaType},
+		{"another origin", map[string]string{"Content-Type": "application/json", "Origin": "https://evil.example"}, http.StatusForbidden},
+		{"cross-site fetch", map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+	} {
+		if got := send(http.MethodPut, "/sim/faults", faults, tc.h); got != tc.want {
+			t.Errorf("PUT /sim/faults, %s: %d, want %d", tc.name, got, tc.want)
+		}
+		if got := send(http.MethodPost, "/sim/pay", `{"paymentRequestId":"PR_X","cardNumber":"4054695723100768"}`, tc.h); got != tc.want {
+			t.Errorf("POST /sim/pay, %s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if f := e.sim.Faults(); f.APIUnknown != 0 {
+		t.Fatalf("a refused request set faults: %+v", f)
+	}
+	if got := send(http.MethodPut, "/sim/faults", faults, map[string]string{"Content-Type": "application/json; charset=utf-8"}); got != http.StatusOK {
+		t.Errorf("PUT /sim/faults as JSON: %d, want 200", got)
 	}
 }

@@ -325,6 +325,7 @@ func setFaults(t *testing.T, simURL, body string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("set simulator faults: %v", err)

@@ -284,9 +284,15 @@ func runCase(t *testing.T, op operation, f fault, v variant) {
 
 	firstDone := make(chan error, 1)
 	a := e.app
+	sent := e.arrival(op.api)
 	go func() { firstDone <- op.first(e, a, prid) }()
 	if v.restart {
-		time.Sleep(restartDelay / 2) // the first send is at the simulator, its answer held
+		select {
+		case <-sent:
+		case <-time.After(convergeIn):
+			t.Fatalf("the first send did not reach the simulator within %v", convergeIn)
+		}
+		time.Sleep(restartDelay / 4) // the simulator holds its answer
 		e.restart()
 	}
 	if err := <-firstDone; err != nil && !v.restart {
@@ -326,8 +332,9 @@ type env struct {
 	app    *app.App
 	apiKey string
 
-	mu      sync.Mutex
-	resends []string // captures and refunds sent again although Antom had them
+	mu       sync.Mutex
+	resends  []string                 // captures and refunds sent again although Antom had them
+	arrivals map[string]chan struct{} // API → closed when its next request reaches the simulator
 }
 
 func newEnv(t *testing.T) *env {
@@ -379,6 +386,12 @@ func newEnv(t *testing.T) *env {
 func (e *env) watchResends(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		api := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		e.mu.Lock()
+		if ch := e.arrivals[api]; ch != nil {
+			close(ch)
+			delete(e.arrivals, api)
+		}
+		e.mu.Unlock()
 		if r.Method == http.MethodPost && (api == "capture" || api == "refund") {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -394,6 +407,19 @@ func (e *env) watchResends(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// arrival returns a channel closed when the next request for api reaches
+// the simulator.
+func (e *env) arrival(api string) <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.arrivals == nil {
+		e.arrivals = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	e.arrivals[api] = ch
+	return ch
 }
 
 // antomHas reports whether the simulator holds a capture or refund (api)
@@ -634,6 +660,7 @@ func (e *env) setFaults(f sim.Faults) {
 	e.t.Helper()
 	body, _ := json.Marshal(f)
 	req, _ := http.NewRequest(http.MethodPut, e.simURL+"/sim/faults", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatalf("set faults: %v", err)
