@@ -5,18 +5,17 @@ package app_test
 // dropped and a Paydesk restart between the first send and its answer}.
 // Each case ends when Paydesk's payment, captures and refunds equal the
 // simulator's (GET /sim/payments/<id>), with no operation left pending, and
-// the simulator holding at most one capture or refund per request ID.
+// the simulator holding at most one capture or refund per request ID and
+// never receiving one again once it holds it.
 //
 // The simulator runs on its own (behind a test server that notes what
 // reaches it) and keeps running while Paydesk (app.Start with Config.Antom)
 // is shut down and started again on the same data directory and public URL.
 // The restart is abrupt: Shutdown is given no time, so an attempt whose
 // answer is still on its way is never recorded, as after a crash. Faults are
-// set over HTTP (PUT /sim/faults). No capture or refund may reach the
-// simulator for a request ID it already holds, except where answers are held
-// past the client's timeout (a late answer makes a repeat legitimate).
-// The background jobs are driven explicitly, in rounds (poller, reconciler,
-// sweeper), so that a case needs no more real time than its faults cost.
+// set over HTTP (PUT /sim/faults). The background jobs are driven
+// explicitly, in rounds (poller, reconciler, sweeper), so that a case needs
+// no more real time than its faults cost.
 
 import (
 	"bytes"
@@ -48,17 +47,20 @@ import (
 	"paydesk/web/app"
 )
 
-// Timings of the matrix: in the cases that hold answers (apiDelay, and the
-// restarts) the client gives up on one exchange after clientTimeout (three
-// exchanges per call at most), apiDelay holds every answer longer than
-// that, and restartDelay holds an answer long enough to restart Paydesk
-// while it is on its way (but less than clientTimeout). The other cases
-// give the client calmTimeout, which no answer comes near.
+// Timings of the matrix: with apiDelay, the client gives up on one
+// exchange after clientTimeout (three exchanges per call at most) and the
+// simulator holds every answer for apiDelay, longer than that, so it never
+// processes a send whose client gave up. Before a restart the simulator
+// holds the answer for restartDelay, long enough to restart Paydesk while
+// the answer is on its way; the client then waits calmTimeout, which no
+// answer comes near. So no send is ever repeated by the client after Antom
+// processed it, and any capture or refund that reaches Antom again for a
+// request ID it holds was Paydesk's choice: a defect.
 const (
 	clientTimeout = 300 * time.Millisecond
 	calmTimeout   = 5 * time.Second
 	apiDelay      = time.Second
-	restartDelay  = 200 * time.Millisecond
+	restartDelay  = 200 * time.Millisecond // less than calmTimeout
 	faultHold     = 300 * time.Millisecond // how long the fault stays after the first send
 	convergeIn    = 45 * time.Second       // a bound for loaded machines; cases take seconds
 	amount        = 4200                   // SGD minor units
@@ -258,8 +260,7 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 func runCase(t *testing.T, op operation, f fault, v variant) {
-	held := f.name == "apiDelay" || v.restart
-	e := newEnv(t, held)
+	e := newEnv(t, f.name == "apiDelay")
 	prid := "fm-" + strings.NewReplacer("/", "-").Replace(t.Name()[len("TestFaultMatrix/"):])
 	if len(prid) > 64 {
 		prid = prid[:64]
@@ -324,19 +325,12 @@ func runCase(t *testing.T, op operation, f fault, v variant) {
 	if err := op.want(got); err != nil {
 		t.Error(err)
 	}
-	// What Antom has is never sent again: the reconciler asks first. Where
-	// answers are held past the client's timeout, the client's own retry
-	// of a send Antom processed late, or a send racing an inquiry, is a
-	// legitimate repeat (Antom is idempotent on the request ID): allowed
-	// there, and noted.
+	// What Antom has is never sent again: the reconciler asks first.
 	e.mu.Lock()
 	resends := e.resends
 	e.mu.Unlock()
-	switch {
-	case len(resends) > 0 && !e.held:
+	if len(resends) > 0 {
 		t.Errorf("sent again although Antom had it: %q\n%s", resends, e.story(prid))
-	case len(resends) > 0:
-		t.Logf("repeated after a timeout (idempotent): %q", resends)
 	}
 }
 
@@ -350,7 +344,7 @@ type env struct {
 	front  *frontDoor // Paydesk's public URL, the same across restarts
 	app    *app.App
 	apiKey string
-	held   bool // answers are held past the client's timeout
+	held   bool // answers are held past the client's timeout (apiDelay)
 
 	mu       sync.Mutex
 	resends  []string                 // captures and refunds sent again although Antom had them
