@@ -24,7 +24,7 @@ var bg = context.Background()
 // needsAttention lists the paymentRequestIds of the API's "needs attention" filter.
 func (a *apiApp) needsAttention() []string {
 	a.t.Helper()
-	r := a.call(http.MethodGet, paths.APIPayments+"?needsAttention=true", a.Key, nil).want(a.t, http.StatusOK)
+	r := a.call(http.MethodGet, paths.APIPayments+"?needsAttention=true", a.ReadKey, nil).want(a.t, http.StatusOK)
 	var out []string
 	for _, p := range r.JSON["payments"].([]any) {
 		out = append(out, str(p.(map[string]any), "paymentRequestId"))
@@ -58,7 +58,7 @@ func before(kinds []string, a, b string) bool {
 func TestFlagSDKSuccessWithoutNotification(t *testing.T) {
 	app := startAPIApp(t, apiAppOptions{Faults: sim.Faults{DropFirst: 1}})
 	id := app.createSession()
-	if _, err := app.Sim.Sim.PayByRequestID(bg, id, simCard(t, "success")); err != nil {
+	if _, err := app.Sim.Sim.PayByRequestID(bg, id, app.card(id, "success")); err != nil {
 		t.Fatal(err)
 	}
 	p := app.payment(id)
@@ -108,7 +108,7 @@ func TestFlagSDKFailureButServerSuccess(t *testing.T) {
 	app.call(http.MethodPost, paths.APISDKEvents(id), app.Key, map[string]any{
 		"eventCode": "SDK_PAYMENT_FAIL", "paymentResultCode": "PROCESS_FAIL", "occurredAt": app.Clock.Now().Format(time.RFC3339),
 	}).want(t, http.StatusCreated)
-	if _, err := app.Sim.Sim.PayByRequestID(bg, id, simCard(t, "success")); err != nil {
+	if _, err := app.Sim.Sim.PayByRequestID(bg, id, app.card(id, "success")); err != nil {
 		t.Fatal(err)
 	}
 	if got := app.flagCodes(id); len(got) != 0 {
@@ -140,7 +140,7 @@ func TestFlagSDKFailureButServerSuccess(t *testing.T) {
 func TestFlagSDKProcessingStuck(t *testing.T) {
 	app := startAPIApp(t, apiAppOptions{OrderClose: 30 * time.Minute})
 	id := app.createSession()
-	out, err := app.Sim.Sim.PayByRequestID(bg, id, simCard(t, "pending"))
+	out, err := app.Sim.Sim.PayByRequestID(bg, id, app.card(id, "pending"))
 	if err != nil || out.SDKEvent != "SDK_PAYMENT_PROCESSING" {
 		t.Fatalf("pay: %+v, %v", out, err)
 	}
@@ -169,7 +169,7 @@ func TestFlagSDKProcessingStuck(t *testing.T) {
 func TestFlagSDKSuccessButExpired(t *testing.T) {
 	app := startAPIApp(t, apiAppOptions{Faults: sim.Faults{DropFirst: 4}})
 	id := app.createSession()
-	if _, err := app.Sim.Sim.PayByRequestID(bg, id, simCard(t, "success")); err != nil {
+	if _, err := app.Sim.Sim.PayByRequestID(bg, id, app.card(id, "success")); err != nil {
 		t.Fatal(err)
 	}
 	app.Clock.Advance(store.SDKNotifyGrace)
@@ -195,7 +195,7 @@ func TestFlagSDKSuccessButExpired(t *testing.T) {
 func TestFlagContradiction(t *testing.T) {
 	app := startAPIApp(t, apiAppOptions{})
 	id := app.createSession()
-	if _, err := app.Sim.Sim.PayByRequestID(bg, id, simCard(t, "success")); err != nil {
+	if _, err := app.Sim.Sim.PayByRequestID(bg, id, app.card(id, "success")); err != nil {
 		t.Fatal(err)
 	}
 	app.waitFor("SUCCESS", func() bool { return app.payment(id).Status == store.StatusSuccess })
@@ -301,7 +301,7 @@ func TestSDKEventsOnStaffPages(t *testing.T) {
 	}
 
 	id := app.createSession()
-	if _, err := app.Sim.Sim.PayByRequestID(bg, id, simCard(t, "success")); err != nil {
+	if _, err := app.Sim.Sim.PayByRequestID(bg, id, app.card(id, "success")); err != nil {
 		t.Fatal(err)
 	}
 	app.waitFor("SUCCESS", func() bool { return app.payment(id).Status == store.StatusSuccess })

@@ -68,16 +68,18 @@ type apiAppOptions struct {
 
 // apiApp is a running Paydesk wired to a running simulator.
 type apiApp struct {
-	t      testing.TB
-	URL    string
-	Store  *store.Store
-	H      *handlers.Handlers
-	Srv    *web.Server
-	Sim    *sim.Server
-	Clock  *sim.ManualClock
-	Key    string // an API key named "shop-app"
-	KeyID  int64
-	SimKey string // the simulator's own key
+	t        testing.TB
+	URL      string
+	Store    *store.Store
+	H        *handlers.Handlers
+	Srv      *web.Server
+	Sim      *sim.Server
+	Clock    *sim.ManualClock
+	Key      string // the shop's backend: a key named "shop-app" with scope sessions
+	KeyID    int64
+	OtherKey string            // another client's backend: "other-app", sessions
+	ReadKey  string            // reconciliation: "reconciliation", payments:read
+	secrets  map[string]string // client secrets by paymentRequestId, from createSession
 }
 
 var apiEpoch = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -124,16 +126,18 @@ func startAPIApp(t testing.TB, opt apiAppOptions) *apiApp {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	out := &apiApp{t: t, URL: a.URL, Store: a.Store, H: a.Handlers, Srv: a.Web, Sim: a.Simulator, Clock: clock, SimKey: a.SimulatorAPIKey}
-	k, token, err := a.Store.CreateAPIKey(ctx, "shop-app", store.AuditContext{Actor: "test"})
+	out := &apiApp{t: t, URL: a.URL, Store: a.Store, H: a.Handlers, Srv: a.Web, Sim: a.Simulator, Clock: clock, secrets: map[string]string{}}
+	by := store.AuditContext{Actor: "test"}
+	k, token, err := a.Store.CreateAPIKey(ctx, "shop-app", by)
 	if err != nil {
 		t.Fatalf("create key: %v", err)
 	}
 	out.Key, out.KeyID = token, k.ID
-	if out.SimKey == "" {
-		if _, out.SimKey, err = a.Store.CreateAPIKey(ctx, "simulator", store.AuditContext{Actor: "test"}); err != nil {
-			t.Fatalf("create key: %v", err)
-		}
+	if _, out.OtherKey, err = a.Store.CreateAPIKey(ctx, "other-app", by); err != nil {
+		t.Fatalf("create key: %v", err)
+	}
+	if _, out.ReadKey, err = a.Store.CreateAPIKey(ctx, "reconciliation", by, store.ScopePaymentsRead); err != nil {
+		t.Fatalf("create key: %v", err)
 	}
 	return out
 }
@@ -245,14 +249,30 @@ func sessionBody(mods ...func(map[string]any)) map[string]any {
 	return b
 }
 
-// createSession creates a session through the API and returns its paymentRequestId.
+// createSession creates a session through the API with the shop's key and
+// returns its paymentRequestId; the client secret is kept for pay.
 func (a *apiApp) createSession(mods ...func(map[string]any)) string {
 	a.t.Helper()
 	r := a.call(http.MethodPost, paths.APISessions, a.Key, sessionBody(mods...)).want(a.t, http.StatusOK)
-	if str(r.JSON, "status") != "SESSION_READY" || str(r.JSON, "paymentSessionData") == "" {
+	if str(r.JSON, "status") != "SESSION_READY" || str(r.JSON, "paymentSessionData") == "" || str(r.JSON, "clientSecret") == "" {
 		a.t.Fatalf("session: %s", r.Body)
 	}
-	return str(r.JSON, "paymentRequestId")
+	id := str(r.JSON, "paymentRequestId")
+	a.secrets[id] = str(r.JSON, "clientSecret")
+	return id
+}
+
+// card is a simulator test card ("success", "fail" or "pending") in the
+// app that holds payment id's client secret: the checkout reports the SDK
+// event with it.
+func (a *apiApp) card(id, kind string) sim.Card {
+	a.t.Helper()
+	c := simCard(a.t, kind)
+	c.ClientSecret = a.secrets[id]
+	if c.ClientSecret == "" {
+		a.t.Fatalf("no client secret for %s: create it with createSession", id)
+	}
+	return c
 }
 
 // payment reads a payment as committed.

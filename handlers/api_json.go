@@ -29,11 +29,13 @@ const (
 )
 
 // The app API's stable error codes (the "code" of the JSON error body).
-// 401 missing_api_key and invalid_api_key come from RequireAPIKey.
+// The credential errors (401 missing_api_key, invalid_api_key,
+// invalid_client_secret, client_secret_expired; 403 insufficient_scope)
+// come from RequireAppCredential (auth_credential.go).
 const (
 	codeInvalidJSON         = "invalid_json"           // 400: the body is not the JSON object the endpoint takes
 	codeInvalidParameter    = "invalid_parameter"      // 400: a query parameter or header is malformed
-	codeForbiddenPayment    = "payment_forbidden"      // 403: the payment belongs to another client
+	codeForbiddenPayment    = "payment_forbidden"      // 403: the payment belongs to another client (one this key may read)
 	codePaymentNotFound     = "payment_not_found"      // 404
 	codeIdempotencyConflict = "idempotency_conflict"   // 409: same key, different request
 	codeBodyTooLarge        = "body_too_large"         // 413
@@ -284,10 +286,14 @@ func toAPISDKEvent(e store.SDKEventRecord) apiSDKEvent {
 		OccurredAt: e.OccurredAt, ReceivedAt: e.ReceivedAt}
 }
 
-// apiActor is the timeline and audit actor of the API key of the request.
+// apiActor is the timeline and audit actor of the request's credential.
 func apiActor(c echo.Context) string {
-	if k := currentAPIKey(c); k != nil {
-		return k.Actor()
+	cr := currentCredential(c)
+	switch {
+	case cr == nil:
+		return "apikey:unknown"
+	case cr.key != nil:
+		return cr.key.Actor()
 	}
-	return "apikey:unknown"
+	return clientSecretActor
 }

@@ -128,10 +128,17 @@ func TestOpenAPIEnumsMatchCode(t *testing.T) {
 			t.Errorf("flag %s is not in the Flag enum", bit)
 		}
 	}
+	var scopes []string
+	for _, sc := range store.APIScopes() {
+		scopes = append(scopes, string(sc))
+	}
+	if got := enumOf(t, dig(t, schemas, "Error", "properties", "error", "properties", "scope", "enum")); !slices.Equal(got, scopes) {
+		t.Errorf("error scope enum %v, want %v", got, scopes)
+	}
 	errCodes := enumOf(t, dig(t, schemas, "Error", "properties", "error", "properties", "code", "enum"))
 	for _, c := range []string{codeInvalidJSON, codeInvalidParameter, codeForbiddenPayment, codePaymentNotFound,
 		codeIdempotencyConflict, codeBodyTooLarge, codeUnsupportedMedia, codeValidationFailed, codeUnknownEventCode,
-		"missing_api_key", "invalid_api_key"} {
+		codeMissingAPIKey, codeInvalidAPIKey, codeInvalidClientSecret, codeClientSecretExpired, codeInsufficientScope} {
 		if !slices.Contains(errCodes, c) {
 			t.Errorf("error code %s is not in the Error enum", c)
 		}

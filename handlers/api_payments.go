@@ -21,10 +21,15 @@ type apiPaymentPage struct {
 
 // APIPaymentShow handles the "GET /api/v1/payments/:id" route: the server's
 // truth about one payment: status, Antom's result, captures, refunds, the
-// SDK events the app reported and any disagreement flags.
+// SDK events the app reported and any disagreement flags. A key with
+// payments:read reads any payment; a key with sessions the ones it created;
+// a client secret its own.
 func (h *Handlers) APIPaymentShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := idParam(c, "id")
+	if err := h.authorizePayment(c, id, false); err != nil {
+		return err
+	}
 	d, err := h.Store.GetPayment(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return errPaymentNotFound(id)
@@ -39,8 +44,8 @@ func (h *Handlers) APIPaymentShow(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIDetail(d, events))
 }
 
-// APIPaymentList handles the "GET /api/v1/payments" route: payments newest
-// first, keyset-paginated (pass nextCursor back as cursor), with the
+// APIPaymentList handles the "GET /api/v1/payments" route (keys with
+// payments:read): every payment newest first, keyset-paginated (pass nextCursor back as cursor), with the
 // dashboard's filters: q (any ID), status, currency, captureState, from, to,
 // needsAttention; limit 1–500 (default 50).
 func (h *Handlers) APIPaymentList(c echo.Context) error {

@@ -198,8 +198,8 @@ func TestQAAPIKeyFormats(t *testing.T) {
 		t.Errorf("a refused key created %d payments", app.qaPayments())
 	}
 	// Scheme case does not matter (RFC 9110), nor surrounding spaces.
-	app.call(http.MethodGet, paths.APIPayments, "", nil, "Authorization", "bearer "+app.Key).want(t, http.StatusOK)
-	app.call(http.MethodGet, paths.APIPayments, "", nil, "Authorization", "Bearer  "+app.Key+" ").want(t, http.StatusOK)
+	app.call(http.MethodGet, paths.APIPayments, "", nil, "Authorization", "bearer "+app.ReadKey).want(t, http.StatusOK)
+	app.call(http.MethodGet, paths.APIPayments, "", nil, "Authorization", "Bearer  "+app.ReadKey+" ").want(t, http.StatusOK)
 	// A revoked key is refused at once, on every route, and creates nothing.
 	id := app.createSession()
 	if err := app.Store.RevokeAPIKey(context.Background(), app.KeyID, store.AuditContext{Actor: "test"}); err != nil {

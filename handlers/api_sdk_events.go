@@ -36,7 +36,13 @@ type apiSDKEventAnswer struct {
 // joins the payment's timeline and is compared with the server's status
 // (disagreement flags, an inquiry when it helps). 201 when recorded, 200
 // when the same event (code, paymentResultCode, occurredAt) was already.
+// The payment's client secret (the app) or the key that created it (the
+// backend) may report; for anyone else the payment does not exist.
 func (h *Handlers) APISDKEventCreate(c echo.Context) error {
+	id := idParam(c, "id")
+	if err := h.authorizePayment(c, id, true); err != nil {
+		return err
+	}
 	var req apiSDKEventRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -45,7 +51,6 @@ func (h *Handlers) APISDKEventCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id := idParam(c, "id")
 	r, err := h.Store.ReportSDKEvent(c.Request().Context(), id, store.SDKEvent{
 		EventCode: req.EventCode, PaymentResultCode: req.PaymentResultCode, Message: req.Message,
 		At: at, Actor: apiActor(c),

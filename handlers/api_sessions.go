@@ -42,11 +42,13 @@ type apiEnv struct {
 	OSType       string `json:"osType"`
 }
 
-// apiSession is the answer of POST /api/v1/sessions: what the app hands to
-// the client SDK, and the payment's status.
+// apiSession is the answer of POST /api/v1/sessions: what the backend
+// hands to the app (paymentSessionData for the client SDK, and the
+// payment's client secret), and the payment's status.
 type apiSession struct {
 	PaymentRequestID         string       `json:"paymentRequestId"`
 	Status                   string       `json:"status"`
+	ClientSecret             string       `json:"clientSecret"`
 	PaymentSessionData       string       `json:"paymentSessionData,omitempty"`
 	PaymentSessionID         string       `json:"paymentSessionId,omitempty"`
 	PaymentSessionExpiryTime time.Time    `json:"paymentSessionExpiryTime,omitzero"`
@@ -77,16 +79,19 @@ var sessionFieldNames = map[string]string{
 // maxIdempotencyKey bounds the Idempotency-Key header.
 const maxIdempotencyKey = 200
 
-// APISessionCreate handles the "POST /api/v1/sessions" route: the merchant
-// app asks for a payment session for an order and gets the
-// paymentSessionData its client SDK needs. It is the dashboard's code path
-// (store.CreatePayment, then createSession) with the terminal the app names.
+// APISessionCreate handles the "POST /api/v1/sessions" route (keys with
+// sessions): the merchant's backend asks for a payment session for an
+// order and gets the paymentSessionData the app's client SDK needs, and
+// the payment's client secret the app reads and reports with. It is the
+// dashboard's code path (store.CreatePayment, then createSession) with the
+// terminal the app names. The payment belongs to the key.
 //
 // Idempotent: the same Idempotency-Key (per API key name) or the same
-// merchant paymentRequestId with the same body returns the same session; a
-// different body is a 409 naming the fields that differ. 200 with the
-// session (SESSION_READY, or SESSION_FAILED with Antom's result); 202 when
-// Antom's answer is not known yet (send the same request again).
+// merchant paymentRequestId with the same body returns the same session
+// and client secret; a different body is a 409 naming the fields that
+// differ. 200 with the session (SESSION_READY, or SESSION_FAILED with
+// Antom's result); 202 when Antom's answer is not known yet (send the same
+// request again).
 func (h *Handlers) APISessionCreate(c echo.Context) error {
 	var req apiSessionRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -100,8 +105,12 @@ func (h *Handlers) APISessionCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	actor := apiActor(c)
-	np.CreatedBy, np.NotifyURL, np.Sandbox = actor, h.NotifyURL, h.Sandbox
+	key := currentAPIKey(c)
+	if key == nil {
+		return &Error{Kind: KindInternal, Err: errors.New("sessions route without a secret API key")}
+	}
+	actor := key.Actor()
+	np.CreatedBy, np.CreatedByKey, np.NotifyURL, np.Sandbox = actor, key.ID, h.NotifyURL, h.Sandbox
 	if idem != "" {
 		np.IdempotencyKey = scopedIdempotencyKey(actor, idem)
 	}
@@ -112,7 +121,7 @@ func (h *Handlers) APISessionCreate(c echo.Context) error {
 	if np.PaymentRequestID != "" {
 		d, err := h.Store.GetPayment(ctx, np.PaymentRequestID)
 		switch {
-		case err == nil && d.CreatedBy != actor:
+		case err == nil && d.CreatedByKey != key.ID:
 			return errOtherClient(np.PaymentRequestID)
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return err
@@ -122,7 +131,7 @@ func (h *Handlers) APISessionCreate(c echo.Context) error {
 	if err != nil {
 		return sessionStoreError(err)
 	}
-	if p.CreatedBy != actor { // created meanwhile by someone else
+	if p.CreatedByKey != key.ID { // created meanwhile by someone else, or under the key's name by another key
 		return errOtherClient(p.PaymentRequestID)
 	}
 	if p.Status == store.StatusCreated {
@@ -139,6 +148,7 @@ func (h *Handlers) APISessionCreate(c echo.Context) error {
 	return c.JSON(status, apiSession{
 		PaymentRequestID:         p.PaymentRequestID,
 		Status:                   string(p.Status),
+		ClientSecret:             h.ClientSecret(p.PaymentRequestID),
 		PaymentSessionData:       p.SessionData,
 		PaymentSessionID:         p.SessionID,
 		PaymentSessionExpiryTime: p.SessionExpiresAt,
@@ -222,8 +232,8 @@ func sessionStoreError(err error) error {
 }
 
 // errOtherClient refuses a paymentRequestId that belongs to a payment made
-// by another client (another API key name, or staff): its session data is
-// not this client's to see.
+// by another client (another API key, or staff): its session data and
+// client secret are not this client's to see.
 func errOtherClient(paymentRequestID string) error {
 	return apiError(http.StatusForbidden, codeForbiddenPayment, "paymentRequestId",
 		"paymentRequestId %s belongs to a payment created by another client; choose another paymentRequestId.", paymentRequestID)

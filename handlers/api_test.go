@@ -51,18 +51,19 @@ func TestAPIRequiresKey(t *testing.T) {
 // Revoking a key locks it out on the very next request.
 func TestAPIKeyRevocationIsImmediate(t *testing.T) {
 	app := startAPIApp(t, apiAppOptions{})
-	app.call(http.MethodGet, paths.APIPayments, app.Key, nil).want(t, http.StatusOK)
+	id := app.createSession()
+	app.call(http.MethodGet, paths.APIPayment(id), app.Key, nil).want(t, http.StatusOK)
 	if err := app.Store.RevokeAPIKey(context.Background(), app.KeyID, store.AuditContext{Actor: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	app.call(http.MethodGet, paths.APIPayments, app.Key, nil).want(t, http.StatusUnauthorized, "invalid_api_key")
+	app.call(http.MethodGet, paths.APIPayment(id), app.Key, nil).want(t, http.StatusUnauthorized, "invalid_api_key")
 	app.call(http.MethodPost, paths.APISessions, app.Key, sessionBody()).want(t, http.StatusUnauthorized, "invalid_api_key")
 	page, err := app.Store.ListPayments(context.Background(), store.PaymentFilter{})
-	if err != nil || len(page.Items) != 0 {
-		t.Errorf("a revoked key created %d payments (%v)", len(page.Items), err)
+	if err != nil || len(page.Items) != 1 {
+		t.Errorf("a revoked key created %d payments after the first (%v)", len(page.Items)-1, err)
 	}
 	// Another key still works.
-	app.call(http.MethodGet, paths.APIPayments, app.SimKey, nil).want(t, http.StatusOK)
+	app.call(http.MethodGet, paths.APIPayments, app.ReadKey, nil).want(t, http.StatusOK)
 }
 
 func TestAPISessionCreate(t *testing.T) {
@@ -111,6 +112,9 @@ func TestAPISessionIdempotency(t *testing.T) {
 		if str(again.JSON, "paymentRequestId") != id || str(again.JSON, "paymentSessionData") != str(first.JSON, "paymentSessionData") {
 			t.Errorf("replay: got %s, want the first session %s", again.Body, first.Body)
 		}
+		if cs := str(again.JSON, "clientSecret"); !strings.HasPrefix(cs, "pdk_cs_") || cs != str(first.JSON, "clientSecret") {
+			t.Errorf("replay: clientSecret %q, want the first one %q", cs, str(first.JSON, "clientSecret"))
+		}
 	})
 	t.Run("same key, different body", func(t *testing.T) {
 		r := post(app.Key, "order-1001-try-1", sessionBody(func(b map[string]any) {
@@ -124,8 +128,8 @@ func TestAPISessionIdempotency(t *testing.T) {
 		}
 	})
 	t.Run("same key, another client", func(t *testing.T) {
-		r := post(app.SimKey, "order-1001-try-1", sessionBody()).want(t, http.StatusOK)
-		if str(r.JSON, "paymentRequestId") == id {
+		r := post(app.OtherKey, "order-1001-try-1", sessionBody()).want(t, http.StatusOK)
+		if str(r.JSON, "paymentRequestId") == id || str(r.JSON, "clientSecret") == str(first.JSON, "clientSecret") {
 			t.Error("another API key got the first client's session")
 		}
 	})
@@ -140,7 +144,7 @@ func TestAPISessionIdempotency(t *testing.T) {
 		app.call(http.MethodPost, paths.APISessions, app.Key, body).want(t, http.StatusConflict, "idempotency_conflict", "captureMode")
 		// Another client may not see or reuse it.
 		delete(body, "captureMode")
-		app.call(http.MethodPost, paths.APISessions, app.SimKey, body).want(t, http.StatusForbidden, "payment_forbidden", "paymentRequestId")
+		app.call(http.MethodPost, paths.APISessions, app.OtherKey, body).want(t, http.StatusForbidden, "payment_forbidden", "paymentRequestId")
 	})
 	page, err := app.Store.ListPayments(context.Background(), store.PaymentFilter{})
 	if err != nil {
@@ -148,6 +152,28 @@ func TestAPISessionIdempotency(t *testing.T) {
 	}
 	if len(page.Items) != 3 {
 		t.Errorf("got %d payments, want 3 (first, the other client's, shop-pay-0001)", len(page.Items))
+	}
+}
+
+// A credential the route does not take is a 403 naming the scope, in the
+// body and in WWW-Authenticate (RFC 6750).
+func TestAPIInsufficientScope(t *testing.T) {
+	app := startAPIApp(t, apiAppOptions{})
+	r := app.call(http.MethodGet, paths.APIPayments, app.Key, nil).want(t, http.StatusForbidden, "insufficient_scope")
+	if str(r.JSON, "error", "scope") != "payments:read" || !strings.Contains(str(r.JSON, "error", "message"), "payments:read") {
+		t.Errorf("body %s, want scope payments:read named", r.Body)
+	}
+	if got := r.Header.Get("WWW-Authenticate"); got != `Bearer realm="paydesk", error="insufficient_scope", scope="payments:read"` {
+		t.Errorf("WWW-Authenticate %q", got)
+	}
+	r = app.call(http.MethodPost, paths.APISessions, app.ReadKey, sessionBody()).want(t, http.StatusForbidden, "insufficient_scope")
+	if str(r.JSON, "error", "scope") != "sessions" {
+		t.Errorf("body %s, want scope sessions", r.Body)
+	}
+	id := app.createSession()
+	r = app.call(http.MethodPost, paths.APISessions, app.secrets[id], sessionBody()).want(t, http.StatusForbidden, "insufficient_scope")
+	if !strings.Contains(str(r.JSON, "error", "message"), "client secret") {
+		t.Errorf("a client secret creating a session: %s, want the message to say why", r.Body)
 	}
 }
 
@@ -275,7 +301,7 @@ func TestAPISDKEvents(t *testing.T) {
 func TestAPIPaymentShow(t *testing.T) {
 	app := startAPIApp(t, apiAppOptions{})
 	id := app.createSession()
-	if _, err := app.Sim.Sim.PayByRequestID(context.Background(), id, simCard(t, "success")); err != nil {
+	if _, err := app.Sim.Sim.PayByRequestID(context.Background(), id, app.card(id, "success")); err != nil {
 		t.Fatal(err)
 	}
 	var r apiResponse
@@ -324,7 +350,7 @@ func TestAPIPaymentList(t *testing.T) {
 		if cursor != "" {
 			path += "&cursor=" + cursor
 		}
-		r := app.call(http.MethodGet, path, app.Key, nil).want(t, http.StatusOK)
+		r := app.call(http.MethodGet, path, app.ReadKey, nil).want(t, http.StatusOK)
 		for _, p := range r.JSON["payments"].([]any) {
 			got = append(got, str(p.(map[string]any), "paymentRequestId"))
 		}
@@ -338,19 +364,19 @@ func TestAPIPaymentList(t *testing.T) {
 		t.Errorf("pages: got %v, want %v", got, want)
 	}
 	// Filters: search by any ID, status, needsAttention.
-	r := app.call(http.MethodGet, paths.APIPayments+"?q=order-3", app.Key, nil).want(t, http.StatusOK)
+	r := app.call(http.MethodGet, paths.APIPayments+"?q=order-3", app.ReadKey, nil).want(t, http.StatusOK)
 	if ps := r.JSON["payments"].([]any); len(ps) != 1 || str(ps[0].(map[string]any), "paymentRequestId") != ids[3] {
 		t.Errorf("q=order-3: %s", r.Body)
 	}
-	r = app.call(http.MethodGet, paths.APIPayments+"?status=SUCCESS", app.Key, nil).want(t, http.StatusOK)
+	r = app.call(http.MethodGet, paths.APIPayments+"?status=SUCCESS", app.ReadKey, nil).want(t, http.StatusOK)
 	if ps := r.JSON["payments"].([]any); len(ps) != 0 {
 		t.Errorf("status=SUCCESS: %d payments, want 0", len(ps))
 	}
-	r = app.call(http.MethodGet, paths.APIPayments+"?status=SESSION_READY&currency=sgd&from=2025-03-01&to=2025-03-01", app.Key, nil).want(t, http.StatusOK)
+	r = app.call(http.MethodGet, paths.APIPayments+"?status=SESSION_READY&currency=sgd&from=2025-03-01&to=2025-03-01", app.ReadKey, nil).want(t, http.StatusOK)
 	if ps := r.JSON["payments"].([]any); len(ps) != 5 {
 		t.Errorf("status, currency and dates: %d payments, want 5", len(ps))
 	}
-	r = app.call(http.MethodGet, paths.APIPayments+"?needsAttention=true", app.Key, nil).want(t, http.StatusOK)
+	r = app.call(http.MethodGet, paths.APIPayments+"?needsAttention=true", app.ReadKey, nil).want(t, http.StatusOK)
 	if ps := r.JSON["payments"].([]any); len(ps) != 0 {
 		t.Errorf("needsAttention: %d payments, want 0", len(ps))
 	}
@@ -367,7 +393,7 @@ func TestAPIPaymentList(t *testing.T) {
 		{"sort=asc", "sort"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
-			app.call(http.MethodGet, paths.APIPayments+"?"+tc.query, app.Key, nil).want(t, http.StatusBadRequest, "invalid_parameter", tc.field)
+			app.call(http.MethodGet, paths.APIPayments+"?"+tc.query, app.ReadKey, nil).want(t, http.StatusBadRequest, "invalid_parameter", tc.field)
 		})
 	}
 }

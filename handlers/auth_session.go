@@ -28,7 +28,8 @@ const MinSessionKeyLength = 32
 // AuthConfig configures staff sessions, login throttling and step-up.
 // Zero durations and counts take the defaults noted.
 type AuthConfig struct {
-	// SessionKey signs and encrypts the session cookie; at least 32 bytes.
+	// SessionKey signs and encrypts the session cookie, and derives the
+	// CSRF tokens and the payments' client secrets; at least 32 bytes.
 	SessionKey []byte
 	// Secure marks cookies Secure and gives them the __Host- prefix (https).
 	Secure bool

@@ -41,6 +41,7 @@ type Error struct {
 	Code       string            // stable machine code for the JSON API; defaults to Kind
 	Message    string            // safe for users; empty means a generic text for the kind
 	Field      string            // the input at fault, if one (JSON API "field")
+	Scope      string            // the scope the credential lacks (JSON API "scope", 403 insufficient_scope)
 	Fields     map[string]string // per-field messages for forms
 	RetryAfter time.Duration     // sent as Retry-After: KindRateLimited, and KindUnavailable for storage failures
 	Err        error             // cause; logged for 5xx, never shown
@@ -245,6 +246,7 @@ type errorDetail struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	Field     string `json:"field,omitempty"`
+	Scope     string `json:"scope,omitempty"`
 	RequestID string `json:"requestId,omitempty"`
 }
 
@@ -278,14 +280,18 @@ func (h *Handlers) HTTPErrorHandler(err error, c echo.Context) {
 	case r.Method == http.MethodHead:
 		werr = c.NoContent(status)
 	case isMachinePath(r.URL.Path):
-		if status == http.StatusUnauthorized {
+		switch {
+		case status == http.StatusUnauthorized:
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="paydesk"`)
+		case e.Scope != "":
+			// RFC 6750 section 3.1.
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="paydesk", error="insufficient_scope", scope="`+e.Scope+`"`)
 		}
 		code := e.Code
 		if code == "" {
 			code = string(e.Kind)
 		}
-		werr = c.JSON(status, errorBody{Error: errorDetail{Code: code, Message: msg, Field: e.Field, RequestID: reqID}})
+		werr = c.JSON(status, errorBody{Error: errorDetail{Code: code, Message: msg, Field: e.Field, Scope: e.Scope, RequestID: reqID}})
 	case isHTMX(c):
 		// The fragment goes to the layout's message area, not into the
 		// element that asked (which may be a table row or a poll target).

@@ -49,6 +49,9 @@ type Deps struct {
 	Antom *antom.Client
 	// CheckoutURL turns paymentSessionData into the simulator's hosted
 	// checkout URL; nil with real Antom, where the client SDK does that.
+	// The payment page adds the payment's client secret to it as the
+	// clientSecret parameter: the checkout reports SDK events with it, as
+	// an app would.
 	CheckoutURL func(paymentSessionData string) string
 	// BaseURL is where browsers reach Paydesk (PAYDESK_PUBLIC_URL, or
 	// http://localhost:<port> locally), without a trailing slash.
@@ -87,6 +90,7 @@ type Handlers struct {
 	ipThrottle      *throttle
 	hashSem         chan struct{} // bounds concurrent argon2id work
 	refused         *refusedLimiter
+	clientSecretKey []byte // HMAC key of the payments' client secrets
 	dummyOnce       sync.Once
 	dummyHash       string
 }
@@ -122,6 +126,7 @@ func New(deps Deps) (*Handlers, error) {
 		ipThrottle:      newThrottle(deps.Auth.AddressAttempts, deps.Auth.ThrottleWindow),
 		hashSem:         make(chan struct{}, 4),
 		refused:         newRefusedLimiter(deps.Webhook),
+		clientSecretKey: deriveKey(deps.Auth.SessionKey, "paydesk client secret"),
 	}
 	h.Operations = ops.New(deps.Store, antomOf{h}, oc)
 	return h, nil
@@ -147,10 +152,10 @@ func render(c echo.Context, status int, page templ.Component) error {
 
 // Request-state keys; read them only through the typed getters below.
 const (
-	ctxUserKey    = "paydesk.user"
-	ctxSessionKey = "paydesk.session"
-	ctxAPIKeyKey  = "paydesk.apikey"
-	ctxCSRFKey    = "csrf" // Echo's CSRF middleware ContextKey
+	ctxUserKey       = "paydesk.user"
+	ctxSessionKey    = "paydesk.session"
+	ctxCredentialKey = "paydesk.credential"
+	ctxCSRFKey       = "csrf" // Echo's CSRF middleware ContextKey
 )
 
 // CSRFContextKey is the context key web passes to Echo's CSRF middleware.
@@ -166,12 +171,6 @@ func currentUser(c echo.Context) *store.User {
 func currentSession(c echo.Context) *store.StaffSession {
 	s, _ := c.Get(ctxSessionKey).(*store.StaffSession)
 	return s
-}
-
-// currentAPIKey returns the API key that authenticated an /api/v1 request, or nil.
-func currentAPIKey(c echo.Context) *store.APIKey {
-	k, _ := c.Get(ctxAPIKeyKey).(*store.APIKey)
-	return k
 }
 
 // csrfToken returns the CSRF token for forms and the meta tag.

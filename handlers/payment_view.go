@@ -115,7 +115,9 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		live.PollURL = paths.PaymentLive(p.PaymentRequestID, p.Version)
 	}
 	if h.CheckoutURL != nil && p.SessionData != "" && p.Status == store.StatusSessionReady && !live.SessionExpired {
-		live.CheckoutURL = h.CheckoutURL(p.SessionData)
+		// The simulator's checkout stands in for the app: it reports the
+		// buyer's SDK event with the payment's client secret.
+		live.CheckoutURL = withQueryParam(h.CheckoutURL(p.SessionData), "clientSecret", h.ClientSecret(p.PaymentRequestID))
 	}
 	if forms.Notice != nil {
 		live.Notices = append([]pages.Notice{*forms.Notice}, live.Notices...)

@@ -25,6 +25,7 @@ type NewPayment struct {
 	RedirectURL      string // absolute URL (an app scheme is allowed)
 	Sandbox          bool
 	CreatedBy        string // actor, e.g. "user:ana@example.com" or "apikey:shop-app"
+	CreatedByKey     int64  // the API key creating it (app API); 0 for none
 }
 
 // SessionResult is a successful createPaymentSession answer, for SessionCreated.

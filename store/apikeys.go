@@ -7,12 +7,13 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
 
-// APIKeyPrefix starts every merchant-app API key.
+// APIKeyPrefix starts every secret API key.
 const APIKeyPrefix = "pdk_live_"
 
 // apiKeyShownPrefix is how many leading characters are kept to recognise a key.
@@ -21,11 +22,74 @@ const apiKeyShownPrefix = len(APIKeyPrefix) + 6
 // apiKeyTouchEvery bounds how often last_used_at is written per key.
 const apiKeyTouchEvery = time.Minute
 
-// APIKey is a merchant-app API key as stored: never the key itself.
+// APIScope is what a secret API key may do in the app API.
+type APIScope string
+
+// The scopes of a secret API key.
+const (
+	// ScopeSessions creates payment sessions, and reads and reports SDK
+	// events on the payments this key created: the merchant's backend.
+	ScopeSessions APIScope = "sessions"
+	// ScopePaymentsRead reads every payment: reconciliation.
+	ScopePaymentsRead APIScope = "payments:read"
+)
+
+// APIScopes lists every scope, in the order they are stored and shown.
+func APIScopes() []APIScope { return []APIScope{ScopeSessions, ScopePaymentsRead} }
+
+// DefaultAPIScopes are a new key's scopes when none are chosen.
+func DefaultAPIScopes() []APIScope { return []APIScope{ScopeSessions} }
+
+// ParseAPIScopes reads a comma-separated list such as
+// "sessions,payments:read" (spaces ignored, duplicates merged) into the
+// canonical order. An unknown or empty list is a *FieldError.
+func ParseAPIScopes(list string) ([]APIScope, error) {
+	var in []APIScope
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			in = append(in, APIScope(f))
+		}
+	}
+	return normalizeScopes(in)
+}
+
+// normalizeScopes checks scopes and returns them in the canonical order,
+// each once.
+func normalizeScopes(in []APIScope) ([]APIScope, error) {
+	all := APIScopes()
+	for _, sc := range in {
+		if !slices.Contains(all, sc) {
+			return nil, &FieldError{Field: "scopes", Message: fmt.Sprintf("%.40q is not a scope; choose from %s", string(sc), joinScopes(all))}
+		}
+	}
+	var out []APIScope
+	for _, sc := range all {
+		if slices.Contains(in, sc) {
+			out = append(out, sc)
+		}
+	}
+	if len(out) == 0 {
+		return nil, &FieldError{Field: "scopes", Message: "choose at least one scope: " + joinScopes(all)}
+	}
+	return out, nil
+}
+
+// joinScopes is scopes as stored and typed: "sessions,payments:read".
+func joinScopes(scopes []APIScope) string {
+	names := make([]string, len(scopes))
+	for i, sc := range scopes {
+		names[i] = string(sc)
+	}
+	return strings.Join(names, ",")
+}
+
+// APIKey is a secret API key of the merchant's backend as stored: never the
+// key itself.
 type APIKey struct {
 	ID         int64
 	Name       string
-	Prefix     string // e.g. "pdk_live_k3x9qa", to recognise a key
+	Prefix     string     // e.g. "pdk_live_k3x9qa", to recognise a key
+	Scopes     []APIScope // in the order of APIScopes
 	CreatedBy  string
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero: never used
@@ -35,6 +99,12 @@ type APIKey struct {
 
 // Active reports whether the key is not revoked.
 func (k *APIKey) Active() bool { return k.RevokedAt.IsZero() }
+
+// Has reports whether the key holds scope.
+func (k *APIKey) Has(scope APIScope) bool { return slices.Contains(k.Scopes, scope) }
+
+// ScopeList is the key's scopes as typed: "sessions,payments:read".
+func (k *APIKey) ScopeList() string { return joinScopes(k.Scopes) }
 
 // Actor is the audit actor string for the key.
 func (k *APIKey) Actor() string { return "apikey:" + k.Name }
@@ -48,9 +118,17 @@ func newAPIKeyToken() (string, error) {
 	return APIKeyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)), nil
 }
 
-// CreateAPIKey mints a key named name, stores its hash and audits it. The
-// returned token is the only time the key exists in clear: show it once.
-func (s *Store) CreateAPIKey(ctx context.Context, name string, by AuditContext) (*APIKey, string, error) {
+// CreateAPIKey mints a key named name with scopes (none given:
+// DefaultAPIScopes), stores its hash and audits it. The returned token is
+// the only time the key exists in clear: show it once.
+func (s *Store) CreateAPIKey(ctx context.Context, name string, by AuditContext, scopes ...APIScope) (*APIKey, string, error) {
+	if len(scopes) == 0 {
+		scopes = DefaultAPIScopes()
+	}
+	scopes, err := normalizeScopes(scopes)
+	if err != nil {
+		return nil, "", err
+	}
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 64 {
 		return nil, "", &FieldError{Field: "name", Message: "name the key (1 to 64 characters), e.g. the app that will use it"}
@@ -67,8 +145,8 @@ func (s *Store) CreateAPIKey(ctx context.Context, name string, by AuditContext) 
 	now := s.now()
 	var id int64
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO api_keys (name, prefix, key_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
-			name, token[:apiKeyShownPrefix], HashToken(token), by.Actor, now.UnixMilli())
+		res, err := tx.ExecContext(ctx, `INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			name, token[:apiKeyShownPrefix], HashToken(token), joinScopes(scopes), by.Actor, now.UnixMilli())
 		if err != nil {
 			return err
 		}
@@ -76,7 +154,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, name string, by AuditContext) 
 			return err
 		}
 		return s.insertAudit(ctx, tx, by.entry("apikey.create", fmt.Sprintf("apikey:%d", id), nil,
-			map[string]any{"name": name, "prefix": token[:apiKeyShownPrefix]}))
+			map[string]any{"name": name, "prefix": token[:apiKeyShownPrefix], "scopes": joinScopes(scopes)}))
 	})
 	if err != nil {
 		return nil, "", staffErr("create api key", err)
@@ -88,14 +166,22 @@ func (s *Store) CreateAPIKey(ctx context.Context, name string, by AuditContext) 
 	return k, token, nil
 }
 
-const apiKeyColumns = `id, name, prefix, created_by, created_at, last_used_at, revoked_at, revoked_by`
+const apiKeyColumns = `id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at, revoked_by`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (*APIKey, error) {
 	var k APIKey
 	var created int64
+	var scopes string
 	var used, revoked sql.NullInt64
-	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.CreatedBy, &created, &used, &revoked, &k.RevokedBy); err != nil {
+	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &scopes, &k.CreatedBy, &created, &used, &revoked, &k.RevokedBy); err != nil {
 		return nil, err
+	}
+	// A scope this version does not know is dropped: the key can do less,
+	// never more.
+	for _, sc := range strings.Split(scopes, ",") {
+		if slices.Contains(APIScopes(), APIScope(sc)) {
+			k.Scopes = append(k.Scopes, APIScope(sc))
+		}
 	}
 	k.CreatedAt = staffTime(created)
 	if used.Valid {
@@ -179,4 +265,24 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64, by AuditContext) err
 		return s.insertAudit(ctx, tx, by.entry("apikey.revoke", fmt.Sprintf("apikey:%d", id),
 			map[string]any{"name": k.Name, "revoked": false}, map[string]any{"name": k.Name, "revoked": true}))
 	}))
+}
+
+// PaymentOwner is what decides which app credential may use a payment.
+type PaymentOwner struct {
+	PaymentRequestID string
+	CreatedByKey     int64     // the API key that created it; 0 for none
+	FinalAt          time.Time // when its status first became final; zero while not final
+}
+
+// PaymentOwner reads who created a payment and when it became final, for
+// the app API's access checks (one indexed row, no timeline), or
+// ErrNotFound.
+func (s *Store) PaymentOwner(ctx context.Context, paymentRequestID string) (*PaymentOwner, error) {
+	var byKey, finalAt sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, "SELECT created_by_key, final_at FROM payments WHERE payment_request_id = ?",
+		paymentRequestID).Scan(&byKey, &finalAt)
+	if err != nil {
+		return nil, staffErr("payment owner", err)
+	}
+	return &PaymentOwner{PaymentRequestID: paymentRequestID, CreatedByKey: byKey.Int64, FinalAt: fromMS(finalAt)}, nil
 }

@@ -46,14 +46,15 @@ const paymentCols = `id, payment_request_id, reference_order_id, buyer_id, descr
 	session_id, session_expires_at, notify_url, redirect_url, created_by, idempotency_key,
 	created_at, updated_at, paid_at, auth_expires_at, payment_method, card_brand,
 	card_last4, acquirer_ref, captured_minor, refunded_minor, capture_state, flags,
-	settled, next_poll_at, poll_count, last_inquiry_at, poll_since, version, seq`
+	settled, next_poll_at, poll_count, last_inquiry_at, poll_since, version, seq,
+	created_by_key, final_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanPayment(sc scanner) (*Payment, error) {
 	var p Payment
 	var paymentID, idemKey sql.NullString
-	var sessExp, paidAt, authExp, nextPoll, lastInq, pollSince sql.NullInt64
+	var sessExp, paidAt, authExp, nextPoll, lastInq, pollSince, byKey, finalAt sql.NullInt64
 	var createdAt, updatedAt int64
 	var flags int64
 	err := sc.Scan(&p.ID, &p.PaymentRequestID, &p.ReferenceOrderID, &p.BuyerID, &p.Description,
@@ -62,7 +63,8 @@ func scanPayment(sc scanner) (*Payment, error) {
 		&p.SessionID, &sessExp, &p.NotifyURL, &p.RedirectURL, &p.CreatedBy, &idemKey,
 		&createdAt, &updatedAt, &paidAt, &authExp, &p.PaymentMethod, &p.CardBrand,
 		&p.CardLast4, &p.AcquirerRef, &p.CapturedMinor, &p.RefundedMinor, &p.CaptureState, &flags,
-		&p.Settled, &nextPoll, &p.PollCount, &lastInq, &pollSince, &p.Version, &p.Seq)
+		&p.Settled, &nextPoll, &p.PollCount, &lastInq, &pollSince, &p.Version, &p.Seq,
+		&byKey, &finalAt)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +79,8 @@ func scanPayment(sc scanner) (*Payment, error) {
 	p.NextPollAt = fromMS(nextPoll)
 	p.LastInquiryAt = fromMS(lastInq)
 	p.pollSince = fromMS(pollSince)
+	p.CreatedByKey = byKey.Int64
+	p.FinalAt = fromMS(finalAt)
 	return &p, nil
 }
 
@@ -231,7 +235,7 @@ var mutableColumnNames = [...]string{
 	"session_data", "session_id", "session_expires_at", "paid_at",
 	"auth_expires_at", "payment_method", "card_brand", "card_last4", "acquirer_ref",
 	"captured_minor", "refunded_minor", "capture_state", "flags", "settled",
-	"next_poll_at", "poll_count", "last_inquiry_at", "poll_since",
+	"next_poll_at", "poll_count", "last_inquiry_at", "poll_since", "final_at",
 }
 
 // mutableColumns is p's mutable columns as stored, in the order of
@@ -242,7 +246,7 @@ func mutableColumns(p *Payment) []any {
 		p.SessionData, p.SessionID, ms(p.SessionExpiresAt), ms(p.PaidAt),
 		ms(p.AuthExpiresAt), p.PaymentMethod, p.CardBrand, p.CardLast4, p.AcquirerRef,
 		p.CapturedMinor, p.RefundedMinor, string(p.CaptureState), int64(p.Flags), p.Settled,
-		ms(p.NextPollAt), int64(p.PollCount), ms(p.LastInquiryAt), ms(p.pollSince),
+		ms(p.NextPollAt), int64(p.PollCount), ms(p.LastInquiryAt), ms(p.pollSince), ms(p.FinalAt),
 	}
 }
 
@@ -257,6 +261,11 @@ type saveOpts struct {
 // status p had when loaded ("" for a new payment).
 func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStatus PaymentStatus, o saveOpts) error {
 	now := s.now().UTC()
+	if p.FinalAt.IsZero() && p.Status.IsFinal() {
+		// Kept from the first time: a later correction of a final status
+		// does not extend the payment's client secret.
+		p.FinalAt = now
+	}
 	t, err := loadTotals(ctx, tx, p.ID)
 	if err != nil {
 		return err

@@ -195,6 +195,7 @@ type Payment struct {
 	NotifyURL        string
 	RedirectURL      string
 	CreatedBy        string // "user:<email>", "apikey:<name>", …
+	CreatedByKey     int64  // the API key that created it (POST /api/v1/sessions); 0 for none
 	IdempotencyKey   string // app API Idempotency-Key, if any
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
@@ -212,8 +213,9 @@ type Payment struct {
 	NextPollAt       time.Time // zero when the poller should leave it alone
 	PollCount        int
 	LastInquiryAt    time.Time
-	Version          int64 // bumped on every change of the payment or its captures/refunds/events
-	Seq              int64 // global change sequence at the last change
+	FinalAt          time.Time // when the status first became final; zero while it is not
+	Version          int64     // bumped on every change of the payment or its captures/refunds/events
+	Seq              int64     // global change sequence at the last change
 
 	pollSince time.Time // when the current in-flight period began
 	// stored is the mutable columns as last loaded or saved in the write

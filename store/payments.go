@@ -207,12 +207,12 @@ func (s *Store) CreatePayment(ctx context.Context, np NewPayment) (*Payment, err
 		now := s.now().UTC()
 		res, err := tx.ExecContext(ctx, `INSERT INTO payments (payment_request_id, reference_order_id, buyer_id,
 			description, amount_minor, currency, capture_mode, three_ds, terminal_type, os_type, sandbox,
-			status, notify_url, redirect_url, created_by, idempotency_key, created_at, updated_at,
+			status, notify_url, redirect_url, created_by, created_by_key, idempotency_key, created_at, updated_at,
 			capture_state, version, seq)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
 			np.PaymentRequestID, np.ReferenceOrderID, np.BuyerID, np.Description, np.AmountMinor,
 			np.Currency, np.CaptureMode, np.ThreeDS, np.TerminalType, np.OSType, np.Sandbox,
-			StatusCreated, np.NotifyURL, np.RedirectURL, np.CreatedBy, nullStr(np.IdempotencyKey),
+			StatusCreated, np.NotifyURL, np.RedirectURL, np.CreatedBy, nullInt(np.CreatedByKey), nullStr(np.IdempotencyKey),
 			now.UnixMilli(), now.UnixMilli(), CaptureNotApply)
 		if err != nil {
 			if isUniqueViolation(err) {

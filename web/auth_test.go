@@ -419,7 +419,7 @@ func TestAPIKeyBearerAuth(t *testing.T) {
 	app.addUser("admin@example.com", store.RoleAdmin, "Admin")
 	c := app.client()
 	c.login("admin@example.com")
-	_, body := c.post("/admin/api-keys", url.Values{"name": {"android-app"}})
+	_, body := c.post("/admin/api-keys", url.Values{"name": {"android-app"}, "scopes": {"sessions"}})
 	i := strings.Index(body, `data-testid="secret-value">`)
 	if i < 0 {
 		t.Fatalf("new key not shown")
@@ -433,10 +433,10 @@ func TestAPIKeyBearerAuth(t *testing.T) {
 		t.Errorf("the key is shown again after creation")
 	}
 
-	// A route behind RequireAPIKey (registered the way the table does).
+	// A route for a key with the default scope (registered the way the table does).
 	app.Web.Echo().Add(http.MethodGet, "/api/v1/whoami", func(ctx echo.Context) error {
 		return ctx.String(http.StatusOK, "ok")
-	}, app.Web.middlewareFor(appAPI)...)
+	}, app.Web.middlewareFor(appKey(store.ScopeSessions))...)
 	call := func(auth string) int {
 		req, _ := http.NewRequest(http.MethodGet, app.srv.URL+"/api/v1/whoami", nil)
 		if auth != "" {
@@ -472,7 +472,7 @@ func TestAuditLogRecordsStaffActionsAndExportsCSV(t *testing.T) {
 	c := app.client()
 	c.login("admin@example.com")
 	c.post("/admin/users", url.Values{"email": {"bo@example.com"}, "role": {"support"}, "password": {"another long password"}})
-	c.post("/admin/api-keys", url.Values{"name": {"shop"}})
+	c.post("/admin/api-keys", url.Values{"name": {"shop"}, "scopes": {"sessions"}})
 
 	res, body := c.get("/admin/audit.csv?action=apikey.")
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {

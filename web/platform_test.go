@@ -39,7 +39,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	c.post("/login", url.Values{"email": {"ana@example.com"}, "password": {"wrong but secret pw"}})
 	c.login("ana@example.com")
 	c.get("/admin/audit?actor=" + url.QueryEscape("buyer-search-term"))
-	_, body := c.post("/admin/api-keys", url.Values{"name": {"app"}})
+	_, body := c.post("/admin/api-keys", url.Values{"name": {"app"}, "scopes": {"sessions"}})
 	key := body[strings.Index(body, "pdk_live_"):]
 	key = key[:strings.Index(key, "<")]
 

@@ -39,7 +39,9 @@ func TestPermissionMatrix(t *testing.T) {
 
 // TestRouteRoleMatrix walks every registered route for every role (and
 // signed out): a role without the route's permission gets 403, a role with
-// it never does, and signed-out browsers are sent to the login page.
+// it never does, and signed-out browsers are sent to the login page. The
+// app API routes answer no staff session (401) and must each be in the
+// route × credential matrix (TestRouteCredentialMatrix).
 func TestRouteRoleMatrix(t *testing.T) {
 	app := newSecApp(t)
 	clients := map[store.Role]*secClient{}
@@ -96,8 +98,15 @@ func TestRouteRoleMatrix(t *testing.T) {
 					}
 				}
 			case kindAPI:
-				if res := request(anon, r.Method, path); res.StatusCode != http.StatusUnauthorized {
-					t.Errorf("no API key: %d, want 401", res.StatusCode)
+				// Which credential may call it is the route × credential
+				// matrix's (credentials_test.go); staff sessions never.
+				if !inCredentialMatrix(rt.name) {
+					t.Errorf("app API route %s is not in the route × credential matrix", rt.name)
+				}
+				for _, c := range []*secClient{anon, clients[store.RoleAdmin]} {
+					if res := request(c, r.Method, path); res.StatusCode != http.StatusUnauthorized {
+						t.Errorf("no API key: %d, want 401", res.StatusCode)
+					}
 				}
 			case kindPublic, kindBare:
 				if r.Path == paths.Logout {

@@ -25,7 +25,7 @@ const (
 	kindBare    accessKind = iota // no session, no CSRF: health check, static files, redirects
 	kindPublic                    // browser route open to everyone: session loaded, CSRF checked
 	kindWebhook                   // Antom: no session, no CSRF; the handler verifies the signature
-	kindAPI                       // merchant app: Bearer API key, no CSRF
+	kindAPI                       // app API: a Bearer app credential (secret key or client secret), no CSRF
 	kindStaff                     // signed-in staff holding perm; CSRF on every state change
 	kindMoney                     // kindStaff plus the password step-up
 )
@@ -34,14 +34,25 @@ const (
 type access struct {
 	kind accessKind
 	perm handlers.Permission // kindStaff and kindMoney
+	api  handlers.APIAccess  // kindAPI
 }
 
 var (
 	bare    = access{kind: kindBare}
 	public  = access{kind: kindPublic}
 	webhook = access{kind: kindWebhook}
-	appAPI  = access{kind: kindAPI}
 )
+
+// appKey is an app API route for a secret API key holding one of scopes.
+func appKey(scopes ...handlers.APIScope) access {
+	return access{kind: kindAPI, api: handlers.APIAccess{Scopes: scopes}}
+}
+
+// appPayment is an app API route about the payment in its path: for a
+// secret API key holding one of scopes, or for that payment's client secret.
+func appPayment(scopes ...handlers.APIScope) access {
+	return access{kind: kindAPI, api: handlers.APIAccess{Scopes: scopes, ClientSecret: true}}
+}
 
 // staff is a signed-in route that needs permission p.
 func staff(p handlers.Permission) access { return access{kind: kindStaff, perm: p} }
@@ -94,14 +105,17 @@ func (s *Server) routes() []route {
 		// --- end payment routes ---
 
 		// --- app API routes ---
-		// The merchant app's JSON API (handlers/api_*.go): a Bearer API key,
-		// no session, no CSRF. The OpenAPI document is public; a test checks
-		// it against this block. Then the staff reference of SDK event codes.
+		// The merchant's JSON API (handlers/api_*.go): a Bearer credential,
+		// no session, no CSRF. Secret API keys (the merchant's backend) by
+		// scope; a payment's client secret (the app) for its own payment
+		// only. The OpenAPI document is public; tests check it and the
+		// route × credential matrix against this block. Then the staff
+		// reference of SDK event codes.
 		{get, paths.APIOpenAPI, handlers.RouteAPIOpenAPI, h.APIOpenAPI, bare},
-		{post, paths.APISessions, handlers.RouteAPISessionCreate, h.APISessionCreate, appAPI},
-		{get, paths.APIPayments, handlers.RouteAPIPaymentList, h.APIPaymentList, appAPI},
-		{get, paths.APIPayments + "/:id", handlers.RouteAPIPaymentShow, h.APIPaymentShow, appAPI},
-		{post, paths.APIPayments + "/:id/sdk-events", handlers.RouteAPISDKEvent, h.APISDKEventCreate, appAPI},
+		{post, paths.APISessions, handlers.RouteAPISessionCreate, h.APISessionCreate, appKey(handlers.ScopeSessions)},
+		{get, paths.APIPayments, handlers.RouteAPIPaymentList, h.APIPaymentList, appKey(handlers.ScopePaymentsRead)},
+		{get, paths.APIPayments + "/:id", handlers.RouteAPIPaymentShow, h.APIPaymentShow, appPayment(handlers.ScopeSessions, handlers.ScopePaymentsRead)},
+		{post, paths.APIPayments + "/:id/sdk-events", handlers.RouteAPISDKEvent, h.APISDKEventCreate, appPayment(handlers.ScopeSessions)},
 		{get, paths.SDKEventCodes, handlers.RouteSDKEventCodes, h.EventCodes, staff(handlers.PermViewPayments)},
 		// --- end app API routes ---
 
@@ -131,7 +145,7 @@ func (s *Server) middlewareFor(a access) []echo.MiddlewareFunc {
 	case kindWebhook:
 		return nil
 	case kindAPI:
-		return []echo.MiddlewareFunc{h.RequireAPIKey}
+		return []echo.MiddlewareFunc{h.RequireAppCredential(a.api)}
 	case kindStaff:
 		return []echo.MiddlewareFunc{s.csrf, h.LoadSession, h.Require(a.perm)}
 	case kindMoney:

@@ -60,10 +60,10 @@ func TestQASearchBoxesHostileText(t *testing.T) {
 	}
 }
 
-// apiGet calls the app API with a fresh key and returns the status.
+// apiGet calls the app API with a fresh payments:read key and returns the status.
 func (a *payApp) apiGet(t *testing.T, path string) int {
 	t.Helper()
-	_, key, err := a.Store.CreateAPIKey(t.Context(), "qa-"+t.Name(), store.AuditContext{Actor: "test"})
+	_, key, err := a.Store.CreateAPIKey(t.Context(), "qa-"+t.Name(), store.AuditContext{Actor: "test"}, store.ScopePaymentsRead)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestDiskFull(t *testing.T) {
 	// already used (so using it again needs no write), a signed-in operator.
 	op := app.login(store.RoleOperator)
 	id := op.createSession(sessionForm())
-	_, key, err := app.Store.CreateAPIKey(t.Context(), "disk-full", store.AuditContext{Actor: "test"})
+	_, key, err := app.Store.CreateAPIKey(t.Context(), "disk-full", store.AuditContext{Actor: "test"}, store.ScopeSessions, store.ScopePaymentsRead)
 	if err != nil {
 		t.Fatal(err)
 	}

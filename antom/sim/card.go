@@ -77,6 +77,12 @@ type Card struct {
 	// OTP answers the 3DS challenge in the same Pay call when the session
 	// asks for 3DS; leave it empty to stop at the challenge.
 	OTP string `json:"otp,omitempty"`
+	// ClientSecret is not typed by the buyer: it is the payment's client
+	// secret as the merchant's backend handed it to the app (the hosted
+	// checkout takes it as its clientSecret parameter). The SDK event is
+	// reported to Config.SDKEventURL with it, as "Authorization: Bearer";
+	// empty, with Config.SDKEventAPIKey, or not at all without either.
+	ClientSecret string `json:"clientSecret,omitempty"`
 }
 
 // Form error codes, as card SDKs name them.

@@ -29,6 +29,7 @@ type formError struct {
 type checkoutData struct {
 	Action           string
 	SessionData      string
+	ClientSecret     string // the app's credential for SDK events, kept from page to page
 	CheckoutURL      string
 	Amount           string // e.g. "SGD 42.00"
 	Description      string
@@ -56,8 +57,9 @@ type messageData struct {
 	RedirectURL string
 }
 
-// sessionView reads what the checkout shows about a session.
-func (s *Simulator) sessionView(sessionData string) (checkoutData, *payment, PayOutcome, bool) {
+// sessionView reads what the checkout shows about a session opened with
+// clientSecret.
+func (s *Simulator) sessionView(sessionData, clientSecret string) (checkoutData, *payment, PayOutcome, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.bySession[sessionData]
@@ -66,7 +68,8 @@ func (s *Simulator) sessionView(sessionData string) (checkoutData, *payment, Pay
 	}
 	d := checkoutData{
 		SessionData:      sessionData,
-		CheckoutURL:      s.CheckoutURL(sessionData),
+		ClientSecret:     clientSecret,
+		CheckoutURL:      s.checkoutURLFor(sessionData, clientSecret),
 		Amount:           p.currency + " " + antom.FormatMinor(p.amount, p.currency),
 		PaymentRequestID: p.requestID,
 		Expires:          s.formatTime(p.expiry),
@@ -86,15 +89,18 @@ func (s *Simulator) sessionView(sessionData string) (checkoutData, *payment, Pay
 	return d, p, s.outcomeLocked(p), true
 }
 
-// handleCheckoutPage serves GET /checkout?sessionData=…: the card form, the
-// pending 3DS challenge, or the result of a session already paid.
+// handleCheckoutPage serves GET /checkout?sessionData=…[&clientSecret=…]:
+// the card form, the pending 3DS challenge, or the result of a session
+// already paid. The client secret, the app's credential, is kept in the
+// forms and reports the buyer's SDK event.
 func (s *Simulator) handleCheckoutPage(w http.ResponseWriter, r *http.Request) {
 	sessionData := r.URL.Query().Get("sessionData")
+	clientSecret := r.URL.Query().Get("clientSecret")
 	if sessionData == "" {
 		s.renderMessage(w, http.StatusBadRequest, messageData{Title: "No payment session", Message: "The checkout needs ?sessionData=<url-encoded paymentSessionData>.", SDKEvent: antom.SDKCreatePaymentParameterError})
 		return
 	}
-	d, p, o, ok := s.sessionView(sessionData)
+	d, p, o, ok := s.sessionView(sessionData, clientSecret)
 	if !ok {
 		s.renderUnknownSession(w)
 		return
@@ -125,13 +131,15 @@ func (s *Simulator) handleCheckoutSubmit(w http.ResponseWriter, r *http.Request)
 		Expiry: r.PostForm.Get("expiry"),
 		CVC:    r.PostForm.Get("cvc"),
 		Holder: r.PostForm.Get("holder"),
+		// The app's credential, kept from the checkout URL.
+		ClientSecret: r.PostForm.Get("clientSecret"),
 	}
 	var o PayOutcome
 	var err error
 	if r.PostForm.Get("action") == "cancel" {
-		o, err = s.buyerCancel(r.Context(), sessionData)
+		o, err = s.buyerCancel(r.Context(), sessionData, card.ClientSecret)
 	} else {
-		o, err = s.submit(r.Context(), sessionData, func(p *payment, now time.Time) PayOutcome {
+		o, err = s.submit(r.Context(), sessionData, card.ClientSecret, func(p *payment, now time.Time) PayOutcome {
 			return s.submitCardLocked(p, card, now)
 		})
 	}
@@ -145,12 +153,13 @@ func (s *Simulator) handleChallengeSubmit(w http.ResponseWriter, r *http.Request
 		return
 	}
 	sessionData := r.PostForm.Get("sessionData")
-	o, err := s.answerChallenge(r.Context(), sessionData, r.PostForm.Get("otp"))
-	s.afterSubmit(w, sessionData, Card{}, o, err)
+	card := Card{ClientSecret: r.PostForm.Get("clientSecret")}
+	o, err := s.answerChallenge(r.Context(), sessionData, r.PostForm.Get("otp"), card.ClientSecret)
+	s.afterSubmit(w, sessionData, card, o, err)
 }
 
 func (s *Simulator) afterSubmit(w http.ResponseWriter, sessionData string, card Card, o PayOutcome, err error) {
-	d, _, _, ok := s.sessionView(sessionData)
+	d, _, _, ok := s.sessionView(sessionData, card.ClientSecret)
 	switch {
 	case errors.Is(err, ErrStateNotSaved):
 		s.renderMessage(w, http.StatusServiceUnavailable, messageData{Title: "Try again", Message: "The payment service could not record this step. Go back and submit again.", SDKEvent: antom.SDKPaymentError})
@@ -241,6 +250,9 @@ func (s *Simulator) render(w http.ResponseWriter, status int, name string, data 
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	// The page's URL may carry the app's client secret: links out of it
+	// (back to the merchant) must not pass it on.
+	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

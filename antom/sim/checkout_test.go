@@ -3,10 +3,12 @@ package sim_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -351,6 +353,81 @@ func TestSDKEventReport(t *testing.T) {
 	}
 	if r.body.EventCode != antom.SDKPaymentFail || r.body.PaymentResultCode != "ISSUER_REJECTS_TRANSACTION" || !r.body.When.Equal(clock.Now()) {
 		t.Errorf("report body = %+v", r.body)
+	}
+}
+
+// TestSDKEventReportWithClientSecret checks that the checkout reports with
+// the client secret it was opened with, as the merchant's app would: kept
+// through the card form and the 3DS challenge, given to Pay as
+// Card.ClientSecret, and not reported at all without one (no API key
+// configured).
+func TestSDKEventReportWithClientSecret(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var auths []string
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(app.Close)
+	e := newEnv(t, func(cfg *sim.Config) { cfg.SDKEventURL = app.URL + "/api/v1/payments/{paymentRequestId}/sdk-events" })
+	reports := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), auths...)
+	}
+	hidden := regexp.MustCompile(`name="clientSecret" value="([^"]*)"`)
+
+	// The browser: checkout URL with the secret, card form, 3DS challenge.
+	req := sessionRequest("PR_CS_3DS", "4200", "")
+	req.PaymentMethod.PaymentMethodMetaData = map[string]any{"is3DSAuthentication": "true"}
+	sd := e.createSession(req).PaymentSessionData
+	pg := getPage(t, e.sim.CheckoutURL(sd)+"&clientSecret="+url.QueryEscape("pdk_cs_A.b+c"))
+	m := hidden.FindStringSubmatch(pg.html)
+	if m == nil || html.UnescapeString(m[1]) != "pdk_cs_A.b+c" {
+		t.Fatalf("card form keeps client secret %v, want pdk_cs_A.b+c", m)
+	}
+	form := cardForm(sd, sim.CardVisaSuccess, "12/30", "123")
+	form.Set("clientSecret", html.UnescapeString(m[1]))
+	pg = postForm(t, e.srv.URL+"/checkout", form)
+	if m = hidden.FindStringSubmatch(pg.html); m == nil || html.UnescapeString(m[1]) != "pdk_cs_A.b+c" {
+		t.Fatalf("challenge form keeps client secret %v, want pdk_cs_A.b+c", m)
+	}
+	pg = postForm(t, e.srv.URL+"/checkout/3ds", url.Values{"sessionData": {sd}, "otp": {sim.ThreeDSOTP}, "clientSecret": {html.UnescapeString(m[1])}})
+	if got := byTestID(pg.html, "sdk-event-report"); got != "reported: HTTP 201" {
+		t.Errorf("after the challenge: sdk-event-report %q", got)
+	}
+	if got := reports(); len(got) != 1 || got[0] != "Bearer pdk_cs_A.b+c" {
+		t.Errorf("reports %q, want one with Bearer pdk_cs_A.b+c", got)
+	}
+
+	// Pay, given the secret.
+	sd = e.createSession(sessionRequest("PR_CS_PAY", "4200", "")).PaymentSessionData
+	if o, err := e.sim.Pay(context.Background(), sd, sim.Card{Number: sim.CardVisaFailure, ClientSecret: "pdk_cs_B.x"}); err != nil || o.SDKEventReport != "reported: HTTP 201" {
+		t.Errorf("Pay with a client secret: %+v %v", o, err)
+	}
+	if got := reports(); len(got) != 2 || got[1] != "Bearer pdk_cs_B.x" {
+		t.Errorf("reports %q, want the second with Bearer pdk_cs_B.x", got)
+	}
+
+	// Without a secret (and no API key configured) nothing is sent.
+	sd = e.createSession(sessionRequest("PR_CS_NONE", "4200", "")).PaymentSessionData
+	o, err := e.sim.Pay(context.Background(), sd, sim.Card{Number: sim.CardVisaSuccess})
+	if err != nil || !strings.HasPrefix(o.SDKEventReport, "not reported") {
+		t.Errorf("Pay without a client secret: report %q (%v), want not reported", o.SDKEventReport, err)
+	}
+	if got := reports(); len(got) != 2 {
+		t.Errorf("%d reports, want still 2", len(got))
+	}
+	// A page whose URL carries the secret does not pass it on in Referer.
+	res, _ := http.Get(e.sim.CheckoutURL(sd) + "&clientSecret=x")
+	if res != nil {
+		res.Body.Close()
+		if got := res.Header.Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("Referrer-Policy %q, want no-referrer", got)
+		}
 	}
 }
 

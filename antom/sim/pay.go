@@ -39,7 +39,7 @@ type SDKEvent struct {
 // PayOutcome.FormErrors and change nothing), then risk control, the 3DS
 // challenge (answered with card.OTP when set) and the simulated issuer
 // decide. Pay fills an empty expiry or CVC with valid values. The SDK event
-// is reported to Config.SDKEventURL when configured.
+// is reported to Config.SDKEventURL when configured, with card.ClientSecret.
 func (s *Simulator) Pay(ctx context.Context, paymentSessionData string, card Card) (PayOutcome, error) {
 	now := s.clock.Now()
 	if strings.TrimSpace(card.Expiry) == "" {
@@ -51,7 +51,7 @@ func (s *Simulator) Pay(ctx context.Context, paymentSessionData string, card Car
 			card.CVC += "4"
 		}
 	}
-	return s.submit(ctx, paymentSessionData, func(p *payment, now time.Time) PayOutcome {
+	return s.submit(ctx, paymentSessionData, card.ClientSecret, func(p *payment, now time.Time) PayOutcome {
 		o := s.submitCardLocked(p, card, now)
 		if o.Challenge && card.OTP != "" {
 			o = s.answerChallengeLocked(p, card.OTP, now)
@@ -72,8 +72,8 @@ func (s *Simulator) PayByRequestID(ctx context.Context, paymentRequestID string,
 }
 
 // answerChallenge submits the OTP of a pending 3DS challenge.
-func (s *Simulator) answerChallenge(ctx context.Context, sessionData, otp string) (PayOutcome, error) {
-	return s.submit(ctx, sessionData, func(p *payment, now time.Time) PayOutcome {
+func (s *Simulator) answerChallenge(ctx context.Context, sessionData, otp, clientSecret string) (PayOutcome, error) {
+	return s.submit(ctx, sessionData, clientSecret, func(p *payment, now time.Time) PayOutcome {
 		if p.challenge == nil {
 			return s.outcomeLocked(p)
 		}
@@ -83,8 +83,8 @@ func (s *Simulator) answerChallenge(ctx context.Context, sessionData, otp string
 
 // buyerCancel is the buyer leaving the checkout without paying: the SDK
 // reports SDK_PAYMENT_CANCEL and the session stays payable.
-func (s *Simulator) buyerCancel(ctx context.Context, sessionData string) (PayOutcome, error) {
-	return s.submit(ctx, sessionData, func(p *payment, now time.Time) PayOutcome {
+func (s *Simulator) buyerCancel(ctx context.Context, sessionData, clientSecret string) (PayOutcome, error) {
+	return s.submit(ctx, sessionData, clientSecret, func(p *payment, now time.Time) PayOutcome {
 		p.challenge = nil
 		o := s.outcomeLocked(p)
 		o.SDKEvent = antom.SDKPaymentCancel
@@ -94,9 +94,9 @@ func (s *Simulator) buyerCancel(ctx context.Context, sessionData string) (PayOut
 }
 
 // submit runs fn on a payable session, saves the state and then reports
-// the SDK event. An error wrapping ErrStateNotSaved means the change could
-// not be saved.
-func (s *Simulator) submit(ctx context.Context, sessionData string, fn func(*payment, time.Time) PayOutcome) (PayOutcome, error) {
+// the SDK event with clientSecret. An error wrapping ErrStateNotSaved means
+// the change could not be saved.
+func (s *Simulator) submit(ctx context.Context, sessionData, clientSecret string, fn func(*payment, time.Time) PayOutcome) (PayOutcome, error) {
 	s.mu.Lock()
 	p := s.bySession[sessionData]
 	if p == nil {
@@ -132,16 +132,25 @@ func (s *Simulator) submit(ctx context.Context, sessionData string, fn func(*pay
 		return o, ferr
 	}
 	if ev != nil {
-		o.SDKEventReport = s.reportSDKEvent(ctx, o.PaymentRequestID, *ev)
+		o.SDKEventReport = s.reportSDKEvent(ctx, o.PaymentRequestID, *ev, clientSecret)
 	}
 	return o, err
 }
 
-// reportSDKEvent posts the event to the merchant app API as the app would.
-// It returns a short description of how that went, for the page and logs.
-func (s *Simulator) reportSDKEvent(ctx context.Context, paymentRequestID string, ev SDKEvent) string {
+// reportSDKEvent posts the event to the merchant app API as the app would,
+// with the payment's client secret (or Config.SDKEventAPIKey). It returns
+// a short description of how that went, for the page and logs.
+func (s *Simulator) reportSDKEvent(ctx context.Context, paymentRequestID string, ev SDKEvent, clientSecret string) string {
 	if s.cfg.SDKEventURL == "" {
 		return ""
+	}
+	credential := clientSecret
+	if credential == "" {
+		credential = s.cfg.SDKEventAPIKey
+	}
+	if credential == "" {
+		// An app without a credential could not report either.
+		return "not reported: the checkout was opened without a client secret"
 	}
 	target := strings.ReplaceAll(s.cfg.SDKEventURL, "{paymentRequestId}", url.PathEscape(paymentRequestID))
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -151,9 +160,7 @@ func (s *Simulator) reportSDKEvent(ctx context.Context, paymentRequestID string,
 		return "not reported: " + err.Error()
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if s.cfg.SDKEventAPIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+s.cfg.SDKEventAPIKey)
-	}
+	req.Header.Set("Authorization", "Bearer "+credential)
 	res, err := s.http.Do(req)
 	if err != nil {
 		s.log.Warn("sim: SDK event not reported", "paymentRequestId", paymentRequestID, "err", err)

@@ -91,7 +91,7 @@ func TestStateEncodingCache(t *testing.T) {
 		t.Fatal("a bad card number was accepted")
 	}
 	check("form error")
-	if _, err := s.buyerCancel(ctx, manual); err != nil {
+	if _, err := s.buyerCancel(ctx, manual, ""); err != nil {
 		t.Fatal(err)
 	}
 	check("buyer left the checkout")
@@ -112,11 +112,11 @@ func TestStateEncodingCache(t *testing.T) {
 		t.Fatalf("no 3DS challenge: %+v", o)
 	}
 	check("3DS challenge")
-	if _, err := s.answerChallenge(ctx, auto3DS, "0000"); err != nil {
+	if _, err := s.answerChallenge(ctx, auto3DS, "0000", ""); err != nil {
 		t.Fatal(err)
 	}
 	check("wrong OTP")
-	if o, err := s.answerChallenge(ctx, auto3DS, ThreeDSOTP); err != nil || o.Status != antom.PaymentSuccess {
+	if o, err := s.answerChallenge(ctx, auto3DS, ThreeDSOTP, ""); err != nil || o.Status != antom.PaymentSuccess {
 		t.Fatalf("3DS: %v %+v", err, o)
 	}
 	check("3DS passed, captured automatically")

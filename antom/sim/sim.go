@@ -63,8 +63,13 @@ type Config struct {
 	// event the buyer saw, as a merchant app would: a URL containing
 	// "{paymentRequestId}", e.g.
 	// "http://127.0.0.1:8080/api/v1/payments/{paymentRequestId}/sdk-events".
+	// It is sent with the client secret the checkout was opened with (its
+	// clientSecret parameter, or Card.ClientSecret) as "Authorization:
+	// Bearer <secret>".
 	SDKEventURL string
-	// SDKEventAPIKey is sent with SDK events as "Authorization: Bearer <key>".
+	// SDKEventAPIKey is the credential sent with SDK events when the
+	// checkout was given no client secret; empty: such events are not
+	// reported.
 	SDKEventAPIKey string
 	// DefaultNotifyURL stands in for the notification URL configured in
 	// Antom's dashboard: it is used when a request carries no
@@ -227,9 +232,21 @@ func (s *Simulator) routes() *http.ServeMux {
 }
 
 // CheckoutURL returns the hosted checkout URL of a session:
-// <PublicURL>/checkout?sessionData=<url-encoded paymentSessionData>.
+// <PublicURL>/checkout?sessionData=<url-encoded paymentSessionData>. The
+// merchant adds &clientSecret=<the payment's client secret> for the
+// checkout to report the buyer's SDK event with it, as its app would.
 func (s *Simulator) CheckoutURL(paymentSessionData string) string {
 	return s.public + "/checkout?sessionData=" + url.QueryEscape(paymentSessionData)
+}
+
+// checkoutURLFor is CheckoutURL keeping the client secret the checkout was
+// opened with.
+func (s *Simulator) checkoutURLFor(paymentSessionData, clientSecret string) string {
+	u := s.CheckoutURL(paymentSessionData)
+	if clientSecret != "" {
+		u += "&clientSecret=" + url.QueryEscape(clientSecret)
+	}
+	return u
 }
 
 // SetFaults replaces the faults in force. Invalid faults are ignored and

@@ -66,7 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Float64Var(&o.timeScale, "time-scale", 1, "simulated time runs this many times faster than real time (retries, order close, expiry)")
 	fs.StringVar(&o.publicURL, "public-url", "", "base URL browsers use for the checkout (default: http://<addr>)")
 	fs.StringVar(&o.notifyURL, "notify-url", "", "notification URL used when a request has none (stands in for the dashboard setting)")
-	fs.StringVar(&o.sdkEventURL, "sdk-event-url", "", "report checkout SDK events here, e.g. http://127.0.0.1:8080/api/v1/payments/{paymentRequestId}/sdk-events (API key from $ANTOMSIM_SDK_EVENT_API_KEY)")
+	fs.StringVar(&o.sdkEventURL, "sdk-event-url", "", "report checkout SDK events here, e.g. http://127.0.0.1:8080/api/v1/payments/{paymentRequestId}/sdk-events, with the clientSecret the checkout was opened with (else the API key in $ANTOMSIM_SDK_EVENT_API_KEY)")
 	fs.DurationVar(&o.orderClose, "order-close", sim.DefaultOrderClose, "unpaid orders close after this much simulated time")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f := &o.faults

@@ -115,6 +115,11 @@ func TestBrowser(t *testing.T) {
 		if ev, st := checkout.text(testID("sdk-event")), checkout.text(testID("payment-status")); ev != "SDK_PAYMENT_SUCCESSFUL" || st != "SUCCESS" {
 			t.Fatalf("checkout result: event %q status %q, want SDK_PAYMENT_SUCCESSFUL SUCCESS", ev, st)
 		}
+		// The checkout reported the event as the app would, with the
+		// payment's client secret from the payment page's link.
+		if got := checkout.text(testID("sdk-event-report")); got != "reported: HTTP 201" {
+			t.Errorf("checkout's SDK event report = %q, want reported: HTTP 201", got)
+		}
 		checkout.close()
 
 		tb.activate()

@@ -127,9 +127,22 @@ func TestAPIKeySubcommands(t *testing.T) {
 	if key == "" {
 		t.Fatalf("create output has no key: %q", out)
 	}
+	if !strings.Contains(out, "scopes sessions)") {
+		t.Errorf("create without -scopes: %q, want scopes sessions (the default)", out)
+	}
+	out, _, err = run(t, env, "apikey", "create", "reconciliation", "-scopes", "payments:read, sessions")
+	if err != nil || !strings.Contains(out, "scopes sessions,payments:read)") {
+		t.Fatalf("create -scopes: %q %v, want scopes sessions,payments:read", out, err)
+	}
+	if _, _, err := run(t, env, "apikey", "create", "x", "-scopes", "payments:write"); err == nil || !strings.Contains(err.Error(), "payments:write") {
+		t.Errorf("create -scopes payments:write: %v, want an error naming it", err)
+	}
 	out, _, _ = run(t, env, "apikey", "list")
 	if strings.Contains(out, key) || !strings.Contains(out, key[:15]) || !strings.Contains(out, "active") {
 		t.Errorf("list: %q (must show the prefix, never the key)", out)
+	}
+	if !regexp.MustCompile(`android-app\s+pdk_live_\S+\s+sessions\s`).MatchString(out) || !strings.Contains(out, "sessions,payments:read") {
+		t.Errorf("list: %q, want each key's scopes", out)
 	}
 	if _, _, err := run(t, env, "apikey", "revoke", "1"); err != nil {
 		t.Fatalf("revoke: %v", err)

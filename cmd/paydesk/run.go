@@ -17,7 +17,7 @@ Commands:
   user reset-password EMAIL
   user disable EMAIL | user enable EMAIL
   user list
-  apikey create NAME
+  apikey create NAME [-scopes sessions,payments:read]   (default: sessions)
   apikey list
   apikey revoke ID
   help

@@ -1,8 +1,8 @@
 package main
 
 // The in-process Paydesk: web/app's Start, the same assembly cmd/paydesk
-// runs in its embedded setup (store, first admin, simulator with its keys,
-// API key and state file in the data directory, handlers, web server, the
+// runs in its embedded setup (store, first admin, simulator with its keys
+// and state file in the data directory, handlers, web server, the
 // background jobs). Differences, all deliberate: the web server sends
 // Server-Timing, and the log (info level, as by default) goes to a file in
 // the data directory rather than to stderr.

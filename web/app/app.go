@@ -135,7 +135,9 @@ type Simulator struct {
 	// Antom "knows" in step with the ones Paydesk stored.
 	InMemory bool
 	// NoSDKEvents: the hosted checkout does not report SDK events to
-	// Paydesk (by default it does, with an API key of its own).
+	// Paydesk. By default it does, as an app would, with the payment's
+	// client secret that the payment page's checkout link carries (or that
+	// a caller of sim.Simulator.Pay gives as Card.ClientSecret).
 	NoSDKEvents bool
 }
 
@@ -162,9 +164,6 @@ type App struct {
 	SimulatorURL string
 	// Keys are the embedded setup's keys; nil with Config.Antom.
 	Keys *SandboxKeys
-	// SimulatorAPIKey is the API key the embedded simulator reports SDK
-	// events with ("" without).
-	SimulatorAPIKey string
 
 	served   chan struct{} // closed when Serve returned
 	serveErr error         // what Serve returned
@@ -307,8 +306,8 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 }
 
 // startSimulator starts the embedded simulator with the sandbox keys and,
-// unless told otherwise, an API key of its own, so its checkout reports
-// SDK events like an app.
+// unless told otherwise, the app API's SDK-event URL, so its checkout
+// reports the buyer's SDK events like an app.
 func (a *App) startSimulator(ctx context.Context, cfg Config, st *store.Store, paydeskURL string, log *slog.Logger) (*sim.Server, *antom.Client, error) {
 	sc := cfg.Simulator
 	keysDir := filepath.Join(cfg.DataDir, KeysDir)
@@ -332,14 +331,14 @@ func (a *App) startSimulator(ctx context.Context, cfg Config, st *store.Store, p
 	if !sc.InMemory {
 		simCfg.StateFile = filepath.Join(cfg.DataDir, SimulatorStateFile)
 	}
+	// The checkout needs no API key of its own: it reports with the
+	// payment's client secret, exactly as an app would. The key earlier
+	// versions made for it is revoked.
+	if err := retireSimulatorAPIKey(ctx, st, keysDir, log); err != nil {
+		return nil, nil, err
+	}
 	if !sc.NoSDKEvents {
-		apiKey, err := simulatorAPIKey(ctx, st, keysDir)
-		if err != nil {
-			return nil, nil, err
-		}
 		simCfg.SDKEventURL = paydeskURL + paths.APIPayments + "/{paymentRequestId}/sdk-events"
-		simCfg.SDKEventAPIKey = apiKey
-		a.SimulatorAPIKey = apiKey
 	}
 	addr := sc.Addr
 	if addr == "" {

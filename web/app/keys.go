@@ -154,34 +154,39 @@ func loadOrCreateSessionKey(dataDir string, log *slog.Logger) ([]byte, error) {
 	return k, nil
 }
 
-// simulatorAPIKey returns the simulator's API key, kept in <keys>/simulator_api_key
-// and created (or re-created after a revocation) as needed.
-func simulatorAPIKey(ctx context.Context, st *store.Store, keysDir string) (string, error) {
-	if err := os.MkdirAll(keysDir, 0o700); err != nil {
-		return "", fmt.Errorf("keys: %w", err)
-	}
+// retireSimulatorAPIKey revokes the API key earlier versions made for the
+// embedded simulator (kept in <keys>/simulator_api_key) and removes the
+// file: the checkout reports with client secrets now, and a key nothing
+// uses should not stay valid.
+func retireSimulatorAPIKey(ctx context.Context, st *store.Store, keysDir string, log *slog.Logger) error {
 	path := filepath.Join(keysDir, simAPIKeyFile)
-	if b, err := os.ReadFile(path); err == nil {
-		token := strings.TrimSpace(string(b))
-		if _, err := st.AuthenticateAPIKey(ctx, token); err == nil {
-			return token, nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return "", err
-		}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	_, token, err := st.CreateAPIKey(ctx, "simulator", store.AuditContext{Actor: "system"})
 	if err != nil {
-		return "", err
+		return fmt.Errorf("keys: %w", err)
 	}
-	if err := writeSecret(path, []byte(token+"\n")); err != nil {
-		return "", err
+	k, err := st.AuthenticateAPIKey(ctx, strings.TrimSpace(string(b)))
+	switch {
+	case err == nil:
+		if err := st.RevokeAPIKey(ctx, k.ID, store.AuditContext{Actor: "system"}); err != nil {
+			return fmt.Errorf("keys: revoke the simulator's API key: %w", err)
+		}
+		log.Info("revoked the simulator's API key: its checkout reports with client secrets", "key", k.Prefix)
+	case !errors.Is(err, store.ErrNotFound):
+		return err
 	}
-	return token, nil
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("keys: %w", err)
+	}
+	return nil
 }
 
 // tightenSecrets makes the secrets kept in dataDir private whatever mode
 // an earlier version or a person left them in: the keys directory 0700,
-// the session key, private keys, the simulator's state and API key 0600.
+// the session key, private keys, the simulator's state and (left by
+// earlier versions, until retireSimulatorAPIKey removes it) API key 0600.
 // It returns what it changed ("path: old → new"), for a warning.
 func tightenSecrets(dataDir string) ([]string, error) {
 	var changed []string
