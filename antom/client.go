@@ -260,6 +260,15 @@ func (c *Client) call(ctx context.Context, api, path string, in, out any, retryU
 		if attempt < c.retries && c.retryable(ctx, err, retryU) {
 			continue
 		}
+		if attempt < c.retries && ctx.Err() != nil && c.retryable(context.WithoutCancel(ctx), err, retryU) {
+			// A retry was due, but the caller's context ended meanwhile:
+			// say so, as when it ends during the pause before a retry.
+			var te *TransportError
+			if errors.As(err, &te) {
+				return &TransportError{API: api, StatusCode: te.StatusCode, Err: errors.Join(ctx.Err(), te.Err)}
+			}
+			return err
+		}
 		if raw != nil {
 			// A ResultError says more than a field that does not fit its
 			// type; for S, such a field makes the answer unreadable.
