@@ -346,49 +346,52 @@ func (s *Store) settleOperations(ctx context.Context, tx *sql.Tx, p *Payment) er
 	}
 	for i := range ops {
 		o := &ops[i]
-		switch o.Kind {
-		case OpCapture:
-			c, err := captureBy(ctx, tx, "capture_request_id", o.RequestID)
-			if err != nil {
-				return err
-			}
-			switch c.Status {
-			case TxnSuccess:
-				err = s.resolveOperation(ctx, tx, p, o, OpSucceeded, c.ResultCode, c.ResultMessage, "")
-			case TxnFail:
-				err = s.resolveOperation(ctx, tx, p, o, OpFailed, c.ResultCode, c.ResultMessage, "")
-			}
-			if err != nil {
-				return err
-			}
-		case OpRefund:
-			r, err := refundBy(ctx, tx, "refund_request_id", o.RequestID)
-			if err != nil {
-				return err
-			}
-			switch r.Status {
-			case TxnSuccess:
-				err = s.resolveOperation(ctx, tx, p, o, OpSucceeded, r.ResultCode, r.ResultMessage, "")
-			case TxnFail:
-				err = s.resolveOperation(ctx, tx, p, o, OpFailed, r.ResultCode, r.ResultMessage, "")
-			}
-			if err != nil {
-				return err
-			}
-		case OpCancel:
-			switch p.Status {
-			case StatusCancelled:
-				err = s.resolveOperation(ctx, tx, p, o, OpSucceeded, "SUCCESS", "", "")
-			case StatusFail, StatusExpired, StatusSessionFailed:
-				err = s.resolveOperation(ctx, tx, p, o, OpFailed, "ORDER_IS_CLOSED",
-					"the payment ended "+string(p.Status)+" before the cancel was confirmed; there is nothing to cancel", "")
-			}
-			if err != nil {
+		state, code, message, err := s.ledgerOutcome(ctx, tx, p, o)
+		if err != nil {
+			return err
+		}
+		if state != OpPending {
+			if err := s.resolveOperation(ctx, tx, p, o, state, code, message, ""); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// ledgerOutcome is what the ledger knows of an operation's outcome: the
+// state of its capture or refund, or for a cancel the payment's status.
+func (s *Store) ledgerOutcome(ctx context.Context, tx *sql.Tx, p *Payment, o *Operation) (state OpState, code, message string, err error) {
+	var status TxnStatus
+	switch o.Kind {
+	case OpCapture:
+		c, err := captureBy(ctx, tx, "capture_request_id", o.RequestID)
+		if err != nil {
+			return OpPending, "", "", err
+		}
+		status, code, message = c.Status, c.ResultCode, c.ResultMessage
+	case OpRefund:
+		r, err := refundBy(ctx, tx, "refund_request_id", o.RequestID)
+		if err != nil {
+			return OpPending, "", "", err
+		}
+		status, code, message = r.Status, r.ResultCode, r.ResultMessage
+	case OpCancel:
+		switch p.Status {
+		case StatusCancelled:
+			return OpSucceeded, "SUCCESS", "", nil
+		case StatusFail, StatusExpired, StatusSessionFailed:
+			return OpFailed, "ORDER_IS_CLOSED", "the payment ended " + string(p.Status) + " before the cancel was confirmed; there is nothing to cancel", nil
+		}
+		return OpPending, "", "", nil
+	}
+	switch status {
+	case TxnSuccess:
+		return OpSucceeded, code, message, nil
+	case TxnFail:
+		return OpFailed, code, message, nil
+	}
+	return OpPending, "", "", nil
 }
 
 // RecordCaptureAnswer records the answer to one send of a capture
