@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -328,11 +329,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 	for i := range deliveries {
 		byID[deliveries[i].ID] = &deliveries[i]
 	}
-	type item struct {
-		at    time.Time
-		order int
-		entry pages.TimelineEntry
-	}
+	type item = timelineItem
 	items := make([]item, 0, len(events)+len(deliveries))
 	used := map[int64]bool{}
 	for i, e := range events {
@@ -360,7 +357,12 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		} else if e.DeliveryID != 0 {
 			en.DeliveryURL = paths.Notification(e.DeliveryID)
 		}
-		items = append(items, item{at: e.At, order: i, entry: en})
+		it := item{at: e.At, order: i, entry: en}
+		if e.Kind == store.EventInquiry {
+			it.foldKey = e.Actor + "\x00" + attemptNumber.ReplaceAllString(e.Summary, "")
+			it.result = inquiryResult(&e)
+		}
+		items = append(items, it)
 	}
 	for i, dl := range deliveries {
 		if used[dl.ID] {
@@ -383,11 +385,114 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		}
 		return items[i].order < items[j].order
 	})
-	out := make([]pages.TimelineEntry, len(items))
-	for i, it := range items {
-		out[i] = it.entry
+	for i := range items {
+		items[i].entry.Standout = timelineStandsOut(&items[i].entry)
+	}
+	return foldTimeline(items)
+}
+
+// timelineItem is a timeline entry with what sorting and folding need.
+type timelineItem struct {
+	at    time.Time
+	order int
+	entry pages.TimelineEntry
+	// foldKey is equal for inquiries that said the same thing (by the same
+	// actor); "" for entries that never fold.
+	foldKey string
+	result  string // what a run of such inquiries all said: "PROCESSING"
+}
+
+// timelineFoldShown bounds the earlier entries a folded line lists.
+const timelineFoldShown = 20
+
+// attemptNumber is the part of an operation's inquiry summary that differs
+// between otherwise identical attempts.
+var attemptNumber = regexp.MustCompile(`\(attempt \d+\)`)
+
+// foldTimeline folds each run of consecutive identical inquiries into its
+// latest entry, which says how many there were, over what time, and lists
+// the most recent earlier ones (at most timelineFoldShown) on demand: a
+// payment polled every 3 s keeps a timeline people can read.
+func foldTimeline(items []timelineItem) []pages.TimelineEntry {
+	out := make([]pages.TimelineEntry, 0, len(items))
+	for i := 0; i < len(items); {
+		j := i + 1
+		for items[i].foldKey != "" && j < len(items) && items[j].foldKey == items[i].foldKey {
+			j++
+		}
+		last := items[j-1].entry
+		if n := j - i; n > 1 {
+			last.Fold = fmt.Sprintf("%d inquiries %s, all %s", n, timeRange(items[i].at, items[j-1].at), items[j-1].result)
+			for k := j - 2; k >= i && len(last.Folded) < timelineFoldShown; k-- {
+				last.Folded = append(last.Folded, items[k].entry)
+			}
+			if more := n - 1 - len(last.Folded); more > 0 {
+				last.FoldedMore = plural(more, "earlier inquiry not listed", "earlier inquiries not listed")
+			}
+		}
+		out = append(out, last)
+		i = j
 	}
 	return out
+}
+
+// timeRange is "12:00:03–12:00:39 UTC" within a day, with dates otherwise.
+func timeRange(from, to time.Time) string {
+	from, to = from.UTC(), to.UTC()
+	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
+		return from.Format(time.TimeOnly) + "–" + to.Format(time.TimeOnly) + " UTC"
+	}
+	return from.Format(time.DateTime) + "–" + to.Format(time.DateTime) + " UTC"
+}
+
+// inquiryResult is what an inquiry event said, in a word where it can be:
+// Antom's paymentStatus ("PROCESSING"), else the summary without its
+// "Inquiry: " or "Inquiry failed: " lead ("failed: U UNKNOWN_EXCEPTION").
+func inquiryResult(e *store.Event) string {
+	var d struct {
+		PaymentStatus string `json:"paymentStatus"`
+	}
+	_ = json.Unmarshal(e.Detail, &d) // another shape falls back to the summary
+	if d.PaymentStatus != "" {
+		return d.PaymentStatus
+	}
+	s := attemptNumber.ReplaceAllString(e.Summary, "")
+	if rest, ok := strings.CutPrefix(s, "Inquiry failed: "); ok {
+		return "failed: " + rest
+	}
+	if rest, ok := strings.CutPrefix(s, "Inquiry: "); ok {
+		return rest
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// timelineStandsOut reports whether an entry is one of the story's turns
+// (a state change, a notification, a staff action, an SDK event, a raised
+// flag, an operation's end) rather than routine polling.
+func timelineStandsOut(e *pages.TimelineEntry) bool {
+	switch store.EventKind(e.Kind) {
+	case store.EventNotification, store.EventStaffAction, store.EventSDK, store.EventOperation,
+		store.EventSessionCreated, store.EventSessionFailed, store.EventSessionUnknown, store.EventExpired, store.EventCreated:
+		return true
+	case store.EventFlag:
+		return e.Tone != ""
+	case store.EventInquiry:
+		return inquiryChangedState(e.Detail)
+	}
+	return false
+}
+
+// inquiryChangedState reports whether an inquiry's detail records a status
+// change (its "from" and "to" differ).
+func inquiryChangedState(detail string) bool {
+	var d struct {
+		From string `json:"from"`
+		To   string `json:"to"`
+	}
+	if json.Unmarshal([]byte(detail), &d) != nil {
+		return false
+	}
+	return d.To != "" && d.From != d.To
 }
 
 // timelineKind names an event's kind as people read it, and the tone of

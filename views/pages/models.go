@@ -210,6 +210,16 @@ type TimelineEntry struct {
 	Detail string
 	// DeliveryURL links to the stored notification (raw headers and bytes).
 	DeliveryURL string
+	// Standout marks a turn of the story (a state change, a notification,
+	// a staff action, an SDK event) as against routine polling.
+	Standout bool
+	// Fold is set when the entry is the latest of a run of identical
+	// inquiries: "12 inquiries 12:00:03–12:00:39 UTC, all PROCESSING".
+	Fold string
+	// Folded are the run's earlier entries, newest first, at most a bound;
+	// FoldedMore says how many more are not listed ("" for none).
+	Folded     []TimelineEntry
+	FoldedMore string
 }
 
 // OperationRow is one capture, cancel or refund Paydesk asked Antom for,
