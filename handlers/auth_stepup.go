@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,13 +12,26 @@ import (
 // StepUpField is the form field that carries the password for step-up.
 const StepUpField = "password"
 
+// ConfirmField is the form field a money action's confirmation panel
+// posts ("1"); without it the action only asks for confirmation.
+const ConfirmField = "confirm"
+
+// confirmed reports whether a money POST comes from its confirmation panel.
+func confirmed(c echo.Context) bool { return c.FormValue(ConfirmField) == "1" }
+
 // RequireRecentPassword is the one step-up guard of money actions
-// (capture, cancel, refund: the route table's money() routes): it passes
-// when the user confirmed the password within the step-up window, else it
-// demands a correct "password" form field (requireRecentPassword). A
-// refusal is shown inline on the payment page's form, values kept.
+// (capture, cancel, refund: the route table's money() routes). A POST
+// without the confirmation field passes: its handler changes nothing and
+// only renders the confirmation panel, which asks for the password. A
+// confirmed POST passes when the user confirmed the password within the
+// step-up window (captures only: stepUpEveryTime), else it demands a
+// correct "password" form field (requireRecentPassword). A refusal is
+// shown inline on the confirmation panel, values kept.
 func (h *Handlers) RequireRecentPassword(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if !confirmed(c) {
+			return next(c)
+		}
 		if err := h.requireRecentPassword(c); err != nil {
 			return h.stepUpFailed(c, err)
 		}
@@ -26,15 +40,22 @@ func (h *Handlers) RequireRecentPassword(next echo.HandlerFunc) echo.HandlerFunc
 }
 
 // passwordRecentlyConfirmed reports whether the signed-in user confirmed the
-// password within the step-up window; forms use it to decide whether to
-// show the password field.
+// password within the step-up window; the capture form uses it to decide
+// whether to show the password field.
 func (h *Handlers) passwordRecentlyConfirmed(c echo.Context) bool {
 	ss := currentSession(c)
 	return ss != nil && h.Now().Sub(ss.PasswordConfirmedAt) < h.Auth.StepUpWindow
 }
 
+// stepUpEveryTime reports whether the route asks for the password on every
+// submit whatever the window: refunds and cancels give money back or
+// release it for good, so a session left open must not be enough.
+func stepUpEveryTime(c echo.Context) bool {
+	return strings.HasSuffix(c.Path(), "/refund") || strings.HasSuffix(c.Path(), "/cancel")
+}
+
 // requireRecentPassword returns nil when the password was confirmed within
-// the step-up window or the request's "password" field is correct (which
+// the step-up window (not for refunds and cancels) or the request's "password" field is correct (which
 // records a new confirmation). Otherwise it returns an *Error and nothing
 // may change: 422 "password_required" when the field is missing, 403
 // "password_incorrect" when it is wrong, 429 when too many were wrong.
@@ -43,7 +64,7 @@ func (h *Handlers) requireRecentPassword(c echo.Context) error {
 	if u == nil || ss == nil {
 		return &Error{Kind: KindUnauthorized}
 	}
-	if h.passwordRecentlyConfirmed(c) {
+	if !stepUpEveryTime(c) && h.passwordRecentlyConfirmed(c) {
 		return nil
 	}
 	pw := c.FormValue(StepUpField)

@@ -12,8 +12,9 @@ import (
 )
 
 // PaymentCapture handles the "POST /payments/:id/capture" route (operator
-// and admin; the route table demands the password step-up): parse the
-// amount, ask the operations layer, which checks it (store.Allowed),
+// and admin): parse the amount; without the confirmation field, check it
+// and ask for confirmation, changing nothing. Confirmed (the route table
+// demands the password step-up then), ask the operations layer, which checks it (store.Allowed),
 // persists the capture and its operation before calling Antom, and keeps
 // at it until Antom answers; say what is known.
 func (h *Handlers) PaymentCapture(c echo.Context) error {
@@ -28,6 +29,15 @@ func (h *Handlers) PaymentCapture(c echo.Context) error {
 	if err != nil {
 		form.Error = sentence(err.Error())
 		return h.actionFailed(c, id, http.StatusUnprocessableEntity, paymentForms{Capture: form})
+	}
+	if !confirmed(c) {
+		a := d.Allowed(h.Now())
+		var status int
+		if form.Error, form.FormError, status = preflight(a.CaptureRefusal, a.Capturable, minor, d.Currency, "captured"); status != 0 {
+			return h.actionFailed(c, id, status, paymentForms{Capture: form})
+		}
+		form.Confirming = true
+		return h.askConfirmation(c, id, paymentForms{Capture: form})
 	}
 	res, err := h.operations().Capture(ctx, id, minor, h.auditContext(c).Actor)
 	if err != nil {

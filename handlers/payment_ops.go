@@ -182,9 +182,9 @@ func nonEmptyText(s, fallback string) string {
 	return s
 }
 
-// stepUpFailed renders a money route's step-up refusal inline on the form
-// it came from (the route table's money() guard calls it), with the values
-// typed kept; other routes get the error as it is.
+// stepUpFailed renders a money route's step-up refusal inline on the
+// confirmation panel it came from (the route table's money() guard calls
+// it), with the values typed kept; other routes get the error as it is.
 func (h *Handlers) stepUpFailed(c echo.Context, err error) error {
 	msg, status, ok := stepUpRefusal(err)
 	if !ok {
@@ -195,11 +195,11 @@ func (h *Handlers) stepUpFailed(c echo.Context, err error) error {
 	amount, reason := strings.TrimSpace(c.FormValue("amount")), strings.TrimSpace(c.FormValue("reason"))
 	switch {
 	case strings.HasSuffix(c.Path(), "/capture"):
-		forms.Capture = pages.MoneyForm{Amount: amount, StepUpError: msg}
+		forms.Capture = pages.MoneyForm{Amount: amount, Confirming: true, StepUpError: msg}
 	case strings.HasSuffix(c.Path(), "/refund"):
-		forms.Refund = pages.MoneyForm{Amount: amount, Reason: reason, StepUpError: msg}
+		forms.Refund = pages.MoneyForm{Amount: amount, Reason: reason, Confirming: true, StepUpError: msg}
 	case strings.HasSuffix(c.Path(), "/cancel"):
-		forms.Cancel.StepUpError = msg
+		forms.Cancel = pages.ActionForm{Confirming: true, StepUpError: msg}
 	default:
 		return err
 	}

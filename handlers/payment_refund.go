@@ -16,8 +16,10 @@ import (
 const maxRefundReason = 256
 
 // PaymentRefund handles the "POST /payments/:id/refund" route (operator and
-// admin; the route table demands the password step-up): parse the amount
-// and reason, ask the operations layer, which checks the amount against
+// admin): parse the amount and reason; without the confirmation field,
+// check them and ask for confirmation, changing nothing. Confirmed (the
+// route table demands the password every time then), ask the operations
+// layer, which checks the amount against
 // what is captured and not yet refunded (store.Allowed), persists the
 // refund and its operation before calling Antom, and keeps at it until
 // Antom answers; say what is known.
@@ -38,6 +40,15 @@ func (h *Handlers) PaymentRefund(c echo.Context) error {
 	if utf8.RuneCountInString(form.Reason) > maxRefundReason {
 		form.FormError = "The reason is longer than 256 characters."
 		return fail(http.StatusUnprocessableEntity)
+	}
+	if !confirmed(c) {
+		a := d.Allowed(h.Now())
+		var status int
+		if form.Error, form.FormError, status = preflight(a.RefundRefusal, a.Refundable, minor, d.Currency, "refunded"); status != 0 {
+			return fail(status)
+		}
+		form.Confirming = true
+		return h.askConfirmation(c, id, paymentForms{Refund: form})
 	}
 	res, err := h.operations().Refund(ctx, id, minor, form.Reason, h.auditContext(c).Actor)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"paydesk/antom"
 	"paydesk/store"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
@@ -134,8 +135,8 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms paymentForms) pages.PaymentActions {
 	p := &d.Payment
 	u := currentUser(c)
-	a := pages.PaymentActions{CSRFToken: csrfToken(c), StepUp: !h.passwordRecentlyConfirmed(c)}
 	id := p.PaymentRequestID
+	a := pages.PaymentActions{CSRFToken: csrfToken(c), PaymentURL: paths.Payment(id)}
 	if can(u, PermInquire) && p.Status != store.StatusCreated && p.Status != store.StatusSessionFailed {
 		f := forms.Inquiry
 		f.ActionURL = paths.PaymentInquiry(id)
@@ -154,9 +155,10 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 		if can(u, PermMoveMoney) {
 			f := forms.Capture
 			f.ActionURL = paths.PaymentCapture(id)
-			f.Currency, f.Max = p.Currency, money(allowed.Capturable, p.Currency)
-			if f.Amount == "" {
-				f.Amount = plainMajor(allowed.Capturable, p.Currency)
+			f.Currency, f.Max, f.Full = p.Currency, money(allowed.Capturable, p.Currency), plainMajor(allowed.Capturable, p.Currency)
+			f.StepUp = !h.passwordRecentlyConfirmed(c)
+			if f.Confirming {
+				f.Confirm = confirmQuestion("Capture %s of payment %s?", f.Amount, p.Currency, id)
 			}
 			a.Capture = &f
 		}
@@ -166,6 +168,10 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 		if can(u, PermMoveMoney) {
 			f := forms.Cancel
 			f.ActionURL = paths.PaymentCancel(id)
+			f.StepUp = true // cancels always ask (stepUpEveryTime)
+			if f.Confirming {
+				f.Confirm = "Cancel payment " + id + " (" + money(p.AmountMinor, p.Currency) + ")? The whole authorization is released; it cannot be captured afterwards."
+			}
 			a.Cancel = &f
 		}
 	}
@@ -174,9 +180,10 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 		if can(u, PermMoveMoney) {
 			f := forms.Refund
 			f.ActionURL = paths.PaymentRefund(id)
-			f.Currency, f.Max = p.Currency, money(allowed.Refundable, p.Currency)
-			if f.Amount == "" {
-				f.Amount = plainMajor(allowed.Refundable, p.Currency)
+			f.Currency, f.Max, f.Full = p.Currency, money(allowed.Refundable, p.Currency), plainMajor(allowed.Refundable, p.Currency)
+			f.StepUp = true // refunds always ask (stepUpEveryTime)
+			if f.Confirming {
+				f.Confirm = confirmQuestion("Refund %s of payment %s to the buyer?", f.Amount, p.Currency, id)
 			}
 			a.Refund = &f
 		}
@@ -185,6 +192,17 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 		a.ReadOnly = "Capture, cancel and refund need the operator or admin role."
 	}
 	return a
+}
+
+// confirmQuestion is a confirmation panel's question, format taking the
+// amount (typed, in major units) formatted in its currency and the
+// paymentRequestId.
+func confirmQuestion(format, amount, currency, id string) string {
+	shown := amount + " " + currency
+	if minor, err := antom.ParseMajor(amount, currency); err == nil {
+		shown = money(minor, currency)
+	}
+	return fmt.Sprintf(format, shown, id)
 }
 
 // stateNotices explain what the page shows while it is not final: an

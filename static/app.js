@@ -131,6 +131,21 @@
   });
   window.setInterval(tick, 15000);
 
+  // "Full amount" buttons fill their amount field (data-fill-target, the
+  // field's id) with the maximum (data-fill-value); the field starts empty
+  // so that the maximum is never one click away by accident.
+  document.addEventListener("click", function (evt) {
+    var b = evt.target && evt.target.closest && evt.target.closest("[data-fill-target]");
+    if (!b) {
+      return;
+    }
+    var field = document.getElementById(b.getAttribute("data-fill-target"));
+    if (field) {
+      field.value = b.getAttribute("data-fill-value") || "";
+      field.focus();
+    }
+  });
+
   // Select-all on click for secrets shown once (new API keys, passwords).
   document.addEventListener("click", function (evt) {
     var el = evt.target;

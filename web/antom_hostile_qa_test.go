@@ -215,7 +215,7 @@ func TestQAHostileAntomCaptureAnswer(t *testing.T) {
 			h := app.useHostileAntom(t)
 			h.set("capture", spoiler)
 
-			res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"42.00"}, "password": {payTestPassword}})
+			res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"42.00"}, "password": {payTestPassword}, "confirm": {"1"}})
 			if res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("capture: %d\n%.300s", res.StatusCode, body)
 			}
@@ -224,7 +224,7 @@ func TestQAHostileAntomCaptureAnswer(t *testing.T) {
 				t.Fatalf("after a spoiled answer: %d captures, state %s; want one PROCESSING", len(d.Captures), d.CaptureState)
 			}
 			// A second click is refused while the first is unknown.
-			if res, _ := op.post(paths.PaymentCapture(id), url.Values{"amount": {"42.00"}, "password": {payTestPassword}}); res.StatusCode != http.StatusConflict {
+			if res, _ := op.post(paths.PaymentCapture(id), url.Values{"amount": {"42.00"}, "password": {payTestPassword}, "confirm": {"1"}}); res.StatusCode != http.StatusConflict {
 				t.Errorf("second capture while the first is unknown: %d, want 409", res.StatusCode)
 			}
 			reqID := sameRequestIDs(t, h.requests("capture"), "captureRequestId")
@@ -253,14 +253,14 @@ func TestQAHostileAntomRefundAndCancelAnswers(t *testing.T) {
 		app.waitFor("captured", app.settledAs(id, store.StatusSuccess, store.CaptureFull))
 		h := app.useHostileAntom(t)
 		h.set("refund", spoilSlow)
-		if res, body := op.post(paths.PaymentRefund(id), url.Values{"amount": {"10"}, "password": {payTestPassword}}); res.StatusCode != http.StatusSeeOther {
+		if res, body := op.post(paths.PaymentRefund(id), url.Values{"amount": {"10"}, "password": {payTestPassword}, "confirm": {"1"}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("refund: %d\n%.300s", res.StatusCode, body)
 		}
 		d := app.payment(id)
 		if len(d.Refunds) != 1 || d.Refunds[0].Status != store.TxnProcessing {
 			t.Fatalf("after a stalled answer: %d refunds; want one PROCESSING", len(d.Refunds))
 		}
-		if res, _ := op.post(paths.PaymentRefund(id), url.Values{"amount": {"10"}, "password": {payTestPassword}}); res.StatusCode != http.StatusConflict {
+		if res, _ := op.post(paths.PaymentRefund(id), url.Values{"amount": {"10"}, "password": {payTestPassword}, "confirm": {"1"}}); res.StatusCode != http.StatusConflict {
 			t.Errorf("second refund while the first is unknown: %d, want 409", res.StatusCode)
 		}
 		reqID := sameRequestIDs(t, h.requests("refund"), "refundRequestId")
@@ -281,7 +281,7 @@ func TestQAHostileAntomRefundAndCancelAnswers(t *testing.T) {
 		id := manualAuthorized(t, app, op)
 		h := app.useHostileAntom(t)
 		h.set("cancel", spoilNotJSON)
-		if res, body := op.post(paths.PaymentCancel(id), url.Values{"password": {payTestPassword}}); res.StatusCode != http.StatusSeeOther {
+		if res, body := op.post(paths.PaymentCancel(id), url.Values{"password": {payTestPassword}, "confirm": {"1"}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("cancel: %d\n%.300s", res.StatusCode, body)
 		}
 		if d := app.payment(id); d.Status != store.StatusSuccess || !d.Flags.Has(store.FlagUnknownOutcome) {

@@ -177,7 +177,7 @@ func TestQAMoneyActionsRefuseAndChangeNothing(t *testing.T) {
 	op := app.login(store.RoleOperator)
 	id := manualAuthorized(t, app, op) // 42.00 SGD authorized
 	pw := func(kv ...string) url.Values {
-		v := url.Values{"password": {payTestPassword}}
+		v := url.Values{"password": {payTestPassword}, "confirm": {"1"}}
 		for i := 0; i+1 < len(kv); i += 2 {
 			v.Set(kv[i], kv[i+1])
 		}
@@ -321,7 +321,7 @@ func TestQAMoneyActionsWrongState(t *testing.T) {
 	app.pay(auto, sim.CardVisaSuccess)
 	app.waitFor("auto captured", app.settledAs(auto, store.StatusSuccess, store.CaptureFull))
 	cancelled := manualAuthorized(t, app, op)
-	if res, _ := op.post(paths.PaymentCancel(cancelled), url.Values{"password": {payTestPassword}}); res.StatusCode != http.StatusSeeOther {
+	if res, _ := op.post(paths.PaymentCancel(cancelled), url.Values{"password": {payTestPassword}, "confirm": {"1"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("cancel: %d", res.StatusCode)
 	}
 	app.waitFor("CANCELLED", func() bool { return app.payment(cancelled).Status == store.StatusCancelled })
@@ -342,7 +342,7 @@ func TestQAMoneyActionsWrongState(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := app.qaLedger()
-			res, body := op.post(paths.Payments+"/"+tc.id+"/"+tc.action, url.Values{"amount": {"1.00"}, "password": {payTestPassword}})
+			res, body := op.post(paths.Payments+"/"+tc.id+"/"+tc.action, url.Values{"amount": {"1.00"}, "password": {payTestPassword}, "confirm": {"1"}})
 			if res.StatusCode != http.StatusConflict {
 				t.Fatalf("status %d, want 409\n%.300s", res.StatusCode, body)
 			}
@@ -365,7 +365,7 @@ func TestQASupportCannotMoveMoney(t *testing.T) {
 	app.waitFor("captured", app.settledAs(captured, store.StatusSuccess, store.CaptureFull))
 	sup := app.login(store.RoleSupport)
 
-	form := url.Values{"amount": {"1.00"}, "password": {payTestPassword}, "reason": {"x"}, "email": {"new@example.com"},
+	form := url.Values{"amount": {"1.00"}, "password": {payTestPassword}, "confirm": {"1"}, "reason": {"x"}, "email": {"new@example.com"},
 		"name": {"New"}, "role": {"admin"}, "currency": {"SGD"}, "description": {"d"}, "captureMode": {"AUTOMATIC"}}
 	before := app.qaLedger()
 	c0, _ := app.qaSimCaptures(authorized)
@@ -431,7 +431,7 @@ func TestQACSRFOnHTMXRequests(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, path := range []string{paths.PaymentCapture(id), paths.PaymentCancel(id), paths.PaymentInquiry(id), paths.NewSession} {
-				req, _ := http.NewRequest(http.MethodPost, app.URL+path, strings.NewReader(url.Values{"amount": {"1"}, "password": {payTestPassword}}.Encode()))
+				req, _ := http.NewRequest(http.MethodPost, app.URL+path, strings.NewReader(url.Values{"amount": {"1"}, "password": {payTestPassword}, "confirm": {"1"}}.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				for k, v := range tc.header {
 					req.Header.Set(k, v)

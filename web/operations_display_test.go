@@ -81,7 +81,7 @@ func pendingCapture(t *testing.T, app *payApp, op *browser) string {
 	t.Helper()
 	id := manualAuthorized(t, app, op)
 	app.Sim.Sim.SetFaults(sim.Faults{APIUnknown: 1, APIs: []string{"capture"}, DropFirst: 8})
-	res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"42.00"}, "password": {payTestPassword}})
+	res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"42.00"}, "password": {payTestPassword}, "confirm": {"1"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("capture: status %d, want 303\n%s", res.StatusCode, body)
 	}
@@ -204,7 +204,7 @@ func TestOperationRefusedAndCancelConfirmedOnThePaymentPage(t *testing.T) {
 		RefundAmount: antom.NewAmount(4200, "SGD")}); err != nil {
 		t.Fatalf("refund at Antom: %v", err)
 	}
-	res, body := op.post(paths.PaymentRefund(id), url.Values{"amount": {"5.00"}, "reason": {"test"}, "password": {payTestPassword}})
+	res, body := op.post(paths.PaymentRefund(id), url.Values{"amount": {"5.00"}, "reason": {"test"}, "password": {payTestPassword}, "confirm": {"1"}})
 	if res.StatusCode >= 500 {
 		t.Fatalf("refund: status %d\n%s", res.StatusCode, body)
 	}
@@ -221,7 +221,7 @@ func TestOperationRefusedAndCancelConfirmedOnThePaymentPage(t *testing.T) {
 	// A cancel Antom confirms at once.
 	app.Sim.Sim.SetFaults(sim.Faults{})
 	manual := manualAuthorized(t, app, op, "amount", "1000", "currency", "JPY")
-	res, body = op.post(paths.PaymentCancel(manual), url.Values{"password": {payTestPassword}})
+	res, body = op.post(paths.PaymentCancel(manual), url.Values{"password": {payTestPassword}, "confirm": {"1"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("cancel: status %d, want 303\n%s", res.StatusCode, body)
 	}

@@ -80,7 +80,7 @@ func TestCaptureUnknownThenSettledReadsRight(t *testing.T) {
 	// Antom processes the capture but answers U, and its notification never
 	// arrives: only an inquiry can settle it, so the test sees each step.
 	app.Sim.Sim.SetFaults(sim.Faults{APIUnknown: 1, APIUnknownProcessed: true, APIs: []string{"capture"}, DropFirst: 8})
-	res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"25.00"}, "password": {payTestPassword}})
+	res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"25.00"}, "password": {payTestPassword}, "confirm": {"1"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("capture: status %d, want 303\n%s", res.StatusCode, body)
 	}
@@ -286,8 +286,8 @@ func TestJPYAmountsUseNoDecimalsEverywhere(t *testing.T) {
 	if got := page.text("captured"); !strings.HasPrefix(got, "1,000 JPY") {
 		t.Errorf("captured = %q, want 1,000 JPY", got)
 	}
-	if v := page.testIDs("refund-amount"); len(v) != 1 || attrOf(v[0], "value") != "1000" {
-		t.Error("the refund form does not suggest 1000 (JPY has no decimals)")
+	if v := page.testIDs("refund-full"); len(v) != 1 || attrOf(v[0], "data-fill-value") != "1000" {
+		t.Error("the refund form's full amount is not 1000 (JPY has no decimals)")
 	}
 	if got := strings.Join(page.texts("timeline-summary"), " | "); !strings.Contains(got, "Payment created: 1,000 JPY") {
 		t.Errorf("timeline %q, want the created amount in JPY", got)

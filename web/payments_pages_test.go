@@ -123,7 +123,7 @@ func TestCaptureActions(t *testing.T) {
 	}
 
 	t.Run("more than authorized", func(t *testing.T) {
-		res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"100.01"}, "password": {payTestPassword}})
+		res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"100.01"}, "password": {payTestPassword}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("status %d, want 422", res.StatusCode)
 		}
@@ -139,13 +139,13 @@ func TestCaptureActions(t *testing.T) {
 		}
 	})
 	t.Run("bad amount", func(t *testing.T) {
-		res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"1.001"}, "password": {payTestPassword}})
+		res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"1.001"}, "password": {payTestPassword}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(parseDoc(t, body).text("capture-amount-error"), "decimals") {
 			t.Errorf("status %d; want 422 with a decimals error", res.StatusCode)
 		}
 	})
 	t.Run("no CSRF token", func(t *testing.T) {
-		res, _ := op.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}, "password": {payTestPassword}, "_csrf": {"forged"}})
+		res, _ := op.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}, "password": {payTestPassword}, "confirm": {"1"}, "_csrf": {"forged"}})
 		if res.StatusCode != http.StatusForbidden {
 			t.Errorf("status %d, want 403", res.StatusCode)
 		}
@@ -155,7 +155,7 @@ func TestCaptureActions(t *testing.T) {
 		if p := sup.page(paths.Payment(id)); p.has("capture-form") || p.has("refund-form") || p.has("cancel-form") || !p.has("actions-readonly") {
 			t.Error("support sees money forms, or no note why not")
 		}
-		res, _ := sup.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}, "password": {payTestPassword}})
+		res, _ := sup.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}, "password": {payTestPassword}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusForbidden {
 			t.Errorf("support capture: status %d, want 403", res.StatusCode)
 		}
@@ -166,17 +166,18 @@ func TestCaptureActions(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		fresh := app.login(store.RoleAdmin)
 		app.advance(10 * time.Minute) // the sign-in no longer counts as a recent password
-		if !fresh.page(paths.Payment(id)).has("capture-password") {
-			t.Error("no step-up password field once the sign-in is not recent")
+		res, body := fresh.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}})
+		if res.StatusCode != http.StatusOK || !parseDoc(t, body).has("capture-password") {
+			t.Errorf("confirmation panel: status %d, want 200 with a step-up password field once the sign-in is not recent", res.StatusCode)
 		}
-		res, body := fresh.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}, "password": {"wrong password!"}})
+		res, body = fresh.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}, "password": {"wrong password!"}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusForbidden {
 			t.Fatalf("status %d, want 403", res.StatusCode)
 		}
 		if got := parseDoc(t, body).text("capture-password-error"); !strings.Contains(got, "incorrect") {
 			t.Errorf("password error %q", got)
 		}
-		res, body = fresh.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}})
+		res, body = fresh.post(paths.PaymentCapture(id), url.Values{"amount": {"10"}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusUnprocessableEntity || parseDoc(t, body).text("capture-password-error") == "" {
 			t.Errorf("missing password: status %d, want 422 with an inline error", res.StatusCode)
 		}
@@ -185,7 +186,7 @@ func TestCaptureActions(t *testing.T) {
 		}
 	})
 	t.Run("partial then full", func(t *testing.T) {
-		res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"40"}, "password": {payTestPassword}})
+		res, body := op.post(paths.PaymentCapture(id), url.Values{"amount": {"40"}, "password": {payTestPassword}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("capture: status %d, want 303\n%s", res.StatusCode, body)
 		}
@@ -198,8 +199,11 @@ func TestCaptureActions(t *testing.T) {
 		if page.has("cancel-form") {
 			t.Error("cancel offered after a capture")
 		}
-		if v := page.testIDs("capture-amount"); len(v) != 1 || attrOf(v[0], "value") != "60.00" {
-			t.Errorf("capture form does not suggest the remaining 60.00")
+		if v := page.testIDs("capture-amount"); len(v) != 1 || attrOf(v[0], "value") != "" {
+			t.Errorf("the capture amount starts filled in, want it empty")
+		}
+		if v := page.testIDs("capture-full"); len(v) != 1 || attrOf(v[0], "data-fill-value") != "60.00" {
+			t.Errorf("the full-amount button does not offer the remaining 60.00")
 		}
 		entries, err := app.Store.AuditForPayment(t.Context(), id)
 		if err != nil {
@@ -216,11 +220,11 @@ func TestCaptureActions(t *testing.T) {
 		}
 	})
 	t.Run("refund", func(t *testing.T) {
-		res, body := op.post(paths.PaymentRefund(id), url.Values{"amount": {"40.01"}, "password": {payTestPassword}})
+		res, body := op.post(paths.PaymentRefund(id), url.Values{"amount": {"40.01"}, "password": {payTestPassword}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(parseDoc(t, body).text("refund-amount-error"), "40.00") {
 			t.Errorf("refund above captured: status %d, want 422 naming 40.00", res.StatusCode)
 		}
-		res, body = op.post(paths.PaymentRefund(id), url.Values{"amount": {"15.5"}, "reason": {"customer asked"}, "password": {payTestPassword}})
+		res, body = op.post(paths.PaymentRefund(id), url.Values{"amount": {"15.5"}, "reason": {"customer asked"}, "password": {payTestPassword}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("refund: status %d, want 303\n%s", res.StatusCode, body)
 		}
@@ -238,7 +242,7 @@ func TestCancelAuthorization(t *testing.T) {
 	app := startPayApp(t, payAppOptions{})
 	op := app.login(store.RoleOperator)
 	id := manualAuthorized(t, app, op)
-	res, body := op.post(paths.PaymentCancel(id), url.Values{"password": {payTestPassword}})
+	res, body := op.post(paths.PaymentCancel(id), url.Values{"password": {payTestPassword}, "confirm": {"1"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("cancel: status %d, want 303\n%s", res.StatusCode, body)
 	}

@@ -143,8 +143,9 @@ func request(c *secClient, method, path string) *http.Response {
 }
 
 // TestStepUpIsRequiredForMoney drives the real refund and capture routes: a
-// password confirmed more than 5 minutes ago must be given again, a wrong
-// one is refused, and neither changes anything.
+// password confirmed more than 5 minutes ago must be given again (for
+// refunds and cancels, every time), a wrong one is refused, and neither
+// changes anything.
 func TestStepUpIsRequiredForMoney(t *testing.T) {
 	app := newSecApp(t)
 	app.addUser("op@example.com", store.RoleOperator, "Op")
@@ -176,32 +177,39 @@ func TestStepUpIsRequiredForMoney(t *testing.T) {
 	}
 	for _, action := range []string{"refund", "capture"} {
 		path := paths.Payment(p.PaymentRequestID) + "/" + action
-		res, _ := c.post(path, url.Values{"amount": {"1.00"}})
+		res, _ := c.post(path, url.Values{"amount": {"1.00"}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("%s without password: status %d, want 422 asking for the password", action, res.StatusCode)
 		}
 		unchanged(action + " without password")
-		res, _ = c.post(path, url.Values{"amount": {"1.00"}, "password": {"not my password"}})
+		res, _ = c.post(path, url.Values{"amount": {"1.00"}, "password": {"not my password"}, "confirm": {"1"}})
 		if res.StatusCode != http.StatusForbidden {
 			t.Errorf("%s with a wrong password: status %d, want 403", action, res.StatusCode)
 		}
 		unchanged(action + " with a wrong password")
 	}
 	// The right password passes the step-up (the payment's state then
-	// refuses the refund: it was never paid) and counts for 5 minutes.
+	// refuses the refund: it was never paid) and counts for 5 minutes for
+	// captures; refunds and cancels ask every time.
 	refused := func(res *http.Response) bool {
 		return res.StatusCode == http.StatusUnprocessableEntity || res.StatusCode == http.StatusForbidden
 	}
-	if res, _ := c.post(paths.Payment(p.PaymentRequestID)+"/refund", url.Values{"amount": {"1.00"}, "password": {secPassword}}); refused(res) {
+	confirmedForm := url.Values{"amount": {"1.00"}, "confirm": {"1"}}
+	if res, _ := c.post(paths.Payment(p.PaymentRequestID)+"/refund", url.Values{"amount": {"1.00"}, "password": {secPassword}, "confirm": {"1"}}); refused(res) {
 		t.Fatalf("right password: status %d, still refused by the step-up", res.StatusCode)
 	}
 	app.Clock.Add(4 * time.Minute)
-	if res, _ := c.post(paths.Payment(p.PaymentRequestID)+"/refund", url.Values{"amount": {"1.00"}}); refused(res) {
-		t.Errorf("asked again within 5 minutes of a confirmation (status %d)", res.StatusCode)
+	if res, _ := c.post(paths.Payment(p.PaymentRequestID)+"/capture", confirmedForm); refused(res) {
+		t.Errorf("capture asked again within 5 minutes of a confirmation (status %d)", res.StatusCode)
+	}
+	for _, action := range []string{"refund", "cancel"} {
+		if res, _ := c.post(paths.Payment(p.PaymentRequestID)+"/"+action, confirmedForm); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%s within 5 minutes of a confirmation: status %d, want 422 asking again (every time)", action, res.StatusCode)
+		}
 	}
 	app.Clock.Add(2 * time.Minute)
-	if res, _ := c.post(paths.Payment(p.PaymentRequestID)+"/refund", url.Values{"amount": {"1.00"}}); res.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("6 minutes after the confirmation: status %d, want 422 asking again", res.StatusCode)
+	if res, _ := c.post(paths.Payment(p.PaymentRequestID)+"/capture", confirmedForm); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("capture 6 minutes after the confirmation: status %d, want 422 asking again", res.StatusCode)
 	}
 }
 
@@ -219,25 +227,28 @@ func TestMoneyAccessDemandsStepUp(t *testing.T) {
 
 	sup := app.client()
 	sup.login("sup@example.com")
-	if res, _ := sup.post("/test/money", url.Values{"password": {secPassword}}); res.StatusCode != http.StatusForbidden {
+	if res, _ := sup.post("/test/money", url.Values{"password": {secPassword}, "confirm": {"1"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("support: %d, want 403", res.StatusCode)
 	}
+	// The guard asks for the password on the confirmed submit (a submit
+	// without confirmation only renders the confirmation panel).
+	confirmedPost := url.Values{"confirm": {"1"}}
 	c := app.client()
 	c.login("op@example.com")
-	if res, _ := c.post("/test/money", nil); res.StatusCode != http.StatusNoContent {
+	if res, _ := c.post("/test/money", confirmedPost); res.StatusCode != http.StatusNoContent {
 		t.Errorf("right after login: %d, want the handler to run", res.StatusCode)
 	}
 	app.Clock.Add(5*time.Minute + time.Second)
-	if res, body := c.post("/test/money", nil); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Confirm your password") {
+	if res, body := c.post("/test/money", confirmedPost); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Confirm your password") {
 		t.Errorf("stale confirmation: %d, want 422 asking for the password", res.StatusCode)
 	}
-	if res, body := c.post("/test/money", url.Values{"password": {"wrong password!"}}); res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Nothing was changed") {
+	if res, body := c.post("/test/money", url.Values{"password": {"wrong password!"}, "confirm": {"1"}}); res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Nothing was changed") {
 		t.Errorf("wrong password: %d, want 403", res.StatusCode)
 	}
 	if ran != 1 {
 		t.Fatalf("handler ran %d times, want 1", ran)
 	}
-	if res, _ := c.post("/test/money", url.Values{"password": {secPassword}}); res.StatusCode != http.StatusNoContent || ran != 2 {
+	if res, _ := c.post("/test/money", url.Values{"password": {secPassword}, "confirm": {"1"}}); res.StatusCode != http.StatusNoContent || ran != 2 {
 		t.Errorf("right password: %d", res.StatusCode)
 	}
 	page, _ := app.Store.ListAudit(context.Background(), store.AuditFilter{Action: "auth.stepup_failed"})

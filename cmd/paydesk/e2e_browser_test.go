@@ -144,7 +144,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("manual capture with step-up", func(t *testing.T) {
 		tab := openTab(t, browser, "manual")
 		// Signing in counts as a password confirmation for five minutes; age it
-		// so the capture form asks for the password, as it does later in a shift.
+		// so the capture's confirmation asks for the password, as it does
+		// later in a shift.
 		expireStepUp(t, app.dataDir)
 		createSession(tab, app.url, sessionInput{Amount: "25", Currency: "USD", Description: "E2E manual capture",
 			OrderID: "E2E-MANUAL-1", BuyerID: "buyer-manual-1", Capture: "MANUAL"})
@@ -159,15 +160,35 @@ func TestBrowser(t *testing.T) {
 		tab.waitFor("the payment to turn SUCCESS with a capture form", `
 			text('[data-testid="status-badge"]') === "SUCCESS" &&
 			text('[data-testid="capture-state"]') === "NOT CAPTURED" &&
-			!!document.querySelector('[data-testid="capture-password"]')`)
+			!!document.querySelector('[data-testid="capture-form"]')`)
 		tab.assertNotReloaded()
 		if n := tab.count(`[data-testid="capture-row"]`); n != 0 {
 			t.Fatalf("%d captures before capturing", n)
 		}
 
-		tab.do("capture with a wrong password",
-			chromedp.SendKeys(testID("capture-password"), "not my password"),
+		// The amount starts empty; "Full amount" fills it in (static/app.js),
+		// and the first submit only asks for confirmation.
+		if got := tab.value(testID("capture-amount")); got != "" {
+			t.Errorf("capture amount starts as %q, want empty", got)
+		}
+		tab.do("fill in the full amount", chromedp.Click(testID("capture-full")))
+		if got := tab.value(testID("capture-amount")); got != "25.00" {
+			t.Errorf("capture amount after “Full amount” = %q, want 25.00", got)
+		}
+		tab.do("review the capture",
 			chromedp.Click(testID("capture-submit")),
+			chromedp.WaitVisible(testID("capture-confirm")),
+		)
+		if got := tab.text(testID("capture-confirm-text")); !strings.Contains(got, "Capture 25.00 USD of payment") {
+			t.Errorf("capture confirmation %q, want it to name 25.00 USD and the payment", got)
+		}
+		if n := tab.count(`[data-testid="capture-row"]`); n != 0 {
+			t.Fatalf("asking for confirmation made %d captures", n)
+		}
+		tab.shot(shots, "05b-capture-confirm", nil)
+		tab.do("confirm with a wrong password",
+			chromedp.SendKeys(testID("capture-password"), "not my password"),
+			chromedp.Click(testID("capture-confirm-submit")),
 			chromedp.WaitVisible(testID("capture-password-error")),
 		)
 		if n := tab.count(`[data-testid="capture-row"]`); n != 0 {
@@ -178,10 +199,9 @@ func TestBrowser(t *testing.T) {
 		// and its notification comes a little later: the page must show the
 		// capture PROCESSING and then turn it SUCCESS by itself.
 		setFaults(t, app.simURL, `{"apiUnknown":1,"apiUnknownProcessed":true,"apis":["capture"],"notifyDelay":"2s"}`)
-		tab.do("capture with the right password",
-			chromedp.SetValue(testID("capture-amount"), "25.00"),
+		tab.do("confirm with the right password",
 			chromedp.SendKeys(testID("capture-password"), e2ePassword),
-			chromedp.Click(testID("capture-submit")),
+			chromedp.Click(testID("capture-confirm-submit")),
 			chromedp.WaitVisible(testID("capture-row")),
 		)
 		setFaults(t, app.simURL, `{}`)

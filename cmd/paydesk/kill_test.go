@@ -574,10 +574,15 @@ func (s *killStaff) get(path string) {
 	}
 }
 
-// post sends a staff form; the answer does not matter (it may never come:
-// the process is killed).
+// post sends a staff money form as its confirmation panel does (confirmed,
+// with the password refunds and cancels ask for every time); the answer
+// does not matter (it may never come: the process is killed).
 func (s *killStaff) post(path, form string) {
-	req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form))
+	confirmed := url.Values{"confirm": {"1"}, "password": {killPassword}}.Encode()
+	if form != "" {
+		confirmed = form + "&" + confirmed
+	}
+	req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(confirmed))
 	if err != nil {
 		return
 	}

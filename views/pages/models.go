@@ -243,34 +243,47 @@ type OperationRow struct {
 	PaymentURL       string
 }
 
-// MoneyForm is a capture or refund form.
+// MoneyForm is a capture or refund form. It is filled in first (the
+// amount starts empty), then submitted again from a confirmation panel
+// that names the amount and the payment.
 type MoneyForm struct {
-	ActionURL   string
-	Amount      string // the value typed (or the suggested maximum)
-	Currency    string
-	Max         string // formatted maximum, shown as a hint
-	Reason      string // refunds only
+	ActionURL string
+	Amount    string // the value typed; "" at first
+	Currency  string
+	Max       string // formatted maximum, shown as a hint
+	Full      string // the maximum as the amount field takes it ("42.00"), for the "Full amount" button
+	Reason    string // refunds only
+	// Confirming is set by the handler when the values passed the checks
+	// and await confirmation; Confirm is the question the panel asks
+	// ("Refund 42.00 SGD of payment ORD-1 to the buyer?").
+	Confirming  bool
+	Confirm     string
+	StepUp      bool   // the confirmation asks for the password
 	Error       string // inline error for the amount
 	StepUpError string // inline error for the password
 	FormError   string // anything else (Antom refused, conflict)
 }
 
-// ActionForm is a form without an amount (cancel, inquiry, retry).
+// ActionForm is a form without an amount (cancel, inquiry, retry). A
+// cancel is confirmed like a money form.
 type ActionForm struct {
 	ActionURL   string
+	Confirming  bool
+	Confirm     string
+	StepUp      bool
 	StepUpError string
 	FormError   string
 }
 
 // PaymentActions are the actions the page offers; nil means not offered.
 type PaymentActions struct {
-	CSRFToken string
-	StepUp    bool // money actions ask for the password again
-	Inquiry   *ActionForm
-	Retry     *ActionForm // retry createPaymentSession with the same paymentRequestId
-	Capture   *MoneyForm
-	Cancel    *ActionForm
-	Refund    *MoneyForm
+	CSRFToken  string
+	PaymentURL string // where "Change" on a confirmation panel goes back to
+	Inquiry    *ActionForm
+	Retry      *ActionForm // retry createPaymentSession with the same paymentRequestId
+	Capture    *MoneyForm
+	Cancel     *ActionForm
+	Refund     *MoneyForm
 	// ReadOnly explains why money actions are hidden for this user (role).
 	ReadOnly string
 }
