@@ -165,21 +165,25 @@ type apiPayment struct {
 	OSType           string       `json:"osType,omitempty"`
 	Sandbox          bool         `json:"sandbox"`
 	Status           string       `json:"status"`
-	Final            bool         `json:"final"`
-	Result           *apiResult   `json:"result,omitempty"`
-	CaptureState     string       `json:"captureState"`
-	CapturedAmount   antom.Amount `json:"capturedAmount"`
-	RefundedAmount   antom.Amount `json:"refundedAmount"`
-	CardBrand        string       `json:"cardBrand,omitempty"`
-	CardLast4        string       `json:"cardLast4,omitempty"`
-	PaidAt           time.Time    `json:"paidAt,omitzero"`
-	AuthExpiresAt    time.Time    `json:"authExpiresAt,omitzero"`
-	SessionExpiresAt time.Time    `json:"paymentSessionExpiryTime,omitzero"`
-	NeedsAttention   bool         `json:"needsAttention"`
-	Flags            []apiFlag    `json:"flags"`
-	CreatedAt        time.Time    `json:"createdAt"`
-	UpdatedAt        time.Time    `json:"updatedAt"`
-	Version          int64        `json:"version"`
+	// DisplayStatus is the status in words' stable key (store.DisplayWord.Key),
+	// DisplayStatusText the words the dashboard shows.
+	DisplayStatus     string       `json:"displayStatus"`
+	DisplayStatusText string       `json:"displayStatusText"`
+	Final             bool         `json:"final"`
+	Result            *apiResult   `json:"result,omitempty"`
+	CaptureState      string       `json:"captureState"`
+	CapturedAmount    antom.Amount `json:"capturedAmount"`
+	RefundedAmount    antom.Amount `json:"refundedAmount"`
+	CardBrand         string       `json:"cardBrand,omitempty"`
+	CardLast4         string       `json:"cardLast4,omitempty"`
+	PaidAt            time.Time    `json:"paidAt,omitzero"`
+	AuthExpiresAt     time.Time    `json:"authExpiresAt,omitzero"`
+	SessionExpiresAt  time.Time    `json:"paymentSessionExpiryTime,omitzero"`
+	NeedsAttention    bool         `json:"needsAttention"`
+	Flags             []apiFlag    `json:"flags"`
+	CreatedAt         time.Time    `json:"createdAt"`
+	UpdatedAt         time.Time    `json:"updatedAt"`
+	Version           int64        `json:"version"`
 }
 
 // apiCapture is one capture of a payment.
@@ -223,43 +227,47 @@ type apiPaymentDetail struct {
 	SDKEvents []apiSDKEvent `json:"sdkEvents"`
 }
 
-func toAPIPayment(p *store.Payment) apiPayment {
+// toAPIPayment is p as the app API shows it at now (the display status of
+// a session past its expiry is Expired before the sweeper records it).
+func toAPIPayment(p *store.Payment, now time.Time) apiPayment {
 	flags := []apiFlag{}
 	for _, f := range FlagExplanations(p.Flags) {
 		flags = append(flags, apiFlag{Code: f.Code, Title: f.Title, Meaning: f.Meaning, Action: f.Action})
 	}
 	return apiPayment{
-		PaymentRequestID: p.PaymentRequestID,
-		PaymentID:        p.PaymentID,
-		ReferenceOrderID: p.ReferenceOrderID,
-		ReferenceBuyerID: p.BuyerID,
-		OrderDescription: p.Description,
-		Amount:           antom.NewAmount(p.AmountMinor, p.Currency),
-		CaptureMode:      p.CaptureMode,
-		TerminalType:     p.TerminalType,
-		OSType:           p.OSType,
-		Sandbox:          p.Sandbox,
-		Status:           string(p.Status),
-		Final:            p.Status.IsFinal(),
-		Result:           resultOf(p.ResultStatus, p.ResultCode, p.ResultMessage),
-		CaptureState:     string(p.CaptureState),
-		CapturedAmount:   antom.NewAmount(p.CapturedMinor, p.Currency),
-		RefundedAmount:   antom.NewAmount(p.RefundedMinor, p.Currency),
-		CardBrand:        p.CardBrand,
-		CardLast4:        p.CardLast4,
-		PaidAt:           p.PaidAt,
-		AuthExpiresAt:    p.AuthExpiresAt,
-		SessionExpiresAt: p.SessionExpiresAt,
-		NeedsAttention:   p.Flags != 0,
-		Flags:            flags,
-		CreatedAt:        p.CreatedAt,
-		UpdatedAt:        p.UpdatedAt,
-		Version:          p.Version,
+		PaymentRequestID:  p.PaymentRequestID,
+		PaymentID:         p.PaymentID,
+		ReferenceOrderID:  p.ReferenceOrderID,
+		ReferenceBuyerID:  p.BuyerID,
+		OrderDescription:  p.Description,
+		Amount:            antom.NewAmount(p.AmountMinor, p.Currency),
+		CaptureMode:       p.CaptureMode,
+		TerminalType:      p.TerminalType,
+		OSType:            p.OSType,
+		Sandbox:           p.Sandbox,
+		Status:            string(p.Status),
+		DisplayStatus:     store.DisplayStatusOf(p, now).Word.Key(),
+		DisplayStatusText: string(store.DisplayStatusOf(p, now).Word),
+		Final:             p.Status.IsFinal(),
+		Result:            resultOf(p.ResultStatus, p.ResultCode, p.ResultMessage),
+		CaptureState:      string(p.CaptureState),
+		CapturedAmount:    antom.NewAmount(p.CapturedMinor, p.Currency),
+		RefundedAmount:    antom.NewAmount(p.RefundedMinor, p.Currency),
+		CardBrand:         p.CardBrand,
+		CardLast4:         p.CardLast4,
+		PaidAt:            p.PaidAt,
+		AuthExpiresAt:     p.AuthExpiresAt,
+		SessionExpiresAt:  p.SessionExpiresAt,
+		NeedsAttention:    p.Flags != 0,
+		Flags:             flags,
+		CreatedAt:         p.CreatedAt,
+		UpdatedAt:         p.UpdatedAt,
+		Version:           p.Version,
 	}
 }
 
-func toAPIDetail(d *store.PaymentDetail, events []store.SDKEventRecord) apiPaymentDetail {
-	out := apiPaymentDetail{apiPayment: toAPIPayment(&d.Payment),
+func toAPIDetail(d *store.PaymentDetail, events []store.SDKEventRecord, now time.Time) apiPaymentDetail {
+	out := apiPaymentDetail{apiPayment: toAPIPayment(&d.Payment, now),
 		Captures: []apiCapture{}, Refunds: []apiRefund{}, SDKEvents: []apiSDKEvent{}}
 	for _, c := range d.Captures {
 		out.Captures = append(out.Captures, apiCapture{

@@ -112,6 +112,9 @@ func TestOpenAPIEnumsMatchCode(t *testing.T) {
 	if got := enumOf(t, dig(t, schemas, "Payment", "properties", "status", "enum")); !slices.Equal(got, statuses) {
 		t.Errorf("status enum %v, want %v", got, statuses)
 	}
+	if got := enumOf(t, dig(t, schemas, "Payment", "properties", "displayStatus", "enum")); !slices.Equal(got, displayKeys()) {
+		t.Errorf("displayStatus enum %v, want %v", got, displayKeys())
+	}
 	if got := enumOf(t, dig(t, schemas, "Amount", "properties", "currency", "enum")); !slices.Equal(got, sessionCurrencies) {
 		t.Errorf("currency enum %v, want %v", got, sessionCurrencies)
 	}

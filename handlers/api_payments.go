@@ -41,7 +41,7 @@ func (h *Handlers) APIPaymentShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIDetail(d, events))
+	return c.JSON(http.StatusOK, toAPIDetail(d, events, h.Now()))
 }
 
 // APIPaymentList handles the "GET /api/v1/payments" route (keys with
@@ -63,13 +63,13 @@ func (h *Handlers) APIPaymentList(c echo.Context) error {
 	}
 	out := apiPaymentPage{Payments: make([]apiPayment, 0, len(page.Items)), NextCursor: page.NextCursor}
 	for i := range page.Items {
-		out.Payments = append(out.Payments, toAPIPayment(&page.Items[i]))
+		out.Payments = append(out.Payments, toAPIPayment(&page.Items[i], h.Now()))
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
 // apiListParams are the query parameters GET /api/v1/payments understands.
-var apiListParams = []string{"q", "status", "currency", "captureState", "from", "to", "needsAttention", "cursor", "limit"}
+var apiListParams = []string{"q", "status", "displayStatus", "currency", "captureState", "from", "to", "needsAttention", "cursor", "limit"}
 
 // apiPaymentFilter parses the list's query string; a bad value is a 400
 // naming the parameter.
@@ -89,6 +89,13 @@ func apiPaymentFilter(c echo.Context) (store.PaymentFilter, error) {
 			return bad("status", "status must be one of %s.", joinStatuses())
 		}
 		f.Status = store.PaymentStatus(v)
+	}
+	if v := q.Get("displayStatus"); v != "" {
+		w, ok := store.DisplayWordByKey(v)
+		if !ok {
+			return bad("displayStatus", "displayStatus must be one of %s.", strings.Join(displayKeys(), ", "))
+		}
+		f.Display = w
 	}
 	if v := strings.ToUpper(q.Get("currency")); v != "" {
 		if !slices.Contains(sessionCurrencies, v) {
@@ -158,4 +165,13 @@ func joinStatuses() string {
 		names[i] = string(s)
 	}
 	return strings.Join(names, ", ")
+}
+
+// displayKeys are the keys of every display status, in lifecycle order.
+func displayKeys() []string {
+	var keys []string
+	for _, w := range store.DisplayWords {
+		keys = append(keys, w.Key())
+	}
+	return keys
 }

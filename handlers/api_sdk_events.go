@@ -71,7 +71,7 @@ func (h *Handlers) APISDKEventCreate(c echo.Context) error {
 	if r.Duplicate {
 		status = http.StatusOK
 	}
-	return c.JSON(status, apiSDKEventAnswer{Event: toAPISDKEvent(r.Event), Duplicate: r.Duplicate, Payment: toAPIPayment(r.Payment)})
+	return c.JSON(status, apiSDKEventAnswer{Event: toAPISDKEvent(r.Event), Duplicate: r.Duplicate, Payment: toAPIPayment(r.Payment, h.Now())})
 }
 
 // occurred parses occurredAt (or its alias when) as RFC 3339.

@@ -312,6 +312,9 @@ func TestAPIPaymentShow(t *testing.T) {
 	if str(r.JSON, "paymentId") == "" || str(r.JSON, "result", "resultCode") != "SUCCESS" || r.JSON["final"] != true {
 		t.Errorf("truth: %s", r.Body)
 	}
+	if str(r.JSON, "displayStatus") != "captured" || str(r.JSON, "displayStatusText") != "Captured" {
+		t.Errorf("displayStatus %q (%q), want captured (Captured)", str(r.JSON, "displayStatus"), str(r.JSON, "displayStatusText"))
+	}
 	caps, _ := r.JSON["captures"].([]any)
 	if len(caps) != 1 || str(caps[0].(map[string]any), "status") != "SUCCESS" {
 		t.Errorf("captures: %v", r.JSON["captures"])
@@ -376,12 +379,25 @@ func TestAPIPaymentList(t *testing.T) {
 	if ps := r.JSON["payments"].([]any); len(ps) != 5 {
 		t.Errorf("status, currency and dates: %d payments, want 5", len(ps))
 	}
+	for query, want := range map[string]int{"displayStatus=awaiting_payment": 5, "displayStatus=refunded": 0} {
+		r = app.call(http.MethodGet, paths.APIPayments+"?"+query, app.ReadKey, nil).want(t, http.StatusOK)
+		ps := r.JSON["payments"].([]any)
+		if len(ps) != want {
+			t.Errorf("%s: %d payments, want %d", query, len(ps), want)
+		}
+		for _, p := range ps {
+			if got := str(p.(map[string]any), "displayStatus"); got != "awaiting_payment" {
+				t.Errorf("%s: a payment with displayStatus %q", query, got)
+			}
+		}
+	}
 	r = app.call(http.MethodGet, paths.APIPayments+"?needsAttention=true", app.ReadKey, nil).want(t, http.StatusOK)
 	if ps := r.JSON["payments"].([]any); len(ps) != 0 {
 		t.Errorf("needsAttention: %d payments, want 0", len(ps))
 	}
 	for _, tc := range []struct{ query, field string }{
 		{"status=PAID", "status"},
+		{"displayStatus=Refunded", "displayStatus"},
 		{"currency=XXX", "currency"},
 		{"captureState=SOME", "captureState"},
 		{"from=yesterday", "from"},

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,7 +50,7 @@ func (h *Handlers) OrderList(c echo.Context) error {
 	for _, o := range page.Items {
 		row := pages.OrderRow{
 			ReferenceOrderID: o.ReferenceOrderID,
-			State:            orderBadge(o.State),
+			State:            orderStatus(&o, now),
 			FirstCreated:     stampOf(o.FirstCreatedAt, now),
 			LastCreated:      stampOf(o.LastCreatedAt, now),
 			PaymentsURL:      paths.PaymentsSearch(o.ReferenceOrderID),
@@ -91,4 +92,29 @@ func ordersEmpty(q, state, cursor string) pages.EmptyView {
 	}
 	return pages.EmptyView{Title: "No orders yet.",
 		Hint: "An order appears with its first payment session; each new session for the same referenceOrderId is listed as another attempt."}
+}
+
+// orderStatus is an order's badge: the status in words of the attempt that
+// decides its state — the successful one of a paid order, the one still
+// open of an order in progress, the latest of an unpaid one — so the order
+// and its attempts say the same thing ("Refunded", not "PAID"). The order
+// state itself is the hover text.
+func orderStatus(o *store.Order, now time.Time) pages.Badge {
+	deciding := func(p *store.Payment) bool {
+		switch o.State {
+		case store.OrderPaid:
+			return p.Status == store.StatusSuccess
+		case store.OrderInProgress:
+			return !p.Status.IsFinal()
+		}
+		return true
+	}
+	for i := range o.Attempts { // newest first
+		if p := &o.Attempts[i]; deciding(p) {
+			b := shownStatus(p, now)
+			b.Title = "Order " + orderBadge(o.State).Label + "; attempt " + p.PaymentRequestID + " " + string(p.Status)
+			return b
+		}
+	}
+	return orderBadge(o.State)
 }

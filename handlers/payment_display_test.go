@@ -110,18 +110,18 @@ func TestCapturesEmpty(t *testing.T) {
 func TestShownStatus(t *testing.T) {
 	now := time.Date(2026, 11, 25, 18, 45, 0, 0, time.UTC)
 	open := store.Payment{Status: store.StatusSessionReady, SessionExpiresAt: now.Add(time.Second)}
-	if got := shownStatus(&open, now); got.Label != "SESSION_READY" || got.Tone != pages.ToneInfo {
-		t.Errorf("open session shows %+v, want SESSION_READY", got)
+	if got := shownStatus(&open, now); got.Label != "Awaiting payment" || got.Tone != pages.ToneInfo {
+		t.Errorf("open session shows %+v, want Awaiting payment", got)
 	}
 	stale := store.Payment{Status: store.StatusSessionReady, SessionExpiresAt: now}
 	got := shownStatus(&stale, now)
-	if got.Label != "EXPIRED" || got.Tone != pages.ToneWarn || !strings.Contains(got.Title, "2026-11-25 18:45:00 UTC") {
-		t.Errorf("session expired at now shows %+v, want EXPIRED with when, as a warning", got)
+	if got.Label != "Expired" || got.Tone != pages.ToneWarn || !strings.Contains(got.Title, "2026-11-25 18:45:00 UTC") {
+		t.Errorf("session expired at now shows %+v, want Expired with when, as a warning", got)
 	}
 	// Only a session can expire this way: a payment in flight stays what it is.
 	processing := store.Payment{Status: store.StatusProcessing, SessionExpiresAt: now.Add(-time.Hour)}
-	if got := shownStatus(&processing, now); got.Label != "PROCESSING" {
-		t.Errorf("a payment in flight past its session expiry shows %q, want PROCESSING", got.Label)
+	if got := shownStatus(&processing, now); got.Label != "Processing" {
+		t.Errorf("a payment in flight past its session expiry shows %q, want Processing", got.Label)
 	}
 }
 

@@ -68,16 +68,34 @@ func stampOf(t, now time.Time) pages.Stamp {
 	return pages.Stamp{Text: when(t), ISO: whenISO(t), Ago: relTime(t, now), NowMS: now.UnixMilli()}
 }
 
-// shownStatus is the status badge of a payment at now. A SESSION_READY
-// payment whose session expiry has passed reads EXPIRED before the sweeper
-// records it, so a stale state never passes for a payable session.
+// shownStatus is the status badge of a payment at now: its status in words
+// (store.DisplayStatusOf — refunds, captures and an unswept session expiry
+// included), with the ledger's raw status as hover text for those who need
+// it. A SESSION_READY payment whose session expiry has passed reads Expired
+// before the sweeper records it, so a stale state never passes for a
+// payable session.
 func shownStatus(p *store.Payment, now time.Time) pages.Badge {
+	d := store.DisplayStatusOf(p, now)
+	b := pages.Badge{Label: string(d.Word), Tone: displayTone(d.Tone), Title: "Ledger status " + string(p.Status)}
 	if p.Status == store.StatusSessionReady && p.SessionExpired(now) {
-		b := paymentBadge(store.StatusExpired)
 		b.Title = "The session expired at " + when(p.SessionExpiresAt) + "; the ledger still says SESSION_READY until the next sweep."
-		return b
 	}
-	return paymentBadge(p.Status)
+	return b
+}
+
+// displayTone is the badge tone of a display status's tone.
+func displayTone(t store.Tone) pages.Tone {
+	switch t {
+	case store.ToneOK:
+		return pages.ToneOK
+	case store.ToneBad:
+		return pages.ToneBad
+	case store.ToneWarn:
+		return pages.ToneWarn
+	case store.ToneInfo:
+		return pages.ToneInfo
+	}
+	return pages.ToneNeutral
 }
 
 // statusDetail picks what of Antom's result code and message the status line
@@ -122,22 +140,6 @@ func capturesEmpty(p *store.Payment, now time.Time) string {
 	return "No capture yet: the payment has no result."
 }
 
-// paymentBadge is the badge of a payment status.
-func paymentBadge(s store.PaymentStatus) pages.Badge {
-	tone := pages.ToneNeutral
-	switch s {
-	case store.StatusSuccess:
-		tone = pages.ToneOK
-	case store.StatusFail, store.StatusSessionFailed:
-		tone = pages.ToneBad
-	case store.StatusProcessing, store.StatusSessionReady, store.StatusCreated:
-		tone = pages.ToneInfo
-	case store.StatusCancelled, store.StatusExpired:
-		tone = pages.ToneWarn
-	}
-	return pages.Badge{Label: string(s), Tone: tone}
-}
-
 // txnBadge is the badge of a capture or refund status.
 func txnBadge(s store.TxnStatus) pages.Badge {
 	tone := pages.ToneInfo
@@ -169,11 +171,11 @@ func captureStateBadge(s store.CaptureState) pages.Badge {
 func orderBadge(s store.OrderState) pages.Badge {
 	switch s {
 	case store.OrderPaid:
-		return pages.Badge{Label: "PAID", Tone: pages.ToneOK}
+		return pages.Badge{Label: "Paid", Tone: pages.ToneOK}
 	case store.OrderInProgress:
-		return pages.Badge{Label: "IN PROGRESS", Tone: pages.ToneInfo}
+		return pages.Badge{Label: "In progress", Tone: pages.ToneInfo}
 	case store.OrderUnpaid:
-		return pages.Badge{Label: "UNPAID", Tone: pages.ToneBad}
+		return pages.Badge{Label: "Unpaid", Tone: pages.ToneBad}
 	}
 	return pages.Badge{Label: string(s), Tone: pages.ToneNeutral}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -61,13 +62,24 @@ func TestFlagBadges(t *testing.T) {
 }
 
 func TestStatusBadges(t *testing.T) {
-	for s, want := range map[store.PaymentStatus]pages.Tone{
-		store.StatusSuccess: pages.ToneOK, store.StatusFail: pages.ToneBad, store.StatusSessionFailed: pages.ToneBad,
-		store.StatusProcessing: pages.ToneInfo, store.StatusCreated: pages.ToneInfo,
-		store.StatusCancelled: pages.ToneWarn, store.StatusExpired: pages.ToneWarn,
+	for _, tc := range []struct {
+		p     store.Payment
+		label string
+		tone  pages.Tone
+	}{
+		{store.Payment{Status: store.StatusSuccess, CaptureState: store.CaptureFull, CapturedMinor: 100}, "Captured", pages.ToneOK},
+		{store.Payment{Status: store.StatusSuccess, CaptureState: store.CaptureNone}, "Authorised (not captured)", pages.ToneInfo},
+		{store.Payment{Status: store.StatusSuccess, CaptureState: store.CaptureFull, CapturedMinor: 100, RefundedMinor: 100}, "Refunded", pages.ToneWarn},
+		{store.Payment{Status: store.StatusFail}, "Declined", pages.ToneBad},
+		{store.Payment{Status: store.StatusSessionFailed}, "Session failed", pages.ToneBad},
+		{store.Payment{Status: store.StatusProcessing}, "Processing", pages.ToneInfo},
+		{store.Payment{Status: store.StatusCreated}, "Awaiting payment", pages.ToneInfo},
+		{store.Payment{Status: store.StatusCancelled}, "Closed unpaid", pages.ToneWarn},
+		{store.Payment{Status: store.StatusExpired}, "Expired", pages.ToneWarn},
 	} {
-		if got := paymentBadge(s); got.Tone != want || got.Label != string(s) {
-			t.Errorf("paymentBadge(%s) = %+v, want tone %s", s, got, want)
+		got := shownStatus(&tc.p, time.Time{})
+		if got.Tone != tc.tone || got.Label != tc.label || !strings.Contains(got.Title, string(tc.p.Status)) {
+			t.Errorf("shownStatus(%s) = %+v, want %q in tone %s, the raw status in its title", tc.p.Status, got, tc.label, tc.tone)
 		}
 	}
 	if got := captureStateBadge(store.CaptureNotApply); got.Label != "" {

@@ -61,10 +61,14 @@ func (q paymentListQuery) filter() (store.PaymentFilter, map[string]string) {
 	errs := map[string]string{}
 	f := store.PaymentFilter{Query: q.Q, Cursor: q.Cursor, Limit: 50, NeedsAttention: q.Attention}
 	if q.Status != "" {
-		if !slices.Contains(store.PaymentStatuses, store.PaymentStatus(q.Status)) {
+		if w, ok := store.DisplayWordByKey(q.Status); ok {
+			f.Display = w
+		} else if slices.Contains(store.PaymentStatuses, store.PaymentStatus(q.Status)) {
+			// A raw ledger status: older links and the load tool use them.
+			f.Status = store.PaymentStatus(q.Status)
+		} else {
 			errs["status"] = "Unknown status."
 		}
-		f.Status = store.PaymentStatus(q.Status)
 	}
 	if q.Currency != "" {
 		if !slices.Contains(sessionCurrencies, q.Currency) {
@@ -241,12 +245,16 @@ func paymentRows(ps []store.Payment, now time.Time, empty pages.EmptyView) pages
 			BuyerID:          p.BuyerID,
 			Amount:           money(p.AmountMinor, p.Currency),
 			Status:           shownStatus(p, now),
+			RawStatus:        string(p.Status),
 			Capture:          captureStateBadge(p.CaptureState),
 			Flags:            flagBadges(p.Flags),
 			Created:          stampOf(p.CreatedAt, now),
 		}
 		if p.Status == store.StatusFail || p.Status == store.StatusSessionFailed {
 			r.ResultCode = p.ResultCode
+		}
+		if p.RefundedMinor > 0 {
+			r.Refunded = money(p.RefundedMinor, p.Currency)
 		}
 		rows = append(rows, r)
 	}
@@ -281,8 +289,12 @@ func paymentsEmpty(q paymentListQuery, newURL string) pages.EmptyView {
 // paymentFilterView is the filter form as filled in.
 func paymentFilterView(q paymentListQuery, errs map[string]string) pages.PaymentFilter {
 	status := []pages.Option{{Value: "", Label: "Any status"}}
-	for _, s := range store.PaymentStatuses {
-		status = append(status, pages.Option{Value: string(s), Label: string(s), Selected: q.Status == string(s)})
+	for _, w := range store.DisplayWords {
+		status = append(status, pages.Option{Value: w.Key(), Label: string(w), Selected: q.Status == w.Key()})
+	}
+	if slices.Contains(store.PaymentStatuses, store.PaymentStatus(q.Status)) {
+		// Keep a raw status from a link selected, so searching again keeps it.
+		status = append(status, pages.Option{Value: q.Status, Label: "Ledger status " + q.Status, Selected: true})
 	}
 	currency := []pages.Option{{Value: "", Label: "Any currency"}}
 	for _, cur := range sessionCurrencies {

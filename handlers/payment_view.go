@@ -86,6 +86,7 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 	}
 	live := pages.PaymentLive{
 		Status:           shownStatus(p, now),
+		RawStatus:        string(p.Status),
 		Flags:            flagBadges(p.Flags),
 		FlagDetails:      FlagExplanations(p.Flags),
 		Amount:           money(p.AmountMinor, p.Currency),

@@ -449,6 +449,7 @@ type Page[T any] struct {
 type PaymentFilter struct {
 	Query          string // any ID: exact on every ID column, prefix on IDs
 	Status         PaymentStatus
+	Display        DisplayWord // the status in words (DisplayStatusOf)
 	Currency       string
 	From, To       time.Time // created_at in [From, To)
 	CaptureState   CaptureState

@@ -281,6 +281,11 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 	if f.Status != "" && !validStatus(f.Status) {
 		return nil, &FieldError{Field: "status", Message: fmt.Sprintf("%q is not a payment status", f.Status)}
 	}
+	now := s.now()
+	displayWhere, displayArgs, ok := displayCondition(f.Display, now)
+	if f.Display != "" && !ok {
+		return nil, &FieldError{Field: "status", Message: fmt.Sprintf("%q is not a display status", f.Display)}
+	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		found, _, err := s.searchPayments(ctx, q, maxLimit)
 		if err != nil {
@@ -288,7 +293,7 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 		}
 		page := &Page[Payment]{}
 		for _, p := range found {
-			if f.matches(&p) && len(page.Items) < limit {
+			if f.matches(&p, now) && len(page.Items) < limit {
 				page.Items = append(page.Items, p)
 			}
 		}
@@ -298,6 +303,9 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 	var args []any
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.Display != "" {
+		where, args = append(where, "("+displayWhere+")"), append(args, displayArgs...)
 	}
 	if f.Currency != "" {
 		where, args = append(where, "currency = ?"), append(args, strings.ToUpper(f.Currency))
@@ -347,9 +355,10 @@ func validStatus(st PaymentStatus) bool {
 	return false
 }
 
-func (f *PaymentFilter) matches(p *Payment) bool {
+func (f *PaymentFilter) matches(p *Payment, now time.Time) bool {
 	switch {
 	case f.Status != "" && p.Status != f.Status,
+		f.Display != "" && DisplayStatusOf(p, now).Word != f.Display,
 		f.Currency != "" && !strings.EqualFold(p.Currency, f.Currency),
 		f.CaptureState != "" && p.CaptureState != f.CaptureState,
 		f.NeedsAttention && p.Flags == 0,

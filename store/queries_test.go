@@ -239,6 +239,13 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 	} {
 		noScan(f.name, plan("SELECT "+paymentCols+" FROM payments "+f.where+" ORDER BY created_at DESC, id DESC LIMIT 51", f.args...))
 	}
+	for _, w := range DisplayWords {
+		cond, args, ok := displayCondition(w, time.UnixMilli(1))
+		if !ok {
+			t.Fatalf("no condition for %q", w)
+		}
+		noScan("list by "+string(w), plan("SELECT "+paymentCols+" FROM payments WHERE ("+cond+") ORDER BY created_at DESC, id DESC LIMIT 51", args...))
+	}
 	noScan("version", plan("SELECT version, settled FROM payments WHERE payment_request_id = ?", "x"))
 	noScan("changed since", plan("SELECT "+paymentCols+" FROM payments WHERE seq > ? ORDER BY seq LIMIT 50", 1))
 	noScan("to poll", plan("SELECT "+paymentCols+" FROM payments WHERE next_poll_at <= ? ORDER BY next_poll_at LIMIT 50", 1))

@@ -63,8 +63,8 @@ func TestActionFlashGoesAwayWithItsState(t *testing.T) {
 		t.Fatalf("poll after the result: status %d, want 286", res.StatusCode)
 	}
 	frag := parseDoc(t, body)
-	if frag.text("status-badge") != "SUCCESS" || frag.has("flash") {
-		t.Errorf("the fragment with the new state shows %q and flashes %q, want SUCCESS and no old flash",
+	if frag.text("status-badge") != "Captured" || frag.has("flash") {
+		t.Errorf("the fragment with the new state shows %q and flashes %q, want Captured and no old flash",
 			frag.text("status-badge"), frag.texts("flash"))
 	}
 	if again := op.page(paths.Payment(id)); again.has("flash") {
@@ -158,7 +158,7 @@ func TestStatusLineAndEmptyCapturesByState(t *testing.T) {
 	}
 
 	s := op.page(paths.Payment(paid))
-	if s.text("status-badge") != "SUCCESS" || s.has("result-code") || s.has("result-message") {
+	if s.text("status-badge") != "Captured" || s.text("raw-status") != "SUCCESS" || s.has("result-code") || s.has("result-message") {
 		t.Errorf("SUCCESS status line shows code %q and message %q, want neither (they repeat the status)",
 			s.text("result-code"), s.text("result-message"))
 	}
@@ -211,8 +211,8 @@ func TestExpiredSessionShowsExpiredBeforeTheSweep(t *testing.T) {
 	c.get("/login")
 	c.login("op@example.com")
 	res, body := c.get(paths.Payment(p.PaymentRequestID))
-	if fresh := parseDoc(t, body); res.StatusCode != http.StatusOK || fresh.text("status-badge") != "SESSION_READY" || fresh.has("session-expired") {
-		t.Fatalf("a fresh session: status %d, badge %q; want 200 and SESSION_READY", res.StatusCode, fresh.text("status-badge"))
+	if fresh := parseDoc(t, body); res.StatusCode != http.StatusOK || fresh.text("status-badge") != "Awaiting payment" || fresh.has("session-expired") {
+		t.Fatalf("a fresh session: status %d, badge %q; want 200 and Awaiting payment", res.StatusCode, fresh.text("status-badge"))
 	}
 
 	app.Clock.Add(time.Hour + 3*time.Minute)
@@ -227,8 +227,8 @@ func TestExpiredSessionShowsExpiredBeforeTheSweep(t *testing.T) {
 	if d, _ := app.Store.GetPayment(ctx, p.PaymentRequestID); d.Status != store.StatusSessionReady {
 		t.Fatalf("the ledger says %s; the test needs the sweeper not to have run", d.Status)
 	}
-	if got := page.text("status-badge"); got != "EXPIRED" {
-		t.Errorf("status %q for a session past its expiry, want EXPIRED", got)
+	if got := page.text("status-badge"); got != "Expired" {
+		t.Errorf("status %q for a session past its expiry, want Expired", got)
 	}
 	if !page.has("session-expired") {
 		t.Error("the session expiry is not marked expired")
@@ -243,8 +243,15 @@ func TestExpiredSessionShowsExpiredBeforeTheSweep(t *testing.T) {
 		t.Errorf("captures %q", got)
 	}
 	_, body = late.get(paths.Payments)
-	if got := parseDoc(t, body).text("row-status"); got != "EXPIRED" {
-		t.Errorf("list status %q, want EXPIRED", got)
+	if got := parseDoc(t, body).text("row-status"); got != "Expired" {
+		t.Errorf("list status %q, want Expired", got)
+	}
+	// The filter by the words agrees with them before the sweep too.
+	for filter, want := range map[string]int{"expired": 1, "awaiting_payment": 0} {
+		_, body = late.get(paths.Payments + "?status=" + filter)
+		if got := len(parseDoc(t, body).testIDs("payment-row")); got != want {
+			t.Errorf("status filter %s: %d rows, want %d", filter, got, want)
+		}
 	}
 }
 

@@ -43,8 +43,8 @@ func TestFlowCreatePayNotifySuccess(t *testing.T) {
 
 	id := op.createSession(sessionForm("amount", "42.5", "currency", "SGD", "referenceOrderId", "order-flow-1"))
 	page := op.page(paths.Payment(id))
-	if got := page.text("status-badge"); got != "SESSION_READY" {
-		t.Fatalf("status before paying = %q, want SESSION_READY", got)
+	if got := page.text("status-badge"); got != "Awaiting payment" {
+		t.Fatalf("status before paying = %q, want Awaiting payment", got)
 	}
 	if got := page.text("amount"); got != "42.50 SGD" {
 		t.Errorf("amount = %q, want 42.50 SGD", got)
@@ -62,8 +62,8 @@ func TestFlowCreatePayNotifySuccess(t *testing.T) {
 	app.waitFor("SUCCESS and capture SUCCESS", app.settledAs(id, store.StatusSuccess, store.CaptureFull))
 
 	page = op.page(paths.Payment(id))
-	if got := page.text("status-badge"); got != "SUCCESS" {
-		t.Errorf("status badge = %q, want SUCCESS", got)
+	if got := page.text("status-badge"); got != "Captured" {
+		t.Errorf("status badge = %q, want Captured", got)
 	}
 	if got := page.texts("capture-status"); !slices.Equal(got, []string{"SUCCESS"}) {
 		t.Errorf("capture statuses = %q, want [SUCCESS]", got)
@@ -162,8 +162,8 @@ func TestFlowCaptureBeforePaymentResult(t *testing.T) {
 	}
 	app.waitFor("SUCCESS with capture", app.settledAs(id, store.StatusSuccess, store.CaptureFull))
 	page := op.page(paths.Payment(id))
-	if got := page.text("status-badge"); got != "SUCCESS" {
-		t.Errorf("status = %q, want SUCCESS", got)
+	if got := page.text("status-badge"); got != "Captured" {
+		t.Errorf("status = %q, want Captured", got)
 	}
 	if got := page.texts("capture-status"); !slices.Equal(got, []string{"SUCCESS"}) {
 		t.Errorf("captures = %q, want one SUCCESS", got)
@@ -283,8 +283,8 @@ func TestFlowLivePoll(t *testing.T) {
 		t.Fatalf("changed poll: status %d, want 200", res.StatusCode)
 	}
 	frag := parseDoc(t, body)
-	if got := frag.text("status-badge"); got != "PROCESSING" {
-		t.Errorf("fragment status = %q, want PROCESSING", got)
+	if got := frag.text("status-badge"); got != "Processing" {
+		t.Errorf("fragment status = %q, want Processing", got)
 	}
 	if strings.Contains(body, "<html") {
 		t.Error("the poll answered a whole page, want the fragment")
@@ -307,8 +307,8 @@ func TestFlowLivePoll(t *testing.T) {
 		t.Fatalf("final poll: status %d, want 286", res.StatusCode)
 	}
 	frag = parseDoc(t, body)
-	if got := frag.text("status-badge"); got != "SUCCESS" {
-		t.Errorf("final fragment status = %q, want SUCCESS", got)
+	if got := frag.text("status-badge"); got != "Captured" {
+		t.Errorf("final fragment status = %q, want Captured", got)
 	}
 	if region := frag.testIDs("payment-live"); len(region) != 1 || attrOf(region[0], "hx-get") != "" || frag.has("live-indicator") {
 		t.Error("the final fragment still polls")

@@ -248,8 +248,8 @@ func TestCancelAuthorization(t *testing.T) {
 	}
 	app.waitFor("CANCELLED", func() bool { return app.payment(id).Status == store.StatusCancelled })
 	page := op.page(paths.Payment(id))
-	if got := page.text("status-badge"); got != "CANCELLED" {
-		t.Errorf("status %q, want CANCELLED", got)
+	if got := page.text("status-badge"); got != "Cancelled" {
+		t.Errorf("status %q, want Cancelled", got)
 	}
 	if page.has("capture-form") || page.has("cancel-form") || page.has("refund-form") {
 		t.Error("a cancelled payment still offers money actions")
@@ -307,14 +307,20 @@ func TestListsAndNotificationPages(t *testing.T) {
 		if n := len(page.testIDs("payment-row")); n != 2 {
 			t.Fatalf("%d rows, want 2", n)
 		}
-		if got := page.texts("row-status"); got[0] != "SUCCESS" || got[1] != "FAIL" {
-			t.Errorf("row statuses %q, want newest first [SUCCESS FAIL]", got)
+		if got := page.texts("row-status"); got[0] != "Captured" || got[1] != "Declined" {
+			t.Errorf("row statuses %q, want newest first [Captured Declined]", got)
+		}
+		if got := page.texts("row-raw-status"); len(got) != 2 || got[0] != "SUCCESS" || got[1] != "FAIL" {
+			t.Errorf("raw statuses %q, want newest first [SUCCESS FAIL] beside the words", got)
 		}
 		if !page.has("search-box") {
 			t.Error("no search box")
 		}
-		if f := sup.page(paths.Payments + "?status=FAIL"); len(f.testIDs("payment-row")) != 1 || f.text("row-status") != "FAIL" {
+		if f := sup.page(paths.Payments + "?status=declined"); len(f.testIDs("payment-row")) != 1 || f.text("row-status") != "Declined" {
 			t.Error("status filter")
+		}
+		if f := sup.page(paths.Payments + "?status=FAIL"); len(f.testIDs("payment-row")) != 1 || f.text("row-raw-status") != "FAIL" {
+			t.Error("status filter by a raw ledger status (older links)")
 		}
 		if f := sup.page(paths.Payments + "?capture=CAPTURED&currency=SGD"); len(f.testIDs("payment-row")) != 1 {
 			t.Error("capture and currency filters")
@@ -362,8 +368,8 @@ func TestListsAndNotificationPages(t *testing.T) {
 		if len(rows) != 1 {
 			t.Fatalf("%d order rows, want 1", len(rows))
 		}
-		if got := page.text("order-state"); got != "PAID" {
-			t.Errorf("order state %q, want PAID", got)
+		if got := page.text("order-state"); got != "Captured" {
+			t.Errorf("order state %q, want Captured (its paid attempt's words)", got)
 		}
 		if n := len(page.testIDs("order-attempt")); n != 2 {
 			t.Errorf("%d attempts, want 2", n)

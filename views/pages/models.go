@@ -93,9 +93,11 @@ type PaymentRow struct {
 	ReferenceOrderID string
 	BuyerID          string
 	Amount           string // "42.00 SGD"
-	Status           Badge
+	Status           Badge  // the status in words (store.DisplayStatusOf)
+	RawStatus        string // the ledger's raw status, e.g. "SUCCESS", beside the words
 	ResultCode       string // Antom's result code, for failed payments
 	Capture          Badge
+	Refunded         string  // "230.00 SGD"; "" when nothing is refunded
 	Flags            []Badge // set: the row needs a person's attention
 	Created          Stamp
 }
@@ -299,7 +301,8 @@ type Notice struct {
 type PaymentLive struct {
 	// PollURL is GET /payments/:id/live?v=<version>; empty when nothing is in flight.
 	PollURL          string
-	Status           Badge
+	Status           Badge  // the status in words (store.DisplayStatusOf)
+	RawStatus        string // the ledger's raw status beside it, e.g. "SUCCESS"
 	Flags            []Badge
 	FlagDetails      []FlagView // what each flag means and what to do
 	ResultCode       string     // Antom's result code, when it says more than the status
