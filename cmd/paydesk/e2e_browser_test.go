@@ -94,8 +94,8 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(testID("payment-page")),
 		)
 		prID := tb.text(testID("payment-request-id"))
-		if got := tb.text(testID("status-badge")); got != "SESSION_READY" {
-			t.Fatalf("new payment %s status %q, want SESSION_READY", prID, got)
+		if got := tb.text(testID("status-badge")); got != "Awaiting payment" {
+			t.Fatalf("new payment %s status %q, want Awaiting payment", prID, got)
 		}
 		if got := tb.text(testID("amount")); got != "42.50 SGD" {
 			t.Errorf("detail amount = %q, want 42.50 SGD", got)
@@ -124,7 +124,8 @@ func TestBrowser(t *testing.T) {
 
 		tb.activate()
 		tb.waitFor("the payment and its capture to turn SUCCESS", `
-			text('[data-testid="status-badge"]') === "SUCCESS" &&
+			text('[data-testid="status-badge"]') === "Captured" &&
+			text('[data-testid="raw-status"]') === "SUCCESS" &&
 			text('[data-testid="capture-status"]') === "SUCCESS" &&
 			text('[data-testid="capture-state"]') === "CAPTURED"`)
 		tb.assertNotReloaded()
@@ -158,7 +159,7 @@ func TestBrowser(t *testing.T) {
 		checkout.close()
 		tab.activate()
 		tab.waitFor("the payment to turn SUCCESS with a capture form", `
-			text('[data-testid="status-badge"]') === "SUCCESS" &&
+			text('[data-testid="status-badge"]') === "Authorised (not captured)" &&
 			text('[data-testid="capture-state"]') === "NOT CAPTURED" &&
 			!!document.querySelector('[data-testid="capture-form"]')`)
 		tab.assertNotReloaded()
@@ -235,7 +236,7 @@ func TestBrowser(t *testing.T) {
 		checkout.close()
 		tab.activate()
 		tab.waitFor("the payment to turn FAIL", `
-			text('[data-testid="status-badge"]') === "FAIL" &&
+			text('[data-testid="status-badge"]') === "Declined" &&
 			text('[data-testid="result-code"]') === "ISSUER_REJECTS_TRANSACTION"`)
 		tab.assertNotReloaded()
 		if n := tab.count(`[data-testid="capture-row"]`); n != 0 {
@@ -692,8 +693,8 @@ func createSession(tb *tab, baseURL string, in sessionInput) {
 	tb.do("open the new-session form", chromedp.Navigate(baseURL+"/sessions/new"), chromedp.WaitVisible(testID("session-form")))
 	fillSession(tb, in)
 	tb.do("create the session", chromedp.Click(testID("session-submit")), chromedp.WaitVisible(testID("payment-page")))
-	if got := tb.text(testID("status-badge")); got != "SESSION_READY" {
-		tb.t.Fatalf("new payment status %q, want SESSION_READY", got)
+	if got := tb.text(testID("status-badge")); got != "Awaiting payment" {
+		tb.t.Fatalf("new payment status %q, want Awaiting payment", got)
 	}
 }
 
