@@ -51,7 +51,7 @@ var flagExplanations = []struct {
 	}},
 	{store.FlagUnknownOutcome, pages.FlagView{
 		Label: "outcome unknown", Title: "Outcome of an Antom call unknown", Tone: pages.ToneInfo,
-		Meaning: "An Antom call answered U (unknown) or timed out, so Paydesk does not know yet whether it took effect.",
+		Meaning: "An Antom call answered U (unknown), failed with an HTTP error, or got no answer in time, so Paydesk does not know yet whether it took effect.",
 		Action:  "Usually nothing: Paydesk re-sends the same request (same request ID, which Antom is idempotent on) or asks Antom, with growing pauses, until Antom answers; the payment page shows each attempt and when the next one is due.",
 	}},
 	{store.FlagOperationOverdue, pages.FlagView{

@@ -126,7 +126,7 @@ func TestFlagSDKFailureButServerSuccess(t *testing.T) {
 	}
 	// Support refunds the buyer in full: the two sides agree again.
 	p := app.payment(id)
-	if _, err := app.H.Operations.Refund(bg, id, p.AmountMinor, "buyer was told it failed", "user:ops@example.com"); err != nil {
+	if _, err := app.H.Operations.Refund(bg, id, p.AmountMinor, "buyer was told it failed", store.AuditContext{Actor: "user:ops@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	app.advanceUntil("the refund", time.Minute, func() bool { return app.payment(id).RefundedMinor == p.AmountMinor })

@@ -28,7 +28,7 @@ func (h *Handlers) PaymentCancel(c echo.Context) error {
 		}
 		return h.askConfirmation(c, id, paymentForms{Cancel: pages.ActionForm{Confirming: true}})
 	}
-	res, err := h.operations().Cancel(ctx, id, h.auditContext(c).Actor)
+	res, err := h.operations().Cancel(ctx, id, h.auditContext(c))
 	if err != nil {
 		_, msg, status, ok := storeRefusal(err)
 		if !ok {
@@ -37,9 +37,6 @@ func (h *Handlers) PaymentCancel(c echo.Context) error {
 		forms := paymentForms{}
 		forms.Cancel.FormError = msg
 		return h.actionFailed(c, id, status, forms)
-	}
-	if err := h.auditPayment(c, "payment.cancel", id, map[string]any{"status": d.Status}, nil); err != nil {
-		return err
 	}
 	h.flashOperation(c, res)
 	return redirect(c, paths.Payment(id))

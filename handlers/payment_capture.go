@@ -39,14 +39,10 @@ func (h *Handlers) PaymentCapture(c echo.Context) error {
 		form.Confirming = true
 		return h.askConfirmation(c, id, paymentForms{Capture: form})
 	}
-	res, err := h.operations().Capture(ctx, id, minor, h.auditContext(c).Actor)
+	res, err := h.operations().Capture(ctx, id, minor, h.auditContext(c))
 	if err != nil {
 		forms := paymentForms{Capture: form}
 		return h.moneyRefused(c, id, err, &forms, &forms.Capture)
-	}
-	if err := h.auditPayment(c, "payment.capture", id, nil, map[string]any{
-		"captureRequestId": res.Op.RequestID, "amount": antom.NewAmount(minor, d.Currency)}); err != nil {
-		return err
 	}
 	h.flashOperation(c, res)
 	return redirect(c, paths.Payment(id))

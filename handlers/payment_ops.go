@@ -89,7 +89,7 @@ func operationState(op *store.Operation, now time.Time) string {
 	default:
 		// An inquiry found that Antom does not have it (or has not
 		// processed it): it is sent again, which Antom is idempotent on.
-		s += ", Antom's answer unknown and Antom has no record of it, re-sending with the same request ID"
+		s += ", Antom's answer unknown and " + notHeld(op) + ", re-sending with the same request ID"
 	}
 	if op.Unknown || op.Attempts > 1 {
 		s += fmt.Sprintf(" (attempt %d", op.Attempts)
@@ -123,7 +123,17 @@ func operationNotice(op *store.Operation) pages.Notice {
 	case op.Mode == store.OpInquire:
 		return pages.Notice{Tone: pages.ToneInfo, Text: what + " is not confirmed yet: Antom's answer was unknown, so Paydesk is asking Antom for the outcome. This page updates when Antom answers."}
 	}
-	return pages.Notice{Tone: pages.ToneInfo, Text: what + " is not confirmed yet: Antom has no record of it, so Paydesk is sending it again with the same request ID. This page updates when Antom answers."}
+	return pages.Notice{Tone: pages.ToneInfo, Text: what + " is not confirmed yet: " + notHeld(op) + ", so Paydesk is sending it again with the same request ID. This page updates when Antom answers."}
+}
+
+// notHeld is what the reconciler's inquiry found about an operation it
+// sends again: a capture or refund Antom has no record of; a payment Antom
+// has not cancelled.
+func notHeld(op *store.Operation) string {
+	if op.Kind == store.OpCancel {
+		return "Antom has not cancelled the payment"
+	}
+	return "Antom has no record of it"
 }
 
 // operationBadge is an operation's state: pending, confirmed, refused, or

@@ -50,14 +50,10 @@ func (h *Handlers) PaymentRefund(c echo.Context) error {
 		form.Confirming = true
 		return h.askConfirmation(c, id, paymentForms{Refund: form})
 	}
-	res, err := h.operations().Refund(ctx, id, minor, form.Reason, h.auditContext(c).Actor)
+	res, err := h.operations().Refund(ctx, id, minor, form.Reason, h.auditContext(c))
 	if err != nil {
 		forms := paymentForms{Refund: form}
 		return h.moneyRefused(c, id, err, &forms, &forms.Refund)
-	}
-	if err := h.auditPayment(c, "payment.refund", id, nil, map[string]any{
-		"refundRequestId": res.Op.RequestID, "amount": antom.NewAmount(minor, d.Currency), "reason": form.Reason}); err != nil {
-		return err
 	}
 	h.flashOperation(c, res)
 	return redirect(c, paths.Payment(id))

@@ -25,7 +25,8 @@ import (
 //
 // The operation's first attempt is leased until lease: if no answer is
 // recorded by then (a crash), the reconciler sends it again.
-func (s *Store) BeginCapture(ctx context.Context, paymentRequestID string, amountMinor int64, actor string, lease time.Time) (*Operation, error) {
+func (s *Store) BeginCapture(ctx context.Context, paymentRequestID string, amountMinor int64, by AuditContext, lease time.Time) (*Operation, error) {
+	actor := by.Actor
 	if amountMinor <= 0 {
 		return nil, &FieldError{Field: "amount", Message: "must be greater than zero"}
 	}
@@ -53,6 +54,12 @@ func (s *Store) BeginCapture(ctx context.Context, paymentRequestID string, amoun
 		if err := s.insertOperation(ctx, tx, p, op, lease); err != nil {
 			return saveOpts{}, err
 		}
+		// Audited with the intent: what was asked is on the record
+		// before Antom is called, whatever happens to the request after.
+		if err := s.insertAudit(ctx, tx, by.PaymentEntry("payment.capture", p.PaymentRequestID, nil, map[string]any{
+			"captureRequestId": c.CaptureRequestID, "amount": antom.NewAmount(amountMinor, p.Currency)})); err != nil {
+			return saveOpts{}, err
+		}
 		summary := fmt.Sprintf("Capture of %s %s requested (%s)", antom.FormatMinor(amountMinor, p.Currency), p.Currency, c.CaptureRequestID)
 		if _, err := s.addEvent(ctx, tx, p, EventStaffAction, actor, summary, map[string]any{
 			"action": "capture", "captureRequestId": c.CaptureRequestID, "amount": antom.NewAmount(amountMinor, p.Currency),
@@ -72,7 +79,8 @@ func (s *Store) BeginCapture(ctx context.Context, paymentRequestID string, amoun
 // PROCESSING with a new refundRequestId. The payment must be SUCCESS with
 // something captured and no other refund in flight; the amount must be
 // positive and at most captured minus refunded (or being refunded).
-func (s *Store) BeginRefund(ctx context.Context, paymentRequestID string, amountMinor int64, reason, actor string, lease time.Time) (*Operation, error) {
+func (s *Store) BeginRefund(ctx context.Context, paymentRequestID string, amountMinor int64, reason string, by AuditContext, lease time.Time) (*Operation, error) {
+	actor := by.Actor
 	if amountMinor <= 0 {
 		return nil, &FieldError{Field: "amount", Message: "must be greater than zero"}
 	}
@@ -103,6 +111,10 @@ func (s *Store) BeginRefund(ctx context.Context, paymentRequestID string, amount
 		if err := s.insertOperation(ctx, tx, p, op, lease); err != nil {
 			return saveOpts{}, err
 		}
+		if err := s.insertAudit(ctx, tx, by.PaymentEntry("payment.refund", p.PaymentRequestID, nil, map[string]any{
+			"refundRequestId": r.RefundRequestID, "amount": antom.NewAmount(amountMinor, p.Currency), "reason": reason})); err != nil {
+			return saveOpts{}, err
+		}
 		summary := fmt.Sprintf("Refund of %s %s requested (%s)", antom.FormatMinor(amountMinor, p.Currency), p.Currency, r.RefundRequestID)
 		if _, err := s.addEvent(ctx, tx, p, EventStaffAction, actor, summary, map[string]any{
 			"action": "refund", "refundRequestId": r.RefundRequestID, "amount": antom.NewAmount(amountMinor, p.Currency), "reason": reason,
@@ -122,7 +134,8 @@ func (s *Store) BeginRefund(ctx context.Context, paymentRequestID string, amount
 // or a payment without any capture, not final other than an uncaptured
 // SUCCESS, no cancel already in flight), records the staff action on the
 // timeline and persists the cancel as a pending operation.
-func (s *Store) BeginCancel(ctx context.Context, paymentRequestID, actor string, lease time.Time) (*Operation, error) {
+func (s *Store) BeginCancel(ctx context.Context, paymentRequestID string, by AuditContext, lease time.Time) (*Operation, error) {
+	actor := by.Actor
 	var out *Operation
 	_, err := s.updatePayment(ctx, paymentRequestID, func(ctx context.Context, tx *sql.Tx, p *Payment) (saveOpts, error) {
 		out = nil
@@ -135,6 +148,9 @@ func (s *Store) BeginCancel(ctx context.Context, paymentRequestID, actor string,
 		}
 		op := &Operation{Kind: OpCancel, RequestID: p.PaymentRequestID, Currency: p.Currency, Actor: actor}
 		if err := s.insertOperation(ctx, tx, p, op, lease); err != nil {
+			return saveOpts{}, err
+		}
+		if err := s.insertAudit(ctx, tx, by.PaymentEntry("payment.cancel", p.PaymentRequestID, map[string]any{"status": p.Status}, nil)); err != nil {
 			return saveOpts{}, err
 		}
 		if _, err := s.addEvent(ctx, tx, p, EventStaffAction, actor, "Cancel requested", map[string]any{"action": "cancel"}, 0); err != nil {

@@ -111,7 +111,7 @@ func TestCaptureStateChecks(t *testing.T) {
 	}
 	// Cancelled.
 	q := authorizedPayment(t, s, 500)
-	if _, err := s.BeginCancel(ctx, q.PaymentRequestID, "user:op", lease()); err != nil {
+	if _, err := s.BeginCancel(ctx, q.PaymentRequestID, AuditContext{Actor: "user:op"}, lease()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := recordCancel(ctx, s, q, &antom.CancelResponse{Result: antom.Result{ResultStatus: "S"}}, nil); err != nil {
@@ -224,15 +224,15 @@ func TestRefundAmountChecks(t *testing.T) {
 func TestCancel(t *testing.T) {
 	s, _ := newTestStore(t)
 	captured := capturedPayment(t, s, 4200)
-	if _, err := s.BeginCancel(ctx, captured.PaymentRequestID, "u", lease()); !errors.Is(err, ErrConflict) {
+	if _, err := s.BeginCancel(ctx, captured.PaymentRequestID, AuditContext{Actor: "u"}, lease()); !errors.Is(err, ErrConflict) {
 		t.Errorf("cancel after capture: got %v, want conflict", err)
 	}
 	created := mustCreate(t, s, func(n *NewPayment) { n.ReferenceOrderID = "o-created" })
-	if _, err := s.BeginCancel(ctx, created.PaymentRequestID, "u", lease()); !errors.Is(err, ErrConflict) {
+	if _, err := s.BeginCancel(ctx, created.PaymentRequestID, AuditContext{Actor: "u"}, lease()); !errors.Is(err, ErrConflict) {
 		t.Errorf("cancel with no session: got %v, want conflict", err)
 	}
 	p := authorizedPayment(t, s, 900)
-	if _, err := s.BeginCancel(ctx, p.PaymentRequestID, "user:op", lease()); err != nil {
+	if _, err := s.BeginCancel(ctx, p.PaymentRequestID, AuditContext{Actor: "user:op"}, lease()); err != nil {
 		t.Fatal(err)
 	}
 	u, err := recordCancel(ctx, s, p, nil, errors.New("timeout"))

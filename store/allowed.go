@@ -93,8 +93,10 @@ func allowedOf(p *Payment, t txnTotals, now time.Time) Allowed {
 	switch p.Status {
 	case StatusSessionReady, StatusProcessing, StatusSuccess:
 		switch {
-		case t.captured > 0 || t.capturing > 0:
+		case t.captured > 0:
 			a.CancelRefusal = "payment has a capture; refund it instead of cancelling"
+		case t.capturing > 0:
+			a.CancelRefusal = "a capture is in progress; once Antom confirms it, refund instead of cancelling"
 		case t.cancelPending > 0:
 			a.CancelRefusal = "a cancel is already in progress; wait for Antom's answer"
 		case p.Status == StatusSuccess && !p.PaidAt.IsZero() && !now.Before(p.PaidAt.Add(AuthorizationWindow)):

@@ -40,7 +40,7 @@ func TestAllowed(t *testing.T) {
 			cancel: "7-day", refund: "nothing is captured", capturable: 10000},
 		{name: "capture not confirmed yet", d: withPay(func(d *PaymentDetail) {
 			d.Captures = []Capture{{AmountMinor: 10000, Status: TxnProcessing}}
-		}), capture: "already in progress", cancel: "has a capture", refund: "not confirmed yet"},
+		}), capture: "already in progress", cancel: "once Antom confirms it, refund", refund: "not confirmed yet"},
 		{name: "fully refunded", d: withPay(func(d *PaymentDetail) {
 			d.Captures = []Capture{{AmountMinor: 10000, Status: TxnSuccess}}
 			d.Refunds = []Refund{{AmountMinor: 10000, Status: TxnSuccess}}

@@ -30,7 +30,7 @@ func onlyOp(t *testing.T, s *Store, prid string) Operation {
 func TestCancelUnknownNotClearedByInquiry(t *testing.T) {
 	s, _ := newTestStore(t)
 	p := authorizedPayment(t, s, 4200)
-	if _, err := s.BeginCancel(ctx, p.PaymentRequestID, "user:op", lease()); err != nil {
+	if _, err := s.BeginCancel(ctx, p.PaymentRequestID, AuditContext{Actor: "user:op"}, lease()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := recordCancel(ctx, s, p, nil, errTimeout); err != nil {
@@ -197,7 +197,7 @@ func TestOperationLeaseAndOverdue(t *testing.T) {
 	s, clk := newTestStore(t)
 	p := authorizedPayment(t, s, 4200)
 	first := clk.Now().Add(time.Minute)
-	if _, err := s.BeginCancel(ctx, p.PaymentRequestID, "user:op", first); err != nil {
+	if _, err := s.BeginCancel(ctx, p.PaymentRequestID, AuditContext{Actor: "user:op"}, first); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.ClaimDueOperations(ctx, clk.Now(), 10, time.Minute); err != nil || len(got) != 0 {
@@ -268,5 +268,30 @@ func TestRefundInquiry(t *testing.T) {
 	d := mustGet(t, s, p.PaymentRequestID)
 	if d.RefundedMinor != 4200 || d.Flags != 0 || !d.Settled || d.Operations[0].State != OpSucceeded {
 		t.Errorf("after SUCCESS: refunded %d flags %s settled %v op %+v", d.RefundedMinor, d.Flags, d.Settled, d.Operations[0])
+	}
+}
+
+// TestOperationAuditedWithTheIntent: the audit entry of a capture, refund
+// or cancel commits in the same transaction as the operation, before Antom
+// is called (so a failure after the send cannot lose it), and a refused
+// action writes none.
+func TestOperationAuditedWithTheIntent(t *testing.T) {
+	s, _ := newTestStore(t)
+	p := authorizedPayment(t, s, 4200)
+	by := AuditContext{Actor: "user:op@example.com", RemoteAddr: "192.0.2.1", RequestID: "req-1"}
+	if _, err := s.BeginCapture(ctx, p.PaymentRequestID, 5000, by, lease()); err == nil {
+		t.Fatal("an over-capture was accepted")
+	}
+	op, err := s.BeginCapture(ctx, p.PaymentRequestID, 4200, by, lease())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := s.AuditForPayment(ctx, p.PaymentRequestID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Action != "payment.capture" || entries[0].Actor != by.Actor ||
+		entries[0].RemoteAddr != by.RemoteAddr || !strings.Contains(string(entries[0].After), op.RequestID) {
+		t.Errorf("audit entries %+v, want one payment.capture by %s naming %s", entries, by.Actor, op.RequestID)
 	}
 }

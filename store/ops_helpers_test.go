@@ -13,7 +13,7 @@ func lease() time.Time { return time.Now().Add(time.Minute) }
 
 // beginCapture is BeginCapture returning the capture it created.
 func beginCapture(s *Store, paymentRequestID string, amount int64, actor string) (*Capture, error) {
-	op, err := s.BeginCapture(ctx, paymentRequestID, amount, actor, lease())
+	op, err := s.BeginCapture(ctx, paymentRequestID, amount, AuditContext{Actor: actor}, lease())
 	if err != nil {
 		return nil, err
 	}
@@ -22,7 +22,7 @@ func beginCapture(s *Store, paymentRequestID string, amount int64, actor string)
 
 // beginRefund is BeginRefund returning the refund it created.
 func beginRefund(s *Store, paymentRequestID string, amount int64, reason, actor string) (*Refund, error) {
-	op, err := s.BeginRefund(ctx, paymentRequestID, amount, reason, actor, lease())
+	op, err := s.BeginRefund(ctx, paymentRequestID, amount, reason, AuditContext{Actor: actor}, lease())
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -260,7 +261,27 @@ func OutcomeOf(err error) APIOutcome {
 	if errors.As(err, &re) {
 		return APIOutcome{Status: re.Result.ResultStatus, Code: re.Result.ResultCode, Message: re.Result.ResultMessage}
 	}
-	return APIOutcome{Status: antom.StatusUnknown, Message: err.Error()}
+	return APIOutcome{Status: antom.StatusUnknown, Message: transportWords(err)}
+}
+
+// transportWords says for staff why a call got no usable answer, without
+// URLs or Go error chains: those are in the log.
+func transportWords(err error) string {
+	var te *antom.TransportError
+	var ne net.Error
+	switch {
+	case errors.As(err, &te) && te.StatusCode != 0:
+		return fmt.Sprintf("Antom answered HTTP %d", te.StatusCode)
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return "no answer in time"
+	case errors.Is(err, context.Canceled):
+		return "the call was cut short"
+	case errors.Is(err, antom.ErrUnsignedResponse):
+		return "an answer that was not signed"
+	case errors.As(err, &te):
+		return "Antom could not be reached"
+	}
+	return err.Error()
 }
 
 // RecordSession records the outcome of createPaymentSession for a payment:

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -193,7 +195,10 @@ func TestOutcomeOf(t *testing.T) {
 	}{
 		{nil, APIOutcome{Status: "S", Code: "SUCCESS"}},
 		{&antom.ResultError{Result: antom.Result{ResultStatus: "F", ResultCode: "RISK_REJECT", ResultMessage: "m"}}, APIOutcome{Status: "F", Code: "RISK_REJECT", Message: "m"}},
-		{&antom.TransportError{API: "capture", Err: errors.New("timeout")}, APIOutcome{Status: "U", Message: "antom: capture: timeout"}},
+		{&antom.TransportError{API: "capture", Err: errors.New("connection refused")}, APIOutcome{Status: "U", Message: "Antom could not be reached"}},
+		{&antom.TransportError{API: "capture", Err: fmt.Errorf("post: %w", context.DeadlineExceeded)}, APIOutcome{Status: "U", Message: "no answer in time"}},
+		{&antom.TransportError{API: "capture", StatusCode: 503, Err: errors.New("HTTP 503")}, APIOutcome{Status: "U", Message: "Antom answered HTTP 503"}},
+		{errors.New("something else"), APIOutcome{Status: "U", Message: "something else"}},
 	} {
 		if got := OutcomeOf(tc.err); got != tc.want {
 			t.Errorf("OutcomeOf(%v) = %+v, want %+v", tc.err, got, tc.want)

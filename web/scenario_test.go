@@ -277,17 +277,17 @@ func runScenario(t testing.TB, seed uint64, merchant, antomKey *rsa.PrivateKey) 
 			if r.IntN(2) == 0 {
 				amount = target.amount / int64(2+r.IntN(3))
 			}
-			_, err := op.Capture(ctx, target.id, amount, "user:scenario")
+			_, err := op.Capture(ctx, target.id, amount, store.AuditContext{Actor: "user:scenario"})
 			say("step %d: capture %d of %s [%s] → %v", step, amount, target.id, words, err)
 		case kind == 5:
-			_, err := op.Cancel(ctx, target.id, "user:scenario")
+			_, err := op.Cancel(ctx, target.id, store.AuditContext{Actor: "user:scenario"})
 			say("step %d: cancel %s [%s] → %v", step, target.id, words, err)
 		case kind <= 7:
 			amount := target.amount
 			if r.IntN(2) == 0 {
 				amount = target.amount / int64(2+r.IntN(3))
 			}
-			_, err := op.Refund(ctx, target.id, amount, "scenario", "user:scenario")
+			_, err := op.Refund(ctx, target.id, amount, "scenario", store.AuditContext{Actor: "user:scenario"})
 			say("step %d: refund %d of %s [%s] → %v", step, amount, target.id, words, err)
 		default:
 			_, err := op.Inquire(ctx, target.id, "user:scenario")

@@ -219,10 +219,10 @@ func (o *Ops) start(ctx context.Context, op *store.Operation) (Result, error) {
 }
 
 // Capture asks Antom to capture amountMinor of an authorized payment: the
-// store checks it (store.Allowed) and persists the operation, then the
-// first attempt runs.
-func (o *Ops) Capture(ctx context.Context, paymentRequestID string, amountMinor int64, actor string) (Result, error) {
-	op, err := o.store.BeginCapture(ctx, paymentRequestID, amountMinor, actor, o.cfg.Now().Add(o.cfg.Lease))
+// store checks it (store.Allowed) and persists the operation with its
+// audit entry (by: who asked, from where), then the first attempt runs.
+func (o *Ops) Capture(ctx context.Context, paymentRequestID string, amountMinor int64, by store.AuditContext) (Result, error) {
+	op, err := o.store.BeginCapture(ctx, paymentRequestID, amountMinor, by, o.cfg.Now().Add(o.cfg.Lease))
 	if err != nil {
 		return Result{}, err
 	}
@@ -230,8 +230,8 @@ func (o *Ops) Capture(ctx context.Context, paymentRequestID string, amountMinor 
 }
 
 // Refund asks Antom to refund amountMinor of a captured payment.
-func (o *Ops) Refund(ctx context.Context, paymentRequestID string, amountMinor int64, reason, actor string) (Result, error) {
-	op, err := o.store.BeginRefund(ctx, paymentRequestID, amountMinor, reason, actor, o.cfg.Now().Add(o.cfg.Lease))
+func (o *Ops) Refund(ctx context.Context, paymentRequestID string, amountMinor int64, reason string, by store.AuditContext) (Result, error) {
+	op, err := o.store.BeginRefund(ctx, paymentRequestID, amountMinor, reason, by, o.cfg.Now().Add(o.cfg.Lease))
 	if err != nil {
 		return Result{}, err
 	}
@@ -239,8 +239,8 @@ func (o *Ops) Refund(ctx context.Context, paymentRequestID string, amountMinor i
 }
 
 // Cancel asks Antom to cancel a payment.
-func (o *Ops) Cancel(ctx context.Context, paymentRequestID, actor string) (Result, error) {
-	op, err := o.store.BeginCancel(ctx, paymentRequestID, actor, o.cfg.Now().Add(o.cfg.Lease))
+func (o *Ops) Cancel(ctx context.Context, paymentRequestID string, by store.AuditContext) (Result, error) {
+	op, err := o.store.BeginCancel(ctx, paymentRequestID, by, o.cfg.Now().Add(o.cfg.Lease))
 	if err != nil {
 		return Result{}, err
 	}

@@ -173,7 +173,7 @@ var operations = []operation{
 	{
 		name: "cancel", api: "cancel", captureMode: antom.CaptureManual, paid: true,
 		first: func(e *env, a *app.App, prid string) error {
-			_, err := a.Handlers.Operations.Cancel(context.Background(), prid, "user:ops@example.com")
+			_, err := a.Handlers.Operations.Cancel(context.Background(), prid, store.AuditContext{Actor: "user:ops@example.com"})
 			return err
 		},
 		want: wantPayment(antom.PaymentCancelled, 0, 0),
@@ -785,11 +785,11 @@ func (e *env) pay(prid string) {
 }
 
 func capture(a *app.App, prid string, minor int64) error {
-	_, err := a.Handlers.Operations.Capture(context.Background(), prid, minor, "user:ops@example.com")
+	_, err := a.Handlers.Operations.Capture(context.Background(), prid, minor, store.AuditContext{Actor: "user:ops@example.com"})
 	return err
 }
 
 func refund(a *app.App, prid string, minor int64) error {
-	_, err := a.Handlers.Operations.Refund(context.Background(), prid, minor, "fault matrix", "user:ops@example.com")
+	_, err := a.Handlers.Operations.Refund(context.Background(), prid, minor, "fault matrix", store.AuditContext{Actor: "user:ops@example.com"})
 	return err
 }
