@@ -36,7 +36,7 @@ load: ## Load-test an in-process Paydesk against the design targets (~15 s; go r
 
 soak: ## Run 1,000 seeded fault scenarios against the simulator and print how many converged (~3 min)
 	PAYDESK_SCENARIOS=$${PAYDESK_SCENARIOS:-1000} $(GO) test -v -count=1 -parallel 8 -timeout 120m -run '^TestScenarios$$' ./web/ 2>&1 | \
-		grep -E '^(ok|FAIL)|scenarios: [0-9]+ of|did not converge|rerun:'
+		grep -E '^(ok|FAIL)|scenarios: [0-9]+ of|scenario [0-9]+: |rerun:'
 
 build: ## Build ./paydesk and ./antomsim
 	$(GO) build -o paydesk ./cmd/paydesk
