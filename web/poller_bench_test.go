@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -23,12 +22,12 @@ import (
 func BenchmarkPollerThroughput(b *testing.B) {
 	merchant, antomKey, _ := payKeys(b)
 	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	front, err := newSharedListener()
 	if err != nil {
 		b.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	defer front.Close()
+	addr := front.Addr().String()
 	simSrv, err := sim.StartServer(ctx, "127.0.0.1:0", sim.Config{ClientID: payTestClientID, MerchantPublicKey: &merchant.PublicKey,
 		Key: antomKey, OrderClose: 24 * time.Hour})
 	if err != nil {
@@ -36,7 +35,7 @@ func BenchmarkPollerThroughput(b *testing.B) {
 	}
 	defer simSrv.Close()
 	client := antom.NewClient(simSrv.URL, payTestClientID, merchant, &antomKey.PublicKey)
-	s := &scnStack{t: b, dir: b.TempDir(), addr: addr, sim: simSrv, client: client}
+	s := &scnStack{t: b, dir: b.TempDir(), addr: addr, front: front, sim: simSrv, client: client}
 	s.start()
 	defer s.stop(false)
 	for i := 0; i < b.N; i++ {

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ type scnStack struct {
 	t      testing.TB
 	dir    string
 	addr   string
+	front  *sharedListener // the listening socket, kept across restarts
 	sim    *sim.Server
 	client *antom.Client
 	offset atomic.Int64 // the jobs' clock is real time plus this (ns)
@@ -75,16 +77,11 @@ func (s *scnStack) start() {
 	if err != nil {
 		s.t.Fatalf("web: %v", err)
 	}
-	var ln net.Listener
-	for i := 0; ; i++ { // the old listener's port may take a moment to be free
-		if ln, err = net.Listen("tcp", s.addr); err == nil {
-			break
-		}
-		if i == 50 {
-			s.t.Fatalf("listen again on %s: %v", s.addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// Each Paydesk serves the same listening socket in turn: the port the
+	// simulator posts notifications to stays Paydesk's across restarts
+	// (listening again on it could find it taken by an outgoing
+	// connection).
+	ln := s.front.generation()
 	s.st, s.h, s.srv = st, h, srv
 	s.jobs = NewPaymentJobs(h, JobsConfig{Now: s.jobsNow})
 	s.served = make(chan struct{})
@@ -142,6 +139,78 @@ func (s *scnStack) settle(ctx context.Context, budget time.Duration, check func(
 		time.Sleep(20 * time.Millisecond) // notifications in flight land
 	}
 }
+
+// sharedListener is one listening socket that successive servers take
+// turns on: each gets a generation, whose Close ends only its own turn.
+type sharedListener struct {
+	net.Listener
+	conns chan net.Conn
+	done  chan struct{}
+}
+
+func newSharedListener() (*sharedListener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	l := &sharedListener{Listener: ln, conns: make(chan net.Conn), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			l.conns <- c
+		}
+	}()
+	return l, nil
+}
+
+// generation is a listener for one server's turn.
+func (l *sharedListener) generation() net.Listener {
+	return &generationListener{shared: l, closed: make(chan struct{})}
+}
+
+// Close stops accepting for good.
+func (l *sharedListener) Close() error {
+	err := l.Listener.Close()
+	go func() { // hand any connection still queued to nobody
+		for {
+			select {
+			case c := <-l.conns:
+				c.Close()
+			case <-l.done:
+				return
+			}
+		}
+	}()
+	return err
+}
+
+type generationListener struct {
+	shared *sharedListener
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (g *generationListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-g.shared.conns:
+		return c, nil
+	case <-g.closed:
+		return nil, net.ErrClosed
+	case <-g.shared.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (g *generationListener) Close() error {
+	g.once.Do(func() { close(g.closed) })
+	return nil
+}
+
+func (g *generationListener) Addr() net.Addr { return g.shared.Addr() }
 
 // scnFaults draws the faults of one step.
 func scnFaults(r *rand.Rand, api string) (sim.Faults, string) {
@@ -207,12 +276,12 @@ type scnPayment struct {
 func runScenario(t testing.TB, seed uint64, merchant, antomKey *rsa.PrivateKey) (log []string, err error) {
 	r := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	ctx := context.Background()
-	ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+	front, lerr := newSharedListener()
 	if lerr != nil {
 		return nil, lerr
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	defer front.Close()
+	addr := front.Addr().String()
 	simSrv, serr := sim.StartServer(ctx, "127.0.0.1:0", sim.Config{
 		ClientID: payTestClientID, MerchantPublicKey: &merchant.PublicKey, Key: antomKey,
 		Clock: sim.NewScaledClock(20000), OrderClose: 24 * time.Hour,
@@ -223,7 +292,7 @@ func runScenario(t testing.TB, seed uint64, merchant, antomKey *rsa.PrivateKey) 
 	defer simSrv.Close()
 	client := antom.NewClient(simSrv.URL, payTestClientID, merchant, &antomKey.PublicKey,
 		antom.WithRetryBackoff(5*time.Millisecond), antom.WithTimeout(600*time.Millisecond), antom.WithRetries(1))
-	s := &scnStack{t: t, dir: t.TempDir(), addr: addr, sim: simSrv, client: client}
+	s := &scnStack{t: t, dir: t.TempDir(), addr: addr, front: front, sim: simSrv, client: client}
 	s.start()
 	defer func() { s.stop(false) }()
 	say := func(format string, a ...any) { log = append(log, fmt.Sprintf(format, a...)) }
