@@ -64,7 +64,7 @@ func (s *Store) MarkStuck(ctx context.Context, now time.Time) (int, error) {
 		n = 0
 		stuck, err := idsOf(ctx, tx, `SELECT id FROM payments WHERE next_poll_at IS NOT NULL
 			AND (flags & ?) = 0 AND status <> 'SESSION_READY' AND poll_since <= ? LIMIT 500`,
-			int64(FlagStuck), now.Add(-OrderCloseWindow).UnixMilli())
+			int64(FlagStuck|FlagContradiction|FlagAmountMismatch), now.Add(-OrderCloseWindow).UnixMilli())
 		if err != nil {
 			return err
 		}

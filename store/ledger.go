@@ -305,7 +305,10 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 	case p.pollSince.IsZero():
 		p.pollSince = now
 	}
-	if pollable && p.Status != StatusSessionReady && now.Sub(p.pollSince) >= OrderCloseWindow {
+	// Stuck is about Antom not finishing something: not a contradiction or
+	// an amount mismatch, which have flags of their own.
+	answering := p.Flags&(FlagContradiction|FlagAmountMismatch) != 0
+	if pollable && !answering && p.Status != StatusSessionReady && now.Sub(p.pollSince) >= OrderCloseWindow {
 		p.Flags |= FlagStuck // past the order-close window with nothing final
 	}
 	switch {

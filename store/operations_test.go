@@ -295,3 +295,29 @@ func TestOperationAuditedWithTheIntent(t *testing.T) {
 		t.Errorf("audit entries %+v, want one payment.capture by %s naming %s", entries, by.Actor, op.RequestID)
 	}
 }
+
+// TestMismatchIsNotStuck: a payment kept polled because Antom's amount
+// disagrees with ours is flagged amount_mismatch, never "stuck" (which
+// says Antom did not finish something), however long it lasts.
+func TestMismatchIsNotStuck(t *testing.T) {
+	s, clk := newTestStore(t)
+	p := authorizedPayment(t, s, 4200)
+	disagree := func() {
+		t.Helper()
+		if _, err := s.ApplyInquiry(ctx, p.PaymentRequestID, &antom.InquiryPaymentResponse{
+			Result: antom.Result{ResultStatus: "S"}, PaymentStatus: "SUCCESS", PaymentID: p.PaymentID,
+			PaymentAmount: &antom.Amount{Currency: "SGD", Value: "4201"}}, "poller"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disagree()
+	clk.Add(20 * time.Minute)
+	disagree()
+	if _, err := s.MarkStuck(ctx, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d := mustGet(t, s, p.PaymentRequestID)
+	if !d.Flags.Has(FlagAmountMismatch) || d.Flags.Has(FlagStuck) || d.NextPollAt.IsZero() {
+		t.Errorf("flags %s next poll %v; want amount_mismatch, not stuck, still polled", d.Flags, d.NextPollAt)
+	}
+}
