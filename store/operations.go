@@ -324,6 +324,19 @@ func (s *Store) resolveOperation(ctx context.Context, tx *sql.Tx, p *Payment, o 
 	return err
 }
 
+// operationAndPayment loads an operation and its payment inside tx.
+func operationAndPayment(ctx context.Context, tx *sql.Tx, opID int64) (*Operation, *Payment, error) {
+	o, err := operationByID(ctx, tx, opID)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := paymentByID(ctx, tx, o.paymentFK)
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, p, nil
+}
+
 // pendingOperations loads the pending operations of a payment inside tx.
 func pendingOperations(ctx context.Context, q querier, paymentFK int64) ([]Operation, error) {
 	rows, err := q.QueryContext(ctx, "SELECT "+opCols+` FROM operations o JOIN payments p ON p.id = o.payment_fk
@@ -422,11 +435,7 @@ func (s *Store) RecordRefundAnswer(ctx context.Context, opID int64, resp *antom.
 func (s *Store) recordTxnAnswer(ctx context.Context, opID int64, k txnKind, a Attempt, fill func(*txnReport)) (*Operation, error) {
 	var out *Operation
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		o, err := operationByID(ctx, tx, opID)
-		if err != nil {
-			return err
-		}
-		p, err := paymentByID(ctx, tx, o.paymentFK)
+		o, p, err := operationAndPayment(ctx, tx, opID)
 		if err != nil {
 			return err
 		}
@@ -473,11 +482,7 @@ func (s *Store) recordTxnAnswer(ctx context.Context, opID int64, k txnKind, a At
 func (s *Store) RecordCancelAnswer(ctx context.Context, opID int64, resp *antom.CancelResponse, a Attempt) (*Operation, error) {
 	var out *Operation
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		o, err := operationByID(ctx, tx, opID)
-		if err != nil {
-			return err
-		}
-		p, err := paymentByID(ctx, tx, o.paymentFK)
+		o, p, err := operationAndPayment(ctx, tx, opID)
 		if err != nil {
 			return err
 		}
@@ -538,11 +543,7 @@ func (s *Store) RecordCancelAnswer(ctx context.Context, opID int64, resp *antom.
 func (s *Store) RecordRefundInquiry(ctx context.Context, opID int64, resp *antom.InquiryRefundResponse, callErr error, a Attempt) (*Operation, error) {
 	var out *Operation
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		o, err := operationByID(ctx, tx, opID)
-		if err != nil {
-			return err
-		}
-		p, err := paymentByID(ctx, tx, o.paymentFK)
+		o, p, err := operationAndPayment(ctx, tx, opID)
 		if err != nil {
 			return err
 		}
