@@ -272,11 +272,15 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 	}
 	if t.opsPending > 0 {
 		// What was just applied may settle an operation (operations.go).
-		if err := s.settleOperations(ctx, tx, p); err != nil {
+		ended, err := s.settleOperations(ctx, tx, p)
+		if err != nil {
 			return err
 		}
-		if t, err = loadTotals(ctx, tx, p.ID); err != nil {
-			return err
+		// Only an ended operation changes the totals read above.
+		if ended > 0 {
+			if t, err = loadTotals(ctx, tx, p.ID); err != nil {
+				return err
+			}
 		}
 	}
 	// The operation flags follow the pending operations. A CREATED

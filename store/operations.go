@@ -351,25 +351,28 @@ func pendingOperations(ctx context.Context, q querier, paymentFK int64) ([]Opera
 // ledger now knows: a capture or refund that is SUCCESS or FAIL, a cancel
 // of a payment that is CANCELLED (or closed otherwise, so there is nothing
 // left to cancel). A cancel is never settled by a payment status that does
-// not say cancelled: Antom may not have processed it yet.
-func (s *Store) settleOperations(ctx context.Context, tx *sql.Tx, p *Payment) error {
+// not say cancelled: Antom may not have processed it yet. It reports how
+// many it ended.
+func (s *Store) settleOperations(ctx context.Context, tx *sql.Tx, p *Payment) (int, error) {
 	ops, err := pendingOperations(ctx, tx, p.ID)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	ended := 0
 	for i := range ops {
 		o := &ops[i]
 		state, code, message, err := s.ledgerOutcome(ctx, tx, p, o)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if state != OpPending {
 			if err := s.resolveOperation(ctx, tx, p, o, state, code, message, ""); err != nil {
-				return err
+				return 0, err
 			}
+			ended++
 		}
 	}
-	return nil
+	return ended, nil
 }
 
 // ledgerOutcome is what the ledger knows of an operation's outcome: the
