@@ -239,13 +239,6 @@ func resultText(status, code, message string) string {
 	return head + ": " + message
 }
 
-// prettyJSON indents a JSON document; "" when raw is not JSON or is past
-// the bounds of prettyBounded (size, nesting depth, indented size).
-func prettyJSON(raw []byte) string {
-	p, _ := prettyBounded(raw)
-	return p
-}
-
 // rawText shows bytes exactly when they are UTF-8 text; otherwise invalid
 // bytes are shown as \xNN escapes so nothing is silently replaced.
 func rawText(b []byte) string {

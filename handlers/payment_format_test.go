@@ -114,11 +114,11 @@ func TestRawTextAndPrettyJSON(t *testing.T) {
 	if got := rawText([]byte(`{"a":1}`)); got != `{"a":1}` {
 		t.Errorf("rawText changed valid text: %q", got)
 	}
-	if got := prettyJSON([]byte(`{"a":{"b":[1,2]}}`)); got != "{\n  \"a\": {\n    \"b\": [\n      1,\n      2\n    ]\n  }\n}" {
-		t.Errorf("prettyJSON = %q", got)
+	if got, _ := prettyBounded([]byte(`{"a":{"b":[1,2]}}`)); got != "{\n  \"a\": {\n    \"b\": [\n      1,\n      2\n    ]\n  }\n}" {
+		t.Errorf("prettyBounded = %q", got)
 	}
-	if got := prettyJSON([]byte(`{"a":`)); got != "" {
-		t.Errorf("prettyJSON of broken JSON = %q, want empty", got)
+	if got, _ := prettyBounded([]byte(`{"a":`)); got != "" {
+		t.Errorf("prettyBounded of broken JSON = %q, want empty", got)
 	}
 }
 

@@ -87,7 +87,7 @@ func clipText(b []byte, max int) (text string, cut bool) {
 }
 
 // detailText is a timeline entry's detail as shown: the JSON pretty-printed
-// ("" when it is not JSON, as prettyJSON), or past the bounds the raw text,
+// ("" when it is not JSON), or past the bounds the raw text,
 // cut to rawShown bytes, with a note saying so.
 func detailText(raw []byte) string {
 	p, refused := prettyBounded(raw)
