@@ -137,7 +137,7 @@ func (h *Handlers) APISessionCreate(c echo.Context) error {
 	if p.Status == store.StatusCreated {
 		// New, or an earlier attempt whose outcome is unknown: Antom is
 		// idempotent on the paymentRequestId, so asking again is safe.
-		if p, err = h.operations().CreateSession(ctx, p); err != nil {
+		if p, err = h.Operations.CreateSession(ctx, p); err != nil {
 			return err
 		}
 	}

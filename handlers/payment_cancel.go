@@ -28,7 +28,7 @@ func (h *Handlers) PaymentCancel(c echo.Context) error {
 		}
 		return h.askConfirmation(c, id, paymentForms{Cancel: pages.ActionForm{Confirming: true}})
 	}
-	res, err := h.operations().Cancel(ctx, id, h.auditContext(c))
+	res, err := h.Operations.Cancel(ctx, id, h.auditContext(c))
 	if err != nil {
 		_, msg, status, ok := storeRefusal(err)
 		if !ok {

@@ -39,7 +39,7 @@ func (h *Handlers) PaymentCapture(c echo.Context) error {
 		form.Confirming = true
 		return h.askConfirmation(c, id, paymentForms{Capture: form})
 	}
-	res, err := h.operations().Capture(ctx, id, minor, h.auditContext(c))
+	res, err := h.Operations.Capture(ctx, id, minor, h.auditContext(c))
 	if err != nil {
 		forms := paymentForms{Capture: form}
 		return h.moneyRefused(c, id, err, &forms, &forms.Capture)

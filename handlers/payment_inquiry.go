@@ -22,7 +22,7 @@ func (h *Handlers) PaymentInquiry(c echo.Context) error {
 	if err := h.auditPayment(c, "payment.inquiry", id, nil, nil); err != nil {
 		return err
 	}
-	p, err := h.operations().Inquire(c.Request().Context(), id, a.Actor)
+	p, err := h.Operations.Inquire(c.Request().Context(), id, a.Actor)
 	if err != nil {
 		h.Log.Info("inquiry failed", "payment", id, "err", err.Error(), "request_id", a.RequestID)
 		h.flash(c, flashError, "The inquiry did not get an answer: "+inquiryErrorText(err)+". See the timeline.")

@@ -16,9 +16,6 @@ import (
 	"paydesk/views/pages"
 )
 
-// operations is the operations layer (store/ops).
-func (h *Handlers) operations() *ops.Ops { return h.Operations }
-
 // moneyRefused shows a store refusal of a capture or refund inline: on the
 // amount field when it is about the amount, else on the form. Other errors
 // are returned as they are.

@@ -50,7 +50,7 @@ func (h *Handlers) PaymentRefund(c echo.Context) error {
 		form.Confirming = true
 		return h.askConfirmation(c, id, paymentForms{Refund: form})
 	}
-	res, err := h.operations().Refund(ctx, id, minor, form.Reason, h.auditContext(c))
+	res, err := h.Operations.Refund(ctx, id, minor, form.Reason, h.auditContext(c))
 	if err != nil {
 		forms := paymentForms{Refund: form}
 		return h.moneyRefused(c, id, err, &forms, &forms.Refund)

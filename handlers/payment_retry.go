@@ -15,7 +15,7 @@ func (h *Handlers) PaymentRetry(c echo.Context) error {
 	if err := h.auditPayment(c, "payment.session_retry", id, nil, nil); err != nil {
 		return err
 	}
-	p, err := h.operations().RetrySession(c.Request().Context(), id)
+	p, err := h.Operations.RetrySession(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

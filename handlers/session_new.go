@@ -202,7 +202,7 @@ func (h *Handlers) SessionCreate(c echo.Context) error {
 		"amount": antom.NewAmount(minor, f.Currency), "referenceOrderId": orderID, "captureMode": f.CaptureMode}); err != nil {
 		return err
 	}
-	p, err = h.operations().CreateSession(c.Request().Context(), p)
+	p, err = h.Operations.CreateSession(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}
