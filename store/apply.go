@@ -55,11 +55,11 @@ func (rep txnReport) bookedAmount(kind string, avail int64) (minor int64, clampe
 }
 
 // correctAmount applies an inquiry's amount to a capture or refund that
-// was booked from a report (never to one Paydesk asked for: our request's
-// amount is the truth for those), bounded by avail plus what it already
-// holds. It reports whether the booked amount changed.
-func (rep txnReport) correctAmount(actor string, booked *int64, currency string, avail int64) bool {
-	if !rep.FromInquiry || actor != "antom" || rep.Amount == nil || rep.Amount.Currency != currency {
+// was booked from a report (the callers check both: never to one Paydesk
+// asked for, whose request's amount is the truth), bounded by avail plus
+// what it already holds. It reports whether the booked amount changed.
+func (rep txnReport) correctAmount(booked *int64, currency string, avail int64) bool {
+	if rep.Amount == nil || rep.Amount.Currency != currency {
 		return false
 	}
 	m, err := rep.Amount.Minor()
@@ -143,7 +143,7 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 		if err != nil {
 			return out, err
 		}
-		if rep.correctAmount(c.Actor, &c.AmountMinor, c.Currency, p.AmountMinor-t.captured-t.capturing) {
+		if rep.correctAmount(&c.AmountMinor, c.Currency, p.AmountMinor-t.captured-t.capturing) {
 			out.Corrected = true
 		}
 	}
@@ -231,7 +231,7 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 		if err != nil {
 			return out, err
 		}
-		if rep.correctAmount(r.Actor, &r.AmountMinor, r.Currency, t.captured-t.refunded-t.refunding) {
+		if rep.correctAmount(&r.AmountMinor, r.Currency, t.captured-t.refunded-t.refunding) {
 			out.Corrected = true
 		}
 	}
