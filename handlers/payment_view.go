@@ -362,13 +362,6 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 			Actor:   e.Actor,
 			Summary: e.Summary,
 		}
-		if len(e.Detail) > 0 {
-			if redact {
-				en.Detail = detailText(redactJSON(e.Detail))
-			} else {
-				en.Detail = detailText(e.Detail)
-			}
-		}
 		if dl, ok := byID[e.DeliveryID]; ok && e.DeliveryID != 0 {
 			used[dl.ID] = true
 			en.Badges = []pages.Badge{verdictBadge(dl.Verdict), outcomeBadge(dl.Outcome)}
@@ -376,7 +369,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		} else if e.DeliveryID != 0 {
 			en.DeliveryURL = paths.Notification(e.DeliveryID)
 		}
-		it := item{at: e.At, order: i, entry: en}
+		it := item{at: e.At, order: i, entry: en, detail: e.Detail}
 		if e.Kind == store.EventInquiry {
 			it.foldKey = e.Actor + "\x00" + attemptNumber.ReplaceAllString(e.Summary, "")
 			it.result = inquiryResult(&e)
@@ -404,10 +397,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		}
 		return items[i].order < items[j].order
 	})
-	for i := range items {
-		items[i].entry.Standout = timelineStandsOut(&items[i].entry)
-	}
-	return foldTimeline(items)
+	return foldTimeline(items, redact)
 }
 
 // timelineItem is a timeline entry with what sorting and folding need.
@@ -419,6 +409,9 @@ type timelineItem struct {
 	// actor); "" for entries that never fold.
 	foldKey string
 	result  string // what a run of such inquiries all said: "PROCESSING"
+	// detail is the event's detail as stored; only the entries a folded
+	// run keeps are pretty-printed (the folded ones show no detail).
+	detail []byte
 }
 
 // timelineFoldShown bounds the earlier entries a folded line lists.
@@ -431,8 +424,9 @@ var attemptNumber = regexp.MustCompile(`\(attempt \d+\)`)
 // foldTimeline folds each run of consecutive identical inquiries into its
 // latest entry, which says how many there were, over what time, and lists
 // the most recent earlier ones (at most timelineFoldShown) on demand: a
-// payment polled every 3 s keeps a timeline people can read.
-func foldTimeline(items []timelineItem) []pages.TimelineEntry {
+// payment polled every 3 s keeps a timeline people can read. Only the
+// entries shown whole get their detail (redacted with redact) and standout.
+func foldTimeline(items []timelineItem, redact bool) []pages.TimelineEntry {
 	out := make([]pages.TimelineEntry, 0, len(items))
 	for i := 0; i < len(items); {
 		j := i + 1
@@ -440,6 +434,13 @@ func foldTimeline(items []timelineItem) []pages.TimelineEntry {
 			j++
 		}
 		last := items[j-1].entry
+		if d := items[j-1].detail; len(d) > 0 {
+			if redact {
+				d = redactJSON(d)
+			}
+			last.Detail = detailText(d)
+		}
+		last.Standout = timelineStandsOut(&last)
 		if n := j - i; n > 1 {
 			last.Fold = fmt.Sprintf("%d inquiries %s, all %s", n, timeRange(items[i].at, items[j-1].at), items[j-1].result)
 			for k := j - 2; k >= i && len(last.Folded) < timelineFoldShown; k-- {
