@@ -50,8 +50,8 @@ type keptDelivery struct {
 }
 
 // keepDelivery encodes the headers and, for a refused delivery, cuts body
-// and headers to their budgets. The size and SHA-256 are of the body as
-// received.
+// and headers to their budgets and shortens in's ClientID and RequestTime.
+// The size and SHA-256 are of the body as received.
 func keepDelivery(in *DeliveryInput, refused bool) (keptDelivery, error) {
 	k := keptDelivery{body: in.Body, bodySize: len(in.Body)}
 	if k.body == nil {
@@ -71,6 +71,11 @@ func keepDelivery(in *DeliveryInput, refused bool) (keptDelivery, error) {
 	if !refused {
 		return k, nil
 	}
+	// The header values stored in columns of their own are bounded as in
+	// the headers, or a long Client-Id or Request-Time would bypass the
+	// budget.
+	in.ClientID = shorten(in.ClientID, refusedHeaderValueMax)
+	in.RequestTime = shorten(in.RequestTime, refusedHeaderValueMax)
 	if len(k.body) > RefusedBodyBudget {
 		k.body, k.summarised = k.body[:RefusedBodyBudget], true
 	}

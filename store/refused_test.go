@@ -52,6 +52,8 @@ func TestIngestSummarisesRefusedDeliveries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
 			in.Path, in.Body, in.Headers, in.ResponseStatus = "/webhooks/antom", big, bigHeaders(), 401
+			longValue := strings.Repeat("c", 8<<10)
+			in.ClientID, in.RequestTime = longValue, longValue
 			res, err := s.IngestNotification(ctx, in)
 			if err != nil {
 				t.Fatal(err)
@@ -68,6 +70,9 @@ func TestIngestSummarisesRefusedDeliveries(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !tc.refused {
+				if d.ClientID != longValue || d.RequestTime != longValue {
+					t.Errorf("verified delivery's client id %d bytes, request-time %d; want %d each", len(d.ClientID), len(d.RequestTime), len(longValue))
+				}
 				if !bytes.Equal(d.Body, big) || d.Summarised || d.Refused || len(d.Headers["A-Pad"]) != 1 || len(d.Headers["A-Pad"][0]) != 60<<10 {
 					t.Errorf("verified delivery not kept whole: body %d bytes, summarised %v, refused %v", len(d.Body), d.Summarised, d.Refused)
 				}
@@ -84,6 +89,9 @@ func TestIngestSummarisesRefusedDeliveries(t *testing.T) {
 			if d.Headers["Client-Id"][0] != "SANDBOX_1" || d.Headers["Request-Time"][0] != "1740823200000" ||
 				!strings.HasPrefix(d.Headers["Signature"][0], "algorithm=RSA256") {
 				t.Errorf("judged headers lost: %v", d.Headers)
+			}
+			if len(d.ClientID) > refusedHeaderValueMax || len(d.RequestTime) > refusedHeaderValueMax {
+				t.Errorf("client id %d bytes, request-time %d; want at most %d each", len(d.ClientID), len(d.RequestTime), refusedHeaderValueMax)
 			}
 			if v := d.Headers["A-Pad"]; len(v) != 1 || len(v[0]) > refusedHeaderValueMax || !strings.HasSuffix(v[0], "…") {
 				t.Errorf("long header value not shortened: %d bytes", len(strings.Join(v, "")))
