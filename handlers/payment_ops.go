@@ -75,7 +75,7 @@ func operationState(op *store.Operation, now time.Time) string {
 	case store.OpSucceeded:
 		return fmt.Sprintf("%s confirmed by Antom %s.", op.Title(), clock(op.ResolvedAt, now))
 	case store.OpFailed:
-		return fmt.Sprintf("%s refused by Antom %s: %s.", op.Title(), clock(op.ResolvedAt, now), nonEmptyText(op.ResultCode, "no reason given"))
+		return fmt.Sprintf("%s refused by Antom %s: %s.", op.Title(), clock(op.ResolvedAt, now), firstNonEmpty(op.ResultCode, "no reason given"))
 	}
 	s := fmt.Sprintf("%s sent %s", op.Title(), clock(op.CreatedAt, now))
 	switch {
@@ -180,13 +180,6 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
-}
-
-func nonEmptyText(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 // stepUpFailed renders a money route's step-up refusal inline on the
