@@ -104,7 +104,7 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		CapturesEmpty:    capturesEmpty(p, now),
 		Operations:       operationRows(newestFirst(d.Operations, paymentOperationsShown), false, now),
 		Refunds:          refundRows(d.Refunds, now),
-		Timeline:         timeline(d.Timeline, deliveries, !can(currentUser(c), PermViewBuyerData), now),
+		Timeline:         omittedEntry(d.TimelineOmitted, timeline(d.Timeline, deliveries, !can(currentUser(c), PermViewBuyerData), now)),
 	}
 	live.ResultCode, live.ResultMessage = statusDetail(p.Status, p.ResultCode, p.ResultMessage)
 	if n := len(d.Operations); n > paymentOperationsShown {
@@ -343,6 +343,16 @@ func refundRows(rs []store.Refund, now time.Time) []pages.RefundRow {
 // carries the delivery's verdict and outcome; deliveries without an event
 // (duplicates, rejected signatures) get their own entry. With redact, buyer
 // and card fields of the events' details are hidden. Times are shown at now.
+// omittedEntry puts a line saying how many older events are not shown
+// before the timeline, when the store left some out (store.TimelineLimit).
+func omittedEntry(omitted int, entries []pages.TimelineEntry) []pages.TimelineEntry {
+	if omitted == 0 {
+		return entries
+	}
+	return append([]pages.TimelineEntry{{Key: "omitted", Kind: "omitted", Label: "earlier events",
+		Summary: strconv.Itoa(omitted) + " earlier timeline events are not shown; the notifications page lists every delivery."}}, entries...)
+}
+
 func timeline(events []store.Event, deliveries []store.Delivery, redact bool, now time.Time) []pages.TimelineEntry {
 	byID := make(map[int64]*store.Delivery, len(deliveries))
 	for i := range deliveries {

@@ -313,8 +313,13 @@ type PaymentDetail struct {
 	// Operations are the captures, cancels and refunds Paydesk asked
 	// Antom for, oldest first, with their attempts (operations.go).
 	Operations []Operation
-	Timeline   []Event // oldest first
+	Timeline   []Event // oldest first: the newest TimelineLimit events
+	// TimelineOmitted counts the older events left out of Timeline.
+	TimelineOmitted int
 }
+
+// TimelineLimit bounds the events GetPayment loads for a payment's page.
+const TimelineLimit = 1000
 
 // Verdict is the signature check result of a delivery.
 type Verdict string

@@ -158,8 +158,15 @@ func (s *Store) GetPayment(ctx context.Context, paymentRequestID string) (*Payme
 	if d.Operations, err = collectOperations(rows); err != nil {
 		return nil, err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT id, kind, actor, summary, detail, coalesce(delivery_fk, 0), at
-		FROM events WHERE payment_fk = ? ORDER BY at, id`, p.ID)
+	// The newest TimelineLimit events, oldest first: what a person reads
+	// and the live page re-renders stays bounded however much Antom sent.
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE payment_fk = ?", p.ID).Scan(&d.TimelineOmitted); err != nil {
+		return nil, fmt.Errorf("store: timeline: %w", err)
+	}
+	d.TimelineOmitted = max(d.TimelineOmitted-TimelineLimit, 0)
+	rows, err = tx.QueryContext(ctx, `SELECT id, kind, actor, summary, detail, delivery_fk, at FROM (
+		SELECT id, kind, actor, summary, detail, coalesce(delivery_fk, 0) AS delivery_fk, at
+		FROM events WHERE payment_fk = ? ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id`, p.ID, TimelineLimit)
 	if err != nil {
 		return nil, fmt.Errorf("store: timeline: %w", err)
 	}

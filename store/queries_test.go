@@ -396,3 +396,25 @@ func TestVersionAndSeq(t *testing.T) {
 		t.Errorf("missing: got %v", err)
 	}
 }
+
+// TestPaymentTimelineBounded: a payment with more events than
+// TimelineLimit loads only the newest ones, oldest first, and says how many
+// it left out.
+func TestPaymentTimelineBounded(t *testing.T) {
+	s, _ := newTestStore(t)
+	p := mustReady(t, s)
+	before := len(mustGet(t, s, p.PaymentRequestID).Timeline)
+	extra := TimelineLimit + 5 - before
+	for i := 0; i < extra; i++ {
+		if _, err := s.RecordInquiryError(ctx, p.PaymentRequestID, errors.New("no answer"), "poller"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := mustGet(t, s, p.PaymentRequestID)
+	if len(d.Timeline) != TimelineLimit || d.TimelineOmitted != 5 {
+		t.Fatalf("timeline %d events, %d omitted; want %d and 5", len(d.Timeline), d.TimelineOmitted, TimelineLimit)
+	}
+	if first, last := d.Timeline[0], d.Timeline[len(d.Timeline)-1]; first.ID >= last.ID || first.Kind == EventCreated {
+		t.Errorf("want the newest events oldest first, without the oldest (created): first #%d %s, last #%d", first.ID, first.Kind, last.ID)
+	}
+}
