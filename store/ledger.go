@@ -160,18 +160,17 @@ type txnTotals struct {
 	refunded, refunding int64
 	// PROCESSING captures and refunds no pending operation owns (automatic
 	// captures, or made elsewhere): the payment poller asks about them.
-	unownedTxns    int
-	unownedRefunds int // read separately, then added to unownedTxns
-	opsPending     int // pending operations
-	opsUnknown     int // of which an attempt ended without a definitive answer
-	opsOverdue     int // of which past Antom's window
+	unownedTxns int
+	opsPending  int // pending operations
+	opsUnknown  int // of which an attempt ended without a definitive answer
+	opsOverdue  int // of which past Antom's window
 	// cancelPending counts pending cancels.
 	cancelPending int
 }
 
 func loadTotals(ctx context.Context, q querier, paymentFK int64) (txnTotals, error) {
 	var t txnTotals
-	err := q.QueryRowContext(ctx, `SELECT c.captured, c.capturing, c.failed, c.unowned, r.refunded, r.refunding, r.unowned,
+	err := q.QueryRowContext(ctx, `SELECT c.captured, c.capturing, c.failed, c.unowned + r.unowned, r.refunded, r.refunding,
 		o.pending, o.unknown, o.overdue, o.cancels FROM
 		(SELECT coalesce(sum(CASE WHEN status = 'SUCCESS' THEN amount_minor END), 0) AS captured,
 			coalesce(sum(CASE WHEN status = 'PROCESSING' THEN amount_minor END), 0) AS capturing,
@@ -187,12 +186,11 @@ func loadTotals(ctx context.Context, q querier, paymentFK int64) (txnTotals, err
 		(SELECT count(*) AS pending, coalesce(sum(unknown), 0) AS unknown, coalesce(sum(overdue), 0) AS overdue,
 			count(CASE WHEN kind = 'cancel' THEN 1 END) AS cancels
 			FROM operations WHERE payment_fk = ?1 AND state = 'pending') AS o`, paymentFK).Scan(
-		&t.captured, &t.capturing, &t.capturesFailed, &t.unownedTxns, &t.refunded, &t.refunding, &t.unownedRefunds,
+		&t.captured, &t.capturing, &t.capturesFailed, &t.unownedTxns, &t.refunded, &t.refunding,
 		&t.opsPending, &t.opsUnknown, &t.opsOverdue, &t.cancelPending)
 	if err != nil {
 		return t, fmt.Errorf("store: capture and refund totals: %w", err)
 	}
-	t.unownedTxns += t.unownedRefunds
 	return t, nil
 }
 
