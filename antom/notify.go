@@ -34,8 +34,9 @@ type Notification struct {
 	AuthExpiryTime      string             `json:"authExpiryTime,omitempty"`
 	PaymentMethodType   string             `json:"paymentMethodType,omitempty"`
 	AcquirerReferenceNo string             `json:"acquirerReferenceNo,omitempty"`
+	PaymentDetails
 
-	// CAPTURE_RESULT.
+	// CAPTURE_RESULT (acquirerInfo is PaymentDetails').
 	CaptureRequestID string  `json:"captureRequestId,omitempty"`
 	CaptureID        string  `json:"captureId,omitempty"`
 	CaptureAmount    *Amount `json:"captureAmount,omitempty"`
@@ -47,6 +48,11 @@ type Notification struct {
 	RefundAmount    *Amount `json:"refundAmount,omitempty"`
 	RefundStatus    string  `json:"refundStatus,omitempty"`
 	RefundTime      string  `json:"refundTime,omitempty"`
+	// The refund's acquirerInfo, grossSettlementAmount and settlementQuote
+	// decode into PaymentDetails' fields of the same names.
+	ActualRefundAmount *Amount `json:"actualRefundAmount,omitempty"`
+	ARN                string  `json:"arn,omitempty"`
+	RRN                string  `json:"rrn,omitempty"`
 }
 
 // ErrUnknownNotifyType is wrapped by ParseNotification for a well-formed
@@ -58,7 +64,8 @@ var ErrUnknownNotifyType = errors.New("antom: notification: unknown notifyType")
 // fields are ignored. It requires notifyType, a result with status S, F or
 // U and a code, and the fields a merchant needs to find and apply the event
 // (section 6): for PAYMENT_RESULT and PAYMENT_PENDING paymentRequestId,
-// paymentId and paymentAmount; for CAPTURE_RESULT captureRequestId,
+// paymentId and, when the result is S, paymentAmount (a failed or unknown
+// result may omit it; when present it must be valid); for CAPTURE_RESULT captureRequestId,
 // paymentId and captureAmount; for REFUND_RESULT refundRequestId and
 // refundAmount. Antom's own captureId, refundId and refundStatus, and the
 // timestamps, are not required: a failed result may lack them, and refusing
@@ -88,7 +95,7 @@ func ParseNotification(body []byte) (*Notification, error) {
 		err = firstError(
 			required("paymentRequestId", n.PaymentRequestID),
 			required("paymentId", n.PaymentID),
-			checkAmount("paymentAmount", n.PaymentAmount),
+			optionalAmount("paymentAmount", n.PaymentAmount, n.Result.ResultStatus != StatusSuccess),
 		)
 	case NotifyCaptureResult:
 		err = firstError(
@@ -128,6 +135,16 @@ func checkAmount(field string, a *Amount) error {
 		return fmt.Errorf("%s.value: %w", field, err)
 	}
 	return nil
+}
+
+// optionalAmount checks a when it is there or when it must be: a failed
+// payment's notification may omit paymentAmount (Antom's documentation
+// shows one), and the ledger already knows the amount it asked for.
+func optionalAmount(field string, a *Amount, mayOmit bool) error {
+	if a == nil && mayOmit {
+		return nil
+	}
+	return checkAmount(field, a)
 }
 
 func firstError(errs ...error) error {

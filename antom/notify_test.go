@@ -157,7 +157,7 @@ func TestParseNotificationRejects(t *testing.T) {
 		{"no resultCode", edit(t, samplePaymentResult, setResult("resultCode", "")), "result.resultCode is missing"},
 		{"payment: no paymentRequestId", edit(t, samplePaymentResult, del("paymentRequestId")), "PAYMENT_RESULT: paymentRequestId is missing"},
 		{"payment: no paymentId", edit(t, samplePaymentResult, del("paymentId")), "PAYMENT_RESULT: paymentId is missing"},
-		{"payment: no paymentAmount", edit(t, samplePaymentResult, del("paymentAmount")), "paymentAmount is missing"},
+		{"successful payment: no paymentAmount", edit(t, samplePaymentResult, del("paymentAmount")), "paymentAmount is missing"},
 		{"payment: decimal value", edit(t, samplePaymentResult, set("paymentAmount", map[string]any{"currency": "SGD", "value": "42.00"})), "paymentAmount.value"},
 		{"payment: negative value", edit(t, samplePaymentResult, set("paymentAmount", map[string]any{"currency": "SGD", "value": "-4200"})), "paymentAmount.value"},
 		{"payment: no currency", edit(t, samplePaymentResult, set("paymentAmount", map[string]any{"value": "4200"})), "paymentAmount.currency"},
@@ -202,6 +202,12 @@ func TestParseNotificationOptionalFields(t *testing.T) {
 			delete(m, "refundStatus")
 		}),
 		edit(t, samplePaymentResult, func(m map[string]any) { delete(m, "paymentTime"); delete(m, "paymentCreateTime") }),
+		// A failed payment may come without paymentAmount (Antom's
+		// documentation shows one); the ledger knows the amount.
+		edit(t, samplePaymentResult, func(m map[string]any) {
+			delete(m, "paymentAmount")
+			m["result"] = map[string]any{"resultCode": "DO_NOT_HONOR", "resultStatus": "F", "resultMessage": "do not honor"}
+		}),
 	} {
 		if _, err := ParseNotification(body); err != nil {
 			t.Errorf("%s: got %v, want no error", body, err)

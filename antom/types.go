@@ -143,33 +143,89 @@ type Goods struct {
 
 // Order is the order of a payment session.
 type Order struct {
-	ReferenceOrderID string  `json:"referenceOrderId,omitempty"`
-	OrderDescription string  `json:"orderDescription,omitempty"`
-	OrderAmount      *Amount `json:"orderAmount,omitempty"`
-	Buyer            *Buyer  `json:"buyer,omitempty"`
-	Goods            []Goods `json:"goods,omitempty"`
+	ReferenceOrderID string    `json:"referenceOrderId,omitempty"`
+	OrderDescription string    `json:"orderDescription,omitempty"`
+	OrderAmount      *Amount   `json:"orderAmount,omitempty"`
+	Buyer            *Buyer    `json:"buyer,omitempty"`
+	Goods            []Goods   `json:"goods,omitempty"`
+	Merchant         *Merchant `json:"merchant,omitempty"`
+	Shipping         *Shipping `json:"shipping,omitempty"`
 }
 
-// Env describes the buyer's environment.
+// Address is Antom's postal address (order.merchant.merchantAddress,
+// order.shipping.shippingAddress).
+type Address struct {
+	Region   string `json:"region,omitempty"` // ISO 3166 alpha-2
+	State    string `json:"state,omitempty"`
+	City     string `json:"city,omitempty"`
+	Address1 string `json:"address1,omitempty"`
+	Address2 string `json:"address2,omitempty"`
+	ZipCode  string `json:"zipCode,omitempty"`
+	Label    string `json:"label,omitempty"`
+}
+
+// Merchant is order.merchant: the (sub-)merchant the order is sold by.
+type Merchant struct {
+	ReferenceMerchantID  string   `json:"referenceMerchantId,omitempty"`
+	MerchantMCC          string   `json:"merchantMCC,omitempty"`
+	MerchantName         string   `json:"merchantName,omitempty"`
+	MerchantDisplayName  string   `json:"merchantDisplayName,omitempty"`
+	MerchantAddress      *Address `json:"merchantAddress,omitempty"`
+	MerchantRegisterDate string   `json:"merchantRegisterDate,omitempty"`
+}
+
+// Shipping is order.shipping. shippingName has buyerName's shape (Antom's
+// UserName).
+type Shipping struct {
+	ShippingName        *BuyerName `json:"shippingName,omitempty"`
+	ShippingAddress     *Address   `json:"shippingAddress,omitempty"`
+	ShippingCarrier     string     `json:"shippingCarrier,omitempty"`
+	ShippingPhoneNo     string     `json:"shippingPhoneNo,omitempty"`
+	ShipToEmail         string     `json:"shipToEmail,omitempty"`
+	ShippingFeeID       string     `json:"shippingFeeId,omitempty"`
+	ShippingFee         *Amount    `json:"shippingFee,omitempty"`
+	ShippingDescription string     `json:"shippingDescription,omitempty"`
+	ShippingNumber      string     `json:"shippingNumber,omitempty"`
+	TrackingURL         string     `json:"trackingUrl,omitempty"`
+}
+
+// Env describes the buyer's environment. The screen and colour fields are
+// strings and timeZoneOffset a number (minutes), as Antom's models type them.
 type Env struct {
-	TerminalType string `json:"terminalType,omitempty"` // WEB, WAP, APP, MINI_APP
-	OSType       string `json:"osType,omitempty"`       // IOS, ANDROID
-	UserAgent    string `json:"userAgent,omitempty"`
-	ClientIP     string `json:"clientIp,omitempty"`
+	TerminalType   string `json:"terminalType,omitempty"` // WEB, WAP, APP, MINI_APP
+	OSType         string `json:"osType,omitempty"`       // IOS, ANDROID
+	OSVersion      string `json:"osVersion,omitempty"`
+	UserAgent      string `json:"userAgent,omitempty"`
+	ClientIP       string `json:"clientIp,omitempty"`
+	DeviceTokenID  string `json:"deviceTokenId,omitempty"`
+	CookieID       string `json:"cookieId,omitempty"`
+	DeviceBrand    string `json:"deviceBrand,omitempty"`
+	DeviceModel    string `json:"deviceModel,omitempty"`
+	DeviceLanguage string `json:"deviceLanguage,omitempty"`
+	DeviceID       string `json:"deviceId,omitempty"`
+	ColorDepth     string `json:"colorDepth,omitempty"`
+	ScreenHeight   string `json:"screenHeight,omitempty"`
+	ScreenWidth    string `json:"screenWidth,omitempty"`
+	TimeZoneOffset int    `json:"timeZoneOffset,omitempty"`
+	ExtendInfo     string `json:"extendInfo,omitempty"`
 }
 
-// PaymentMethod is the payment method of a session.
+// PaymentMethod is the payment method of a session. extendInfo is a string
+// (usually JSON text) in Antom's models, not an object.
 type PaymentMethod struct {
-	PaymentMethodType     string            `json:"paymentMethodType,omitempty"`
-	PaymentMethodID       string            `json:"paymentMethodId,omitempty"`
-	PaymentMethodMetaData map[string]any    `json:"paymentMethodMetaData,omitempty"`
-	ExtendInfo            map[string]string `json:"extendInfo,omitempty"`
+	PaymentMethodType     string         `json:"paymentMethodType,omitempty"`
+	PaymentMethodID       string         `json:"paymentMethodId,omitempty"`
+	PaymentMethodMetaData map[string]any `json:"paymentMethodMetaData,omitempty"`
+	CustomerID            string         `json:"customerId,omitempty"`
+	ExtendInfo            string         `json:"extendInfo,omitempty"`
 }
 
-// PaymentFactor carries isAuthorization and captureMode.
+// PaymentFactor carries isAuthorization, captureMode and
+// isPaymentEvaluation (ask Antom to evaluate, not to pay).
 type PaymentFactor struct {
-	IsAuthorization FlexBool `json:"isAuthorization"`
-	CaptureMode     string   `json:"captureMode,omitempty"`
+	IsAuthorization     FlexBool  `json:"isAuthorization"`
+	CaptureMode         string    `json:"captureMode,omitempty"`
+	IsPaymentEvaluation *FlexBool `json:"isPaymentEvaluation,omitempty"`
 }
 
 // SettlementStrategy is the settlement currency choice.
@@ -192,6 +248,9 @@ type CreatePaymentSessionRequest struct {
 	Env                      *Env                `json:"env,omitempty"`
 	Locale                   string              `json:"locale,omitempty"`
 	ProductScene             string              `json:"productScene,omitempty"`
+	MerchantAccountID        string              `json:"merchantAccountId,omitempty"`
+	MerchantRegion           string              `json:"merchantRegion,omitempty"`
+	Metadata                 string              `json:"metadata,omitempty"`
 }
 
 // CreatePaymentSessionResponse is the answer to createPaymentSession.
@@ -206,42 +265,142 @@ type CreatePaymentSessionResponse struct {
 
 // InquiryPaymentRequest is the body of inquiryPayment (5.2).
 type InquiryPaymentRequest struct {
-	PaymentRequestID string `json:"paymentRequestId,omitempty"`
-	PaymentID        string `json:"paymentId,omitempty"`
+	PaymentRequestID  string `json:"paymentRequestId,omitempty"`
+	PaymentID         string `json:"paymentId,omitempty"`
+	MerchantAccountID string `json:"merchantAccountId,omitempty"`
 }
 
-// ThreeDSResult is paymentResultInfo.threeDSResult.
+// ThreeDSResult is paymentResultInfo.threeDSResult (and cardInfo's).
+// challengeCancel and threeDStransactionStatusReason are strings (codes) in
+// Antom's models; challenged and threeDSOffered booleans.
 type ThreeDSResult struct {
-	ThreeDSVersion string   `json:"threeDSVersion,omitempty"`
-	ECI            string   `json:"eci,omitempty"`
-	Challenged     FlexBool `json:"challenged,omitempty"`
-	ExemptionType  string   `json:"exemptionType,omitempty"`
+	ThreeDSVersion                 string   `json:"threeDSVersion,omitempty"`
+	ECI                            string   `json:"eci,omitempty"`
+	CAVV                           string   `json:"cavv,omitempty"`
+	XID                            string   `json:"xid,omitempty"`
+	DSTransactionID                string   `json:"dsTransactionId,omitempty"`
+	Challenged                     FlexBool `json:"challenged,omitempty"`
+	ExemptionType                  string   `json:"exemptionType,omitempty"`
+	ThreeDSOffered                 FlexBool `json:"threeDSOffered,omitempty"`
+	ChallengeCancel                string   `json:"challengeCancel,omitempty"`
+	ThreeDSTransactionStatusReason string   `json:"threeDStransactionStatusReason,omitempty"`
 }
 
-// PaymentResultInfo carries card details for CARD payments.
+// AcquirerInfo is the acquirer's side of a payment, capture or refund.
+type AcquirerInfo struct {
+	AcquirerName              string `json:"acquirerName,omitempty"`
+	ReferenceRequestID        string `json:"referenceRequestId,omitempty"`
+	AcquirerTransactionID     string `json:"acquirerTransactionId,omitempty"`
+	AcquirerMerchantID        string `json:"acquirerMerchantId,omitempty"`
+	AcquirerMerchantName      string `json:"acquirerMerchantName,omitempty"`
+	AcquirerResultCode        string `json:"acquirerResultCode,omitempty"`
+	AcquirerResultMessage     string `json:"acquirerResultMessage,omitempty"`
+	AcquirerReasonDescription string `json:"acquirerReasonDescription,omitempty"`
+}
+
+// Quote is an exchange-rate quote (settlementQuote): quotePrice is a number
+// in some of Antom's samples and a string in others, so it is kept as text.
+type Quote struct {
+	QuoteID           string     `json:"quoteId,omitempty"`
+	QuoteCurrencyPair string     `json:"quoteCurrencyPair,omitempty"` // e.g. "SGD/USD"
+	QuotePrice        FlexNumber `json:"quotePrice,omitempty"`
+	QuoteStartTime    string     `json:"quoteStartTime,omitempty"`
+	QuoteExpiryTime   string     `json:"quoteExpiryTime,omitempty"`
+	Guaranteed        FlexBool   `json:"guaranteed,omitempty"`
+}
+
+// FlexNumber is a decimal number Antom may send as a JSON number or a JSON
+// string; it keeps the decimal text exactly (never a float) and is sent as a
+// string.
+type FlexNumber string
+
+// UnmarshalJSON accepts a JSON number, a string holding one, "" and null.
+func (n *FlexNumber) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	switch {
+	case string(data) == "null":
+		return nil
+	case len(data) > 0 && data[0] == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		if s != "" {
+			if _, err := strconv.ParseFloat(s, 64); err != nil {
+				return fmt.Errorf("antom: %q is not a number", s)
+			}
+		}
+		*n = FlexNumber(s)
+		return nil
+	}
+	var num json.Number
+	if err := json.Unmarshal(data, &num); err != nil {
+		return err
+	}
+	*n = FlexNumber(num.String())
+	return nil
+}
+
+// CardInfo is inquiryPayment's and notifyPayment's cardInfo.
+type CardInfo struct {
+	CardNo              string         `json:"cardNo,omitempty"`
+	CardBrand           string         `json:"cardBrand,omitempty"`
+	CardToken           string         `json:"cardToken,omitempty"`
+	IssuingCountry      string         `json:"issuingCountry,omitempty"`
+	Funding             string         `json:"funding,omitempty"`
+	PaymentMethodRegion string         `json:"paymentMethodRegion,omitempty"`
+	ThreeDSResult       *ThreeDSResult `json:"threeDSResult,omitempty"`
+}
+
+// PspCustomerInfo identifies the buyer at a wallet or PSP: buyer data.
+type PspCustomerInfo struct {
+	PspName             string `json:"pspName,omitempty"`
+	PspCustomerID       string `json:"pspCustomerId,omitempty"`
+	DisplayCustomerID   string `json:"displayCustomerId,omitempty"`
+	DisplayCustomerName string `json:"displayCustomerName,omitempty"`
+}
+
+// PaymentResultInfo carries card and authorisation details for CARD
+// payments: what the issuer, the network and 3-D Secure said.
 type PaymentResultInfo struct {
-	CardNo         string         `json:"cardNo,omitempty"`
-	CardBrand      string         `json:"cardBrand,omitempty"`
-	CardToken      string         `json:"cardToken,omitempty"`
-	IssuingCountry string         `json:"issuingCountry,omitempty"`
-	Funding        string         `json:"funding,omitempty"`
-	CardBin        string         `json:"cardBin,omitempty"`
-	LastFour       string         `json:"lastFour,omitempty"`
-	ExpiryMonth    string         `json:"expiryMonth,omitempty"`
-	ExpiryYear     string         `json:"expiryYear,omitempty"`
-	RefusalCodeRaw string         `json:"refusalCodeRaw,omitempty"`
-	ThreeDSResult  *ThreeDSResult `json:"threeDSResult,omitempty"`
+	CardNo               string         `json:"cardNo,omitempty"`
+	CardBrand            string         `json:"cardBrand,omitempty"`
+	CardToken            string         `json:"cardToken,omitempty"`
+	IssuingCountry       string         `json:"issuingCountry,omitempty"`
+	IssuerName           string         `json:"issuerName,omitempty"`
+	Funding              string         `json:"funding,omitempty"` // CREDIT, DEBIT, PREPAID, ...
+	CardCategory         string         `json:"cardCategory,omitempty"`
+	PaymentMethodRegion  string         `json:"paymentMethodRegion,omitempty"`
+	CardholderName       string         `json:"cardholderName,omitempty"`
+	CardBin              string         `json:"cardBin,omitempty"`
+	LastFour             string         `json:"lastFour,omitempty"`
+	ExpiryMonth          string         `json:"expiryMonth,omitempty"`
+	ExpiryYear           string         `json:"expiryYear,omitempty"`
+	RefusalCodeRaw       string         `json:"refusalCodeRaw,omitempty"`
+	RefusalReasonRaw     string         `json:"refusalReasonRaw,omitempty"`
+	MerchantAdviceCode   string         `json:"merchantAdviceCode,omitempty"`
+	NetworkTransactionID string         `json:"networkTransactionId,omitempty"`
+	AuthorizationCode    string         `json:"authorizationCode,omitempty"`
+	AvsResultRaw         string         `json:"avsResultRaw,omitempty"`
+	CvvResultRaw         string         `json:"cvvResultRaw,omitempty"`
+	RRN                  string         `json:"rrn,omitempty"`
+	AcquirerInfo         *AcquirerInfo  `json:"acquirerInfo,omitempty"`
+	ThreeDSResult        *ThreeDSResult `json:"threeDSResult,omitempty"`
 }
 
-// Transaction is one entry of inquiryPayment's transactions[].
+// Transaction is one entry of inquiryPayment's transactions[]. A CANCEL
+// entry may have no transactionId or transactionRequestId.
 type Transaction struct {
-	TransactionResult    Result  `json:"transactionResult"`
-	TransactionID        string  `json:"transactionId,omitempty"`
-	TransactionType      string  `json:"transactionType,omitempty"`
-	TransactionStatus    string  `json:"transactionStatus,omitempty"`
-	TransactionAmount    *Amount `json:"transactionAmount,omitempty"`
-	TransactionRequestID string  `json:"transactionRequestId,omitempty"`
-	TransactionTime      string  `json:"transactionTime,omitempty"`
+	TransactionResult     Result        `json:"transactionResult"`
+	TransactionID         string        `json:"transactionId,omitempty"`
+	TransactionType       string        `json:"transactionType,omitempty"`
+	TransactionStatus     string        `json:"transactionStatus,omitempty"`
+	TransactionAmount     *Amount       `json:"transactionAmount,omitempty"`
+	TransactionRequestID  string        `json:"transactionRequestId,omitempty"`
+	TransactionTime       string        `json:"transactionTime,omitempty"`
+	AcquirerInfo          *AcquirerInfo `json:"acquirerInfo,omitempty"`
+	GrossSettlementAmount *Amount       `json:"grossSettlementAmount,omitempty"`
+	SettlementQuote       *Quote        `json:"settlementQuote,omitempty"`
 }
 
 // InquiryPaymentResponse is the answer to inquiryPayment.
@@ -260,6 +419,20 @@ type InquiryPaymentResponse struct {
 	AcquirerReferenceNo  string             `json:"acquirerReferenceNo,omitempty"`
 	PaymentResultInfo    *PaymentResultInfo `json:"paymentResultInfo,omitempty"`
 	Transactions         []Transaction      `json:"transactions,omitempty"`
+	PaymentDetails
+}
+
+// PaymentDetails are the fields inquiryPayment and notifyPayment share
+// beyond status and amount: card, acquirer, settlement and PSP details.
+type PaymentDetails struct {
+	CardInfo              *CardInfo        `json:"cardInfo,omitempty"`
+	AcquirerInfo          *AcquirerInfo    `json:"acquirerInfo,omitempty"`
+	ActualPaymentAmount   *Amount          `json:"actualPaymentAmount,omitempty"`
+	GrossSettlementAmount *Amount          `json:"grossSettlementAmount,omitempty"`
+	SettlementQuote       *Quote           `json:"settlementQuote,omitempty"`
+	PspCustomerInfo       *PspCustomerInfo `json:"pspCustomerInfo,omitempty"`
+	MerchantAccountID     string           `json:"merchantAccountId,omitempty"`
+	Metadata              string           `json:"metadata,omitempty"`
 }
 
 // CaptureRequest is the body of capture (5.3).
@@ -268,23 +441,26 @@ type CaptureRequest struct {
 	PaymentID        string    `json:"paymentId"`
 	CaptureAmount    Amount    `json:"captureAmount"`
 	IsLastCapture    *FlexBool `json:"isLastCapture,omitempty"`
+	CaptureType      string    `json:"captureType,omitempty"`
 }
 
 // CaptureResponse is the answer to capture.
 type CaptureResponse struct {
-	Result              Result  `json:"result"`
-	CaptureRequestID    string  `json:"captureRequestId,omitempty"`
-	CaptureID           string  `json:"captureId,omitempty"`
-	PaymentID           string  `json:"paymentId,omitempty"`
-	CaptureAmount       *Amount `json:"captureAmount,omitempty"`
-	CaptureTime         string  `json:"captureTime,omitempty"`
-	AcquirerReferenceNo string  `json:"acquirerReferenceNo,omitempty"`
+	Result              Result        `json:"result"`
+	CaptureRequestID    string        `json:"captureRequestId,omitempty"`
+	CaptureID           string        `json:"captureId,omitempty"`
+	PaymentID           string        `json:"paymentId,omitempty"`
+	CaptureAmount       *Amount       `json:"captureAmount,omitempty"`
+	CaptureTime         string        `json:"captureTime,omitempty"`
+	AcquirerReferenceNo string        `json:"acquirerReferenceNo,omitempty"`
+	AcquirerInfo        *AcquirerInfo `json:"acquirerInfo,omitempty"`
 }
 
 // CancelRequest is the body of cancel (5.4).
 type CancelRequest struct {
-	PaymentID        string `json:"paymentId,omitempty"`
-	PaymentRequestID string `json:"paymentRequestId,omitempty"`
+	PaymentID         string `json:"paymentId,omitempty"`
+	PaymentRequestID  string `json:"paymentRequestId,omitempty"`
+	MerchantAccountID string `json:"merchantAccountId,omitempty"`
 }
 
 // CancelResponse is the answer to cancel.
@@ -304,6 +480,8 @@ type RefundRequest struct {
 	RefundReason      string `json:"refundReason,omitempty"`
 	RefundNotifyURL   string `json:"refundNotifyUrl,omitempty"`
 	CaptureID         string `json:"captureId,omitempty"`
+	Metadata          string `json:"metadata,omitempty"`
+	ExtendInfo        string `json:"extendInfo,omitempty"`
 }
 
 // RefundResponse is the answer to refund.
@@ -315,12 +493,26 @@ type RefundResponse struct {
 	RefundAmount        *Amount `json:"refundAmount,omitempty"`
 	RefundTime          string  `json:"refundTime,omitempty"`
 	AcquirerReferenceNo string  `json:"acquirerReferenceNo,omitempty"`
+	RefundDetails
+}
+
+// RefundDetails are the fields refund, inquiryRefund and notifyRefund share
+// beyond status and amount: acquirer, settlement and the network's
+// references (ARN, RRN) a buyer's bank can trace the refund by.
+type RefundDetails struct {
+	AcquirerInfo          *AcquirerInfo `json:"acquirerInfo,omitempty"`
+	ActualRefundAmount    *Amount       `json:"actualRefundAmount,omitempty"`
+	GrossSettlementAmount *Amount       `json:"grossSettlementAmount,omitempty"`
+	SettlementQuote       *Quote        `json:"settlementQuote,omitempty"`
+	ARN                   string        `json:"arn,omitempty"`
+	RRN                   string        `json:"rrn,omitempty"`
 }
 
 // InquiryRefundRequest is the body of inquiryRefund (5.6).
 type InquiryRefundRequest struct {
-	RefundRequestID string `json:"refundRequestId,omitempty"`
-	RefundID        string `json:"refundId,omitempty"`
+	RefundRequestID   string `json:"refundRequestId,omitempty"`
+	RefundID          string `json:"refundId,omitempty"`
+	MerchantAccountID string `json:"merchantAccountId,omitempty"`
 }
 
 // InquiryRefundResponse is the answer to inquiryRefund.
@@ -331,4 +523,5 @@ type InquiryRefundResponse struct {
 	RefundAmount    *Amount `json:"refundAmount,omitempty"`
 	RefundStatus    string  `json:"refundStatus,omitempty"`
 	RefundTime      string  `json:"refundTime,omitempty"`
+	RefundDetails
 }
