@@ -64,43 +64,31 @@ func (s *Store) IngestNotification(ctx context.Context, in DeliveryInput) (*Deli
 		}
 		res = &DeliveryResult{DeliveryID: id, Outcome: OutcomeRejected}
 		// Never a state change without a verified, parsed notification.
-		if !refused && n != nil {
-			d.dedupeKey = n.DedupeKey()
-			p, err := s.findNotificationPayment(ctx, tx, n)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				// Kept for follow-up: applied when the paymentId becomes known.
-				dup, err := firstWithKey(ctx, tx, d.dedupeKey, id, true)
-				if err != nil {
-					return err
-				}
-				d.outcome, d.duplicateOf = OutcomeUnknownPayment, dup
-				res.Outcome, res.DuplicateOf = OutcomeUnknownPayment, dup
-			case err != nil:
-				return err
-			default:
-				old := p.Status
-				ap, err := s.applyNotification(ctx, tx, p, id, n)
-				if err != nil {
-					return err
-				}
-				d.outcome, d.duplicateOf, d.paymentFK = ap.outcome, ap.duplicateOf, p.ID
-				res.Outcome, res.DuplicateOf, res.PaymentRequestID, res.NeedsInquiry = ap.outcome, ap.duplicateOf, p.PaymentRequestID, ap.needsInquiry
-				if err := s.savePayment(ctx, tx, p, old, saveOpts{pollNow: ap.needsInquiry}); err != nil {
-					return err
-				}
+		if !refused && n != nil && in.NotApplied {
+			// Applying it failed: recorded with its payment, not applied.
+			d.outcome, res.Outcome = OutcomeNotApplied, OutcomeNotApplied
+			if p, err := s.findNotificationPayment(ctx, tx, n); err == nil {
+				d.paymentFK, res.PaymentRequestID = p.ID, p.PaymentRequestID
 			}
+		} else if !refused && n != nil {
+			d.dedupeKey = n.DedupeKey()
+			v, err := s.applyVerified(ctx, tx, id, n)
+			if err != nil {
+				return err
+			}
+			d.outcome, d.duplicateOf, d.paymentFK = v.outcome, v.duplicateOf, v.paymentFK
+			res.Outcome, res.DuplicateOf, res.PaymentRequestID, res.NeedsInquiry = v.outcome, v.duplicateOf, v.paymentRequestID, v.needsInquiry
 		}
 		skew, timeErr := requestTimeColumns(&in, received)
 		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, received_at, path, headers, body, client_id,
 			request_time, verdict, parse_error, notify_type, result_status, result_code, payment_id,
 			subject_id, dedupe_key, duplicate_of, outcome, response_status, response_body, payment_fk,
-			refused, body_size, body_sha256, headers_size, summarised, request_skew_ms, request_time_error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			refused, body_size, body_sha256, headers_size, summarised, request_skew_ms, request_time_error, raw_query)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, received.UnixMilli(), in.Path, string(kept.headers), kept.body, in.ClientID, in.RequestTime, in.Verdict,
 			in.ParseError, d.notifyType, d.resultStatus, d.resultCode, d.paymentID, d.subject,
 			nullStr(d.dedupeKey), nullInt(d.duplicateOf), d.outcome, in.ResponseStatus, in.ResponseBody, nullInt(d.paymentFK),
-			refused, kept.bodySize, kept.bodySHA256, kept.headersSize, kept.summarised, skew, timeErr)
+			refused, kept.bodySize, kept.bodySHA256, kept.headersSize, kept.summarised, skew, timeErr, shorten(in.RawQuery, 2048))
 		if err != nil {
 			return fmt.Errorf("store: insert delivery: %w", err)
 		}
@@ -110,6 +98,47 @@ func (s *Store) IngestNotification(ctx context.Context, in DeliveryInput) (*Deli
 		return nil, err
 	}
 	return res, nil
+}
+
+// verifiedResult is what applying a verified notification did.
+type verifiedResult struct {
+	outcome          Outcome
+	duplicateOf      int64
+	paymentFK        int64
+	paymentRequestID string
+	needsInquiry     bool
+}
+
+// applyVerified applies a verified, parsed notification for delivery id
+// inside tx: by its payment when the ledger knows it (dedupe, state
+// machines, timeline, save), else kept as about an unknown payment. The
+// webhook and ApplyDeliveryAgain share it, so a delivery applied again
+// follows the rules of a fresh arrival.
+func (s *Store) applyVerified(ctx context.Context, tx *sql.Tx, id int64, n *antom.Notification) (verifiedResult, error) {
+	var v verifiedResult
+	p, err := s.findNotificationPayment(ctx, tx, n)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		// Kept for follow-up: applied when the paymentId becomes known.
+		dup, err := firstWithKey(ctx, tx, n.DedupeKey(), id, true)
+		if err != nil {
+			return v, err
+		}
+		v.outcome, v.duplicateOf = OutcomeUnknownPayment, dup
+		return v, nil
+	case err != nil:
+		return v, err
+	}
+	old := p.Status
+	ap, err := s.applyNotification(ctx, tx, p, id, n)
+	if err != nil {
+		return v, err
+	}
+	v = verifiedResult{outcome: ap.outcome, duplicateOf: ap.duplicateOf, paymentFK: p.ID, paymentRequestID: p.PaymentRequestID, needsInquiry: ap.needsInquiry}
+	if err := s.savePayment(ctx, tx, p, old, saveOpts{pollNow: ap.needsInquiry}); err != nil {
+		return v, err
+	}
+	return v, nil
 }
 
 // deliveryRow is what IngestNotification writes besides the input.

@@ -344,12 +344,14 @@ const (
 	OutcomeContradiction  Outcome = "contradiction"   // contradicts a final result; flagged, status kept
 	OutcomeUnknownPayment Outcome = "unknown_payment" // verified, but no payment matches; kept for follow-up
 	OutcomeRejected       Outcome = "rejected"        // signature not ok or body malformed; nothing changed
+	OutcomeNotApplied     Outcome = "not_applied"     // verified, but applying it failed; answered 500 so Antom retries; can be applied again
 )
 
 // DeliveryInput is an inbound notification as the webhook received it.
 type DeliveryInput struct {
 	ReceivedAt  time.Time // zero: the store's clock
 	Path        string    // the path as received
+	RawQuery    string    // the query string as received, without "?"
 	Headers     map[string][]string
 	Body        []byte
 	ClientID    string
@@ -369,6 +371,10 @@ type DeliveryInput struct {
 	// Notification is the parsed body; nil when parsing failed (ParseError says why).
 	Notification *antom.Notification
 	ParseError   string
+	// NotApplied records a verified notification whose application failed:
+	// its fields and payment are recorded, its effect is not applied, and
+	// its outcome is OutcomeNotApplied (ApplyDeliveryAgain applies it later).
+	NotApplied bool
 	// ResponseStatus and ResponseBody are what the webhook will answer after commit.
 	ResponseStatus int
 	ResponseBody   string
@@ -422,6 +428,12 @@ type Delivery struct {
 	RequestSkew      time.Duration
 	RequestSkewKnown bool
 	RequestTimeError string
+	// RawQuery is the query string the delivery arrived with.
+	RawQuery string
+	// ReappliedAt and ReappliedBy say who applied a not-applied delivery
+	// again (ApplyDeliveryAgain); zero and "" until then.
+	ReappliedAt time.Time
+	ReappliedBy string
 }
 
 // Order is one referenceOrderId with all its payment attempts.

@@ -524,18 +524,23 @@ func (s *Store) ListCaptures(ctx context.Context, f CaptureFilter) (*Page[Captur
 const deliveryListCols = `d.id, d.received_at, d.path, d.client_id, d.request_time, d.verdict, d.parse_error,
 	d.notify_type, d.result_status, d.result_code, coalesce(d.dedupe_key, ''), coalesce(d.duplicate_of, 0),
 	d.outcome, d.response_status, d.response_body, coalesce(p.payment_request_id, ''), d.payment_id, d.subject_id,
-	d.refused, d.summarised, d.body_size, d.body_sha256, d.headers_size, d.request_skew_ms, d.request_time_error`
+	d.refused, d.summarised, d.body_size, d.body_sha256, d.headers_size, d.request_skew_ms, d.request_time_error,
+	d.raw_query, d.reapplied_at, d.reapplied_by`
 
 func scanDelivery(sc scanner, extra ...any) (*Delivery, error) {
 	var d Delivery
 	var at int64
-	var skew sql.NullInt64
+	var skew, reapplied sql.NullInt64
 	dest := append([]any{&d.ID, &at, &d.Path, &d.ClientID, &d.RequestTime, &d.Verdict, &d.ParseError,
 		&d.NotifyType, &d.ResultStatus, &d.ResultCode, &d.DedupeKey, &d.DuplicateOf,
 		&d.Outcome, &d.ResponseStatus, &d.ResponseBody, &d.PaymentRequestID, &d.PaymentID, &d.SubjectID,
-		&d.Refused, &d.Summarised, &d.BodySize, &d.BodySHA256, &d.HeadersSize, &skew, &d.RequestTimeError}, extra...)
+		&d.Refused, &d.Summarised, &d.BodySize, &d.BodySHA256, &d.HeadersSize, &skew, &d.RequestTimeError,
+		&d.RawQuery, &reapplied, &d.ReappliedBy}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
+	}
+	if reapplied.Valid {
+		d.ReappliedAt = time.UnixMilli(reapplied.Int64).UTC()
 	}
 	d.ReceivedAt = time.UnixMilli(at).UTC()
 	d.RequestSkew, d.RequestSkewKnown = time.Duration(skew.Int64)*time.Millisecond, skew.Valid
