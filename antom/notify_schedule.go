@@ -63,6 +63,9 @@ type AttemptReport struct {
 	Next      time.Time
 	Remaining int  // attempts Antom has left after the last one due
 	GaveUp    bool // unacknowledged and past the last attempt
+	// LostAcks counts acknowledged arrivals Antom sent again after: the
+	// acknowledgement did not reach Antom.
+	LostAcks int
 	// Start is the estimated time of Antom's first attempt.
 	Start time.Time
 }
@@ -74,8 +77,10 @@ type AttemptReport struct {
 // receiver show as missing. An arrival is matched to the scheduled attempt
 // nearest to it that is later than the previous match, when within a
 // tolerance of a quarter of the interval before it (at least a minute);
-// others are unscheduled. After an acknowledgement Antom stops, so nothing
-// later is missing or expected.
+// others are unscheduled. A scheduled attempt missing before the last
+// arrival was sent but never arrived; the notification counts as
+// acknowledged when its last scheduled arrival was, and an acknowledged
+// arrival followed by another attempt is a lost acknowledgement.
 func MatchAttempts(arrivals []Arrival, firstSent, now time.Time) AttemptReport {
 	var r AttemptReport
 	if len(arrivals) == 0 {
@@ -95,11 +100,6 @@ func MatchAttempts(arrivals []Arrival, firstSent, now time.Time) AttemptReport {
 	var extra []Attempt
 	for i := range as {
 		a := &as[i]
-		if r.Acked {
-			// Antom stopped at the acknowledgement: anything later is a resend.
-			extra = append(extra, Attempt{State: AttemptUnscheduled, Arrival: a})
-			continue
-		}
 		best, bestDist := 0, time.Duration(-1)
 		for n := last + 1; n <= NotifyMaxAttempts; n++ {
 			d := a.At.Sub(expected(n)).Abs()
@@ -109,27 +109,28 @@ func MatchAttempts(arrivals []Arrival, firstSent, now time.Time) AttemptReport {
 		}
 		if best == 0 {
 			extra = append(extra, Attempt{State: AttemptUnscheduled, Arrival: a})
-		} else {
-			matched[best], last = a, best
+			continue
 		}
-		if a.Acked {
-			r.Acked = true
+		if prev := matched[last]; prev != nil && prev.Acked {
+			// Acknowledged, and Antom sent again: the acknowledgement
+			// never reached it.
+			r.LostAcks++
 		}
+		matched[best], last = a, best
 	}
-	// The schedule up to the acknowledgement, or up to now.
+	if last > 0 {
+		r.Acked = matched[last].Acked
+	}
+	// The schedule: a gap before the last arrival is an attempt Antom
+	// made that never arrived; after it, attempts follow until the
+	// acknowledgement.
 	for n := 1; n <= NotifyMaxAttempts; n++ {
 		at := expected(n)
 		if a := matched[n]; a != nil {
 			r.Attempts = append(r.Attempts, Attempt{N: n, Expected: at, State: AttemptArrived, Arrival: a})
-			if a.Acked {
-				break
-			}
 			continue
 		}
-		if r.Acked && n > last {
-			break
-		}
-		if now.After(at.Add(tolerance(n))) {
+		if n < last || (!r.Acked && now.After(at.Add(tolerance(n)))) {
 			r.Attempts = append(r.Attempts, Attempt{N: n, Expected: at, State: AttemptMissing})
 			continue
 		}

@@ -32,6 +32,9 @@ func TestMatchAttempts(t *testing.T) {
 		}
 		if r.Acked {
 			b.WriteString("acked")
+			if r.LostAcks > 0 {
+				fmt.Fprintf(&b, " lost=%d", r.LostAcks)
+			}
 		} else if r.GaveUp {
 			b.WriteString("gave-up")
 		} else {
@@ -64,7 +67,9 @@ func TestMatchAttempts(t *testing.T) {
 			return as
 		}(), time.Time{}, at(8, time.Hour),
 			"1:arrived#1 2:arrived#2 3:arrived#3 4:arrived#4 5:arrived#5 6:arrived#6 7:arrived#7 8:arrived#8 gave-up"},
-		{"a resend after the acknowledgement is unscheduled", []Arrival{arr(1, at(1, 0), true), arr(2, at(2, 0), true)}, time.Time{}, at(8, 0),
+		{"failFirst 1: our acknowledgement was lost, Antom sent again", []Arrival{arr(1, at(1, 0), true), arr(2, at(2, 0), true)}, time.Time{}, at(8, 0),
+			"1:arrived#1 2:arrived#2 acked lost=1"},
+		{"a duplicate sent at once is unscheduled", []Arrival{arr(1, at(1, 0), true), arr(2, at(1, time.Second), true)}, time.Time{}, at(8, 0),
 			"1:arrived#1 0:unscheduled#2 acked"},
 		{"an arrival between attempts is unscheduled", []Arrival{arr(1, at(1, 0), false), arr(2, at(1, 6*time.Minute), false)}, time.Time{}, at(1, 7*time.Minute),
 			"1:arrived#1 2:missing 0:unscheduled#2 next=+12m0s remaining=6"},

@@ -19,6 +19,7 @@ const (
 	PermInquire        Permission = "payments.inquire" // re-run inquiryPayment
 	PermCreateSession  Permission = "sessions.create"  // new test payment session
 	PermMoveMoney      Permission = "payments.money"   // capture, cancel, refund (with password step-up)
+	PermApplyAgain     Permission = "deliveries.apply" // apply again a verified notification that could not be applied
 	PermManageUsers    Permission = "users.manage"     // staff users and roles
 	PermManageAPIKeys  Permission = "apikeys.manage"   // merchant-app API keys
 	PermViewAudit      Permission = "audit.view"       // the audit log page and CSV, the background-work page
@@ -29,7 +30,7 @@ const (
 // AllPermissions lists every permission in display order.
 func AllPermissions() []Permission {
 	return []Permission{
-		PermViewPayments, PermViewBuyerData, PermInquire, PermCreateSession, PermMoveMoney,
+		PermViewPayments, PermViewBuyerData, PermInquire, PermCreateSession, PermMoveMoney, PermApplyAgain,
 		PermManageUsers, PermManageAPIKeys, PermViewAudit, PermManageSettings, PermOwnAccount,
 	}
 }
@@ -38,11 +39,11 @@ func AllPermissions() []Permission {
 // middleware, the views' buttons, the route × role test and the README.
 var rolePermissions = map[store.Role][]Permission{
 	store.RoleAdmin: {
-		PermViewPayments, PermViewBuyerData, PermInquire, PermCreateSession, PermMoveMoney,
+		PermViewPayments, PermViewBuyerData, PermInquire, PermCreateSession, PermMoveMoney, PermApplyAgain,
 		PermManageUsers, PermManageAPIKeys, PermViewAudit, PermManageSettings, PermOwnAccount,
 	},
 	store.RoleOperator: {
-		PermViewPayments, PermViewBuyerData, PermInquire, PermCreateSession, PermMoveMoney,
+		PermViewPayments, PermViewBuyerData, PermInquire, PermCreateSession, PermMoveMoney, PermApplyAgain,
 		PermOwnAccount,
 	},
 	store.RoleSupport: {

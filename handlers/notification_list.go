@@ -20,7 +20,7 @@ var (
 	verdicts    = []store.Verdict{store.VerdictOK, store.VerdictMissing, store.VerdictBad, store.VerdictUnverifiable}
 	notifyTypes = []string{antom.NotifyPaymentResult, antom.NotifyPaymentPending, antom.NotifyCaptureResult, antom.NotifyRefundResult}
 	outcomes    = []store.Outcome{store.OutcomeApplied, store.OutcomeDuplicate, store.OutcomeOutOfOrder, store.OutcomeStale,
-		store.OutcomeContradiction, store.OutcomeUnknownPayment, store.OutcomeRejected}
+		store.OutcomeContradiction, store.OutcomeUnknownPayment, store.OutcomeRejected, store.OutcomeNotApplied}
 )
 
 // NotificationList handles the "GET /notifications" route: every inbound
@@ -63,6 +63,9 @@ func (h *Handlers) NotificationList(c echo.Context) error {
 	}
 	for _, o := range outcomes {
 		vm.Outcome = append(vm.Outcome, pages.Option{Value: string(o), Label: outcomeBadge(o).Label, Selected: outcome == string(o)})
+	}
+	if vm.ApplyAgain, err = h.applyAgainBulk(c); err != nil {
+		return err
 	}
 	now := h.Now()
 	for i := range page.Items {

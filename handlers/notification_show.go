@@ -81,6 +81,9 @@ func (h *Handlers) NotificationShow(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, http.StatusOK, pages.NotificationBody(vm))
 	}
+	if err := h.deliveryTools(c, &vm, d); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, pages.NotificationShow(h.page(c, "Delivery "+vm.ID, layout.NavNotifications), vm))
 }
 
@@ -132,7 +135,8 @@ var redactedKeys = map[string]bool{
 	"buyerEmail": true, "buyerPhoneNo": true, "buyerName": true, "firstName": true, "middleName": true,
 	"lastName": true, "fullName": true, "cardholderName": true, "cardNo": true, "cardBin": true,
 	"cardToken": true, "accountNo": true, "expiryMonth": true, "expiryYear": true, "clientIp": true,
-	"shipping": true, "shippingAddress": true, "billingAddress": true,
+	"shipping": true, "shippingAddress": true, "billingAddress": true, "pspCustomerInfo": true,
+	"cavv": true, "xid": true,
 }
 
 // redactJSON replaces buyer and card fields of a JSON document with

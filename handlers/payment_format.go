@@ -217,7 +217,7 @@ func outcomeBadge(o store.Outcome) pages.Badge {
 		tone = pages.ToneNeutral
 	case store.OutcomeContradiction, store.OutcomeUnknownPayment:
 		tone = pages.ToneWarn
-	case store.OutcomeRejected:
+	case store.OutcomeRejected, store.OutcomeNotApplied:
 		tone = pages.ToneBad
 	}
 	return pages.Badge{Label: strings.ReplaceAll(string(o), "_", " "), Tone: tone}

@@ -45,15 +45,11 @@ func (h *Handlers) paymentDetail(c echo.Context, id string, forms paymentForms) 
 	return h.paymentDetailView(c, d, deliveries, forms), nil
 }
 
-// paymentDeliveries lists the notifications linked to a payment, oldest first.
+// paymentDeliveries lists the notifications linked to a payment, oldest
+// first (the newest 200), with their bodies (Antom's attempts are placed by
+// the event time the body names).
 func (h *Handlers) paymentDeliveries(ctx context.Context, id string) ([]store.Delivery, error) {
-	page, err := h.Store.ListDeliveries(ctx, store.DeliveryFilter{PaymentRequestID: id, Limit: 200})
-	if err != nil {
-		return nil, err
-	}
-	ds := page.Items
-	sort.SliceStable(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
-	return ds, nil
+	return h.Store.PaymentDeliveries(ctx, id)
 }
 
 // paymentDetailView builds the detail page from a loaded payment.
@@ -127,6 +123,7 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 	}
 	live.Actions = h.paymentActions(c, d, forms)
 	vm.Live = live
+	vm.Attempts = attemptsViews(store.DeliveryAttempts(deliveries, now), 0, now)
 	return vm
 }
 

@@ -57,6 +57,7 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 	in := store.DeliveryInput{
 		ReceivedAt:  now,
 		Path:        r.URL.EscapedPath(),
+		RawQuery:    r.URL.RawQuery,
 		Headers:     r.Header.Clone(),
 		Body:        body,
 		ClientID:    r.Header.Get(antom.HeaderClientID),
@@ -102,7 +103,7 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		// A storage failure (full disk, lock) would fail that write too:
 		// it is answered 503 below, and Antom's retry applies it.
 		h.Log.Error("webhook: apply notification", "err", err.Error(), "request_id", requestID(c))
-		in.Notification = nil
+		in.NotApplied = true
 		in.ParseError = "verified, but could not be applied: " + err.Error()
 		ans = webhookError(http.StatusInternalServerError, "not_applied", "The notification could not be applied; retry later.")
 		in.ResponseStatus, in.ResponseBody = ans.status, ans.body

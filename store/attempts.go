@@ -110,11 +110,10 @@ func (s *Store) NotificationDeliveries(ctx context.Context, d *Delivery) ([]Deli
 }
 
 // PaymentDeliveries returns the deliveries linked to a payment, oldest
-// first, bodies included, at most attemptsLimit (the newest ones past it
-// are left out).
+// first, bodies included: the newest attemptsLimit of them.
 func (s *Store) PaymentDeliveries(ctx context.Context, paymentRequestID string) ([]Delivery, error) {
 	query := "SELECT * FROM (SELECT " + deliveryListCols + ", d.body FROM deliveries d JOIN payments p ON p.id = d.payment_fk" +
-		" WHERE p.payment_request_id = ? ORDER BY d.id LIMIT ?) ORDER BY 1"
+		" WHERE p.payment_request_id = ? ORDER BY d.id DESC LIMIT ?) ORDER BY 1"
 	return s.queryDeliveriesWithBody(ctx, query, paymentRequestID, attemptsLimit)
 }
 

@@ -71,6 +71,10 @@ type payAppOptions struct {
 	// DataDir is the store's directory (default a new t.TempDir()); the
 	// disk-full test puts it on a small tmpfs.
 	DataDir string
+	// SimClock runs the handlers on the simulator's (scaled) clock, so
+	// deliveries are received at the times of Antom's schedule. Sign-ins
+	// then time out after 30 simulated minutes (3 s at the default scale).
+	SimClock bool
 }
 
 // payApp is a running Paydesk wired to a running simulator.
@@ -160,6 +164,9 @@ func startPayApp(t testing.TB, opt payAppOptions) *payApp {
 		antom.WithRetryBackoff(5*time.Millisecond), antom.WithTimeout(5*time.Second))
 	app := &payApp{t: t, URL: base, Store: st, Sim: simSrv, users: map[store.Role]string{}}
 	now := app.now
+	if opt.SimClock {
+		now = simSrv.Sim.Now
+	}
 	h, err := handlers.New(handlers.Deps{
 		Store:       st,
 		Antom:       client,

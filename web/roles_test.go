@@ -22,7 +22,7 @@ func TestPermissionMatrix(t *testing.T) {
 	want := map[store.Role][]handlers.Permission{
 		store.RoleAdmin: handlers.AllPermissions(),
 		store.RoleOperator: {handlers.PermViewPayments, handlers.PermViewBuyerData, handlers.PermInquire,
-			handlers.PermCreateSession, handlers.PermMoveMoney, handlers.PermOwnAccount},
+			handlers.PermCreateSession, handlers.PermMoveMoney, handlers.PermApplyAgain, handlers.PermOwnAccount},
 		store.RoleSupport: {handlers.PermViewPayments, handlers.PermInquire, handlers.PermOwnAccount},
 	}
 	for _, role := range store.Roles() {

@@ -89,6 +89,8 @@ func (s *Server) routes() []route {
 		{get, paths.Notifications + "/:id", handlers.RouteNotificationShow, h.NotificationShow, staff(handlers.PermViewPayments)},
 		{get, paths.Notifications + "/:id/raw", handlers.RouteNotificationRaw, h.NotificationRaw, staff(handlers.PermViewBuyerData)},
 		{get, paths.Notifications + "/:id/body", handlers.RouteNotificationBody, h.NotificationBodyDownload, staff(handlers.PermViewPayments)},
+		{post, paths.Notifications + "/apply-again", handlers.RouteNotificationApplyAgainBulk, h.NotificationApplyAgainBulk, staff(handlers.PermApplyAgain)},
+		{post, paths.Notifications + "/:id/apply-again", handlers.RouteNotificationApplyAgain, h.NotificationApplyAgain, staff(handlers.PermApplyAgain)},
 		{get, paths.NewSession, handlers.RouteSessionNew, h.SessionNew, staff(handlers.PermCreateSession)},
 		// Staff actions.
 		{post, paths.NewSession, handlers.RouteSessionCreate, h.SessionCreate, staff(handlers.PermCreateSession)},

@@ -592,11 +592,21 @@ func TestQAWebhookUnapplicableIsKept(t *testing.T) {
 		t.Fatal("the delivery was not kept")
 	}
 	d := app.lastDelivery()
-	if d.Verdict != store.VerdictOK || d.Outcome != store.OutcomeRejected || d.ResponseStatus != 500 || !strings.Contains(d.ParseError, "could not be applied") {
+	if d.Verdict != store.VerdictOK || d.Outcome != store.OutcomeNotApplied || d.ResponseStatus != 500 || !strings.Contains(d.ParseError, "could not be applied") ||
+		d.PaymentRequestID != second || d.NotifyType != antom.NotifyPaymentResult {
 		t.Errorf("stored verdict %s outcome %s status %d parse error %q", d.Verdict, d.Outcome, d.ResponseStatus, d.ParseError)
 	}
 	app.qaUnchanged(t, second, before)
 	if p := app.payment(first); p.Status != store.StatusSuccess || p.PaymentID != taken {
 		t.Errorf("the first payment changed: %s %s", p.Status, p.PaymentID)
+	}
+	// Applying it again fails the same way: said plainly, nothing changes.
+	res, body := op.post(paths.Notification(d.ID)+"/apply-again", nil)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "could not be applied") {
+		t.Errorf("apply again: %d\n%s", res.StatusCode, body)
+	}
+	app.qaUnchanged(t, second, before)
+	if d := app.lastDelivery(); d.Outcome != store.OutcomeNotApplied || !d.ReappliedAt.IsZero() {
+		t.Errorf("after a failed apply-again: %s %v", d.Outcome, d.ReappliedAt)
 	}
 }

@@ -347,6 +347,9 @@ type PaymentDetailPage struct {
 	Session          []Field // session id, data (abbreviated), expiry, URLs
 	SessionData      string  // the full paymentSessionData, shown on demand
 	Live             PaymentLive
+	// Attempts are Antom's deliveries of each notification about the
+	// payment, matched to its retry schedule.
+	Attempts []AttemptsView
 }
 
 // ---- new test session ----
@@ -402,6 +405,9 @@ type DeliveryListPage struct {
 	// Dropped says how many refused deliveries were not stored (rate
 	// limited) in the retention period, and from where; "" when none.
 	Dropped string
+	// ApplyAgain offers applying again the notifications that could not be
+	// applied; nil when there are none.
+	ApplyAgain *ApplyAgainBulkView
 }
 
 // Header is one HTTP header line.
@@ -433,4 +439,9 @@ type DeliveryPage struct {
 	HeadersNote string
 	BodyNotes   []string
 	BodyURL     string
+	// Antom's attempts of this notification, why its signature failed,
+	// and applying it again (delivery_tools_models.go).
+	Attempts   []AttemptsView
+	Diagnosis  *DiagnosisView
+	ApplyAgain *ApplyAgainView
 }
