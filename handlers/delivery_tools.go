@@ -51,6 +51,9 @@ func attemptsViews(groups []store.NotificationAttempts, current int64, now time.
 			v.Summary = fmt.Sprintf("Not acknowledged yet: Antom's next attempt is expected %s (%s); %d of %d attempts remain.",
 				when(r.Next), relTime(r.Next, now), r.Remaining, antom.NotifyMaxAttempts)
 		}
+		if r.LostAcks > 0 {
+			v.Summary += fmt.Sprintf(" Paydesk acknowledged it %d time(s) and Antom sent it again: the acknowledgement did not reach Antom (a proxy timeout or a connection dropped after Paydesk answered).", r.LostAcks)
+		}
 		if missing := countState(r, antom.AttemptMissing); missing > 0 {
 			v.Summary += fmt.Sprintf(" %d scheduled attempt(s) never arrived: check the proxy and the network in front of Paydesk for those times.", missing)
 		}
