@@ -81,6 +81,19 @@ func (s *Simulator) answerChallenge(ctx context.Context, sessionData, otp, clien
 	})
 }
 
+// CancelChallenge is the buyer pressing Cancel on the 3DS challenge of a
+// session: the payment fails with USER_PAYMENT_VERIFICATION_FAILED and its
+// threeDSResult carries challengeCancel 01. Without a challenge waiting it
+// changes nothing and returns the payment's outcome.
+func (s *Simulator) CancelChallenge(ctx context.Context, paymentSessionData, clientSecret string) (PayOutcome, error) {
+	return s.submit(ctx, paymentSessionData, clientSecret, func(p *payment, now time.Time) PayOutcome {
+		if p.challenge == nil {
+			return s.outcomeLocked(p)
+		}
+		return s.cancelChallengeLocked(p, now)
+	})
+}
+
 // buyerCancel is the buyer leaving the checkout without paying: the SDK
 // reports SDK_PAYMENT_CANCEL and the session stays payable.
 func (s *Simulator) buyerCancel(ctx context.Context, sessionData, clientSecret string) (PayOutcome, error) {
