@@ -309,6 +309,15 @@ func cancelTransactionID(p *payment) string {
 	return p.cancelTime.UTC().Format("20060102") + "194010" + derivedDigits(21, "cancel", p.paymentID)
 }
 
+// acquirerReferenceNo is the acquirer's ID of an authorised payment (its
+// acquirerInfo.acquirerTransactionId), empty otherwise.
+func acquirerReferenceNo(p *payment) string {
+	if p.card == nil || p.card.AcquirerInfo == nil || p.paymentTime.IsZero() {
+		return ""
+	}
+	return p.card.AcquirerInfo.AcquirerTransactionID
+}
+
 // captureAcquirerInfo is the acquirer's side of a capture.
 func (s *Simulator) captureAcquirerInfo(c *capture) *antom.AcquirerInfo {
 	return s.acquirerInfo("capture", c.captureID, "00", "Approved or completed successfully")

@@ -94,6 +94,9 @@ func TestSuccessDetailsPerCard(t *testing.T) {
 				a.ReferenceRequestID == "" || a.AcquirerResultCode != "00" || a.AcquirerResultMessage == "" {
 				t.Errorf("acquirerInfo %+v", a)
 			}
+			if a != nil && r.AcquirerReferenceNo != a.AcquirerTransactionID {
+				t.Errorf("acquirerReferenceNo %q, want the acquirer's transaction ID %q", r.AcquirerReferenceNo, a.AcquirerTransactionID)
+			}
 			if !reflect.DeepEqual(r.AcquirerInfo, a) {
 				t.Errorf("top-level acquirerInfo %+v differs from paymentResultInfo's", r.AcquirerInfo)
 			}
@@ -162,7 +165,7 @@ func TestDeclineDetails(t *testing.T) {
 			if info.AcquirerInfo == nil || info.AcquirerInfo.AcquirerResultCode != c.raw {
 				t.Errorf("acquirerInfo %+v, want result code %s", info.AcquirerInfo, c.raw)
 			}
-			if r.GrossSettlementAmount != nil || r.ActualPaymentAmount != nil {
+			if r.GrossSettlementAmount != nil || r.ActualPaymentAmount != nil || r.AcquirerReferenceNo != "" {
 				t.Error("a declined payment has settlement fields")
 			}
 			n := notificationOf(t, rcv.next(t))

@@ -132,6 +132,7 @@ func (s *Simulator) paymentNotification(p *payment) *antom.Notification {
 		n.Result = antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"}
 		n.PaymentTime = s.formatTime(p.paymentTime)
 		n.AuthExpiryTime = s.formatTime(p.authExpiry)
+		n.AcquirerReferenceNo = acquirerReferenceNo(p)
 	} else {
 		n.Result = antom.Result{ResultStatus: antom.StatusFail, ResultCode: p.resultCode, ResultMessage: p.resultMessage}
 	}

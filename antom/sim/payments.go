@@ -265,6 +265,7 @@ func (s *Simulator) inquiryLocked(p *payment) *antom.InquiryPaymentResponse {
 	if p.status == antom.PaymentSuccess || (p.status == antom.PaymentCancelled && !p.paymentTime.IsZero()) {
 		r.PaymentTime = s.formatTime(p.paymentTime)
 		r.AuthExpiryTime = s.formatTime(p.authExpiry)
+		r.AcquirerReferenceNo = acquirerReferenceNo(p)
 	}
 	if p.status == antom.PaymentSuccess || p.status == antom.PaymentFail || p.status == antom.PaymentCancelled {
 		r.PaymentResultInfo = p.card
