@@ -7,6 +7,7 @@ package web
 // payment as a failure.
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -86,5 +87,51 @@ func TestWebhookFailedResultWithoutAmountAppliesToUnpaidPayment(t *testing.T) {
 	}
 	if p.AmountMinor != 4200 || p.Currency != "SGD" {
 		t.Errorf("payment amount %d %s changed, want the 42.00 SGD it was created with", p.AmountMinor, p.Currency)
+	}
+}
+
+// goldenAbout returns a golden sample with its fields set to name a
+// payment this Paydesk made (the sample's amount, 42.00 SGD, is the
+// session form's).
+func goldenAbout(t *testing.T, name string, set map[string]string) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(readGoldenBody(t, name), &m); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range set {
+		m[k] = v
+	}
+	return mustJSONBody(t, m)
+}
+
+func TestWebhookGoldenSamplesApplyToKnownPayment(t *testing.T) {
+	app := startPayApp(t, payAppOptions{})
+	_, antomKey, _ := payKeys(t)
+	op := app.login(store.RoleOperator)
+	id := op.createSession(sessionForm("captureMode", "MANUAL"))
+	const paymentID = "2020010123456789XXXX" // the sample's own
+
+	post := func(what string, body []byte) *store.Delivery {
+		t.Helper()
+		status, answer := app.qaPost(qaSigned{body: body, key: antomKey})
+		if status != http.StatusOK || answer != antom.AckBody {
+			t.Fatalf("%s: answer %d %q, want 200 and the ack", what, status, answer)
+		}
+		return app.lastDelivery()
+	}
+	d := post("payment success", goldenAbout(t, "notify_payment_success.json", map[string]string{"paymentRequestId": id}))
+	if d.Outcome != store.OutcomeApplied {
+		t.Errorf("payment result stored as %s (parse error %q), want applied", d.Outcome, d.ParseError)
+	}
+	if p := app.payment(id); p.Status != store.StatusSuccess || p.PaymentID != paymentID {
+		t.Fatalf("payment is %s with paymentId %q, want %s %s", p.Status, p.PaymentID, store.StatusSuccess, paymentID)
+	}
+	d = post("capture success", goldenAbout(t, "notify_capture_success.json", map[string]string{"paymentId": paymentID}))
+	if d.Outcome != store.OutcomeApplied {
+		t.Errorf("capture result stored as %s (parse error %q), want applied", d.Outcome, d.ParseError)
+	}
+	if p := app.payment(id); p.Status != store.StatusSuccess || len(p.Captures) != 1 {
+		t.Errorf("payment %s with %d captures, want %s with the sample's capture", p.Status, len(p.Captures), store.StatusSuccess)
 	}
 }
