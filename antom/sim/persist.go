@@ -226,7 +226,7 @@ type statePayment struct {
 	Value              string                            `json:"value"`
 	CaptureMode        string                            `json:"captureMode"`
 	ThreeDS            bool                              `json:"threeDS"`
-	SettlementCurrency string                            `json:"settlementCurrency,omitempty"`
+	SettlementCurrency string                            `json:"settlementCurrency,omitempty"` // empty in files saved before it existed: no settlement fields
 	NotifyURL          string                            `json:"notifyUrl"`
 	RedirectURL        string                            `json:"redirectUrl"`
 	SessionData        string                            `json:"sessionData"`
