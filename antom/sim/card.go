@@ -81,6 +81,9 @@ type Card struct {
 	// OTP answers the 3DS challenge in the same Pay call when the session
 	// asks for 3DS; leave it empty to stop at the challenge.
 	OTP string `json:"otp,omitempty"`
+	// CancelChallenge cancels the 3DS challenge in the same Pay call, as
+	// the buyer pressing Cancel on it would (when OTP is empty).
+	CancelChallenge bool `json:"cancelChallenge,omitempty"`
 	// ClientSecret is not typed by the buyer: it is the payment's client
 	// secret as the merchant's backend handed it to the app (the hosted
 	// checkout takes it as its clientSecret parameter). The SDK event is

@@ -281,6 +281,23 @@ func TestThreeDSResults(t *testing.T) {
 			t.Errorf("notification %+v", n)
 		}
 	})
+	t.Run("cancelled through the control API", func(t *testing.T) {
+		threeDSSession(e, "PR_3DS_CANCEL_API", "")
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/sim/pay",
+			strings.NewReader(`{"paymentRequestId":"PR_3DS_CANCEL_API","cardNumber":"`+sim.CardVisaSuccess+`","cancelChallenge":true}`))
+		req.Header.Set("Content-Type", "application/json")
+		res, body := do(t, req)
+		var o sim.PayOutcome
+		if err := json.Unmarshal(body, &o); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("answer %d %s", res.StatusCode, body)
+		}
+		if o.Status != antom.PaymentFail || o.ResultCode != "USER_PAYMENT_VERIFICATION_FAILED" {
+			t.Errorf("outcome %+v", o)
+		}
+		if r := e.inquiry(o.PaymentID).PaymentResultInfo.ThreeDSResult; r == nil || r.ChallengeCancel != "01" {
+			t.Errorf("threeDSResult %+v", r)
+		}
+	})
 	t.Run("cancel on the checkout's challenge page", func(t *testing.T) {
 		sd := threeDSSession(e, "PR_3DS_CANCEL_PAGE", "")
 		if o := e.pay(sd, sim.CardVisaSuccess); !o.Challenge {

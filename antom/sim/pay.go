@@ -53,8 +53,11 @@ func (s *Simulator) Pay(ctx context.Context, paymentSessionData string, card Car
 	}
 	return s.submit(ctx, paymentSessionData, card.ClientSecret, func(p *payment, now time.Time) PayOutcome {
 		o := s.submitCardLocked(p, card, now)
-		if o.Challenge && card.OTP != "" {
+		switch {
+		case o.Challenge && card.OTP != "":
 			o = s.answerChallengeLocked(p, card.OTP, now)
+		case o.Challenge && card.CancelChallenge:
+			o = s.cancelChallengeLocked(p, now)
 		}
 		return o
 	})
