@@ -33,9 +33,13 @@ const (
 type TestCard struct {
 	Number     string `json:"number"`
 	Brand      string `json:"brand"`
-	Country    string `json:"country,omitempty"` // issuing country, empty for "global"
-	Scenario   string `json:"scenario"`          // what paying with it does
-	ResultCode string `json:"resultCode"`        // the payment result code it produces
+	Country    string `json:"country"`    // issuing country (ISO 3166 alpha-2)
+	Region     string `json:"region"`     // paymentMethodRegion: GLOBAL for the international cards, else the country
+	Issuer     string `json:"issuer"`     // issuerName
+	Category   string `json:"category"`   // cardCategory
+	Funding    string `json:"funding"`    // CREDIT, DEBIT or PREPAID
+	Scenario   string `json:"scenario"`   // what paying with it does
+	ResultCode string `json:"resultCode"` // the payment result code it produces
 	outcome    string // success, fail, pending
 	exempt     bool   // 3DS exemption: no challenge even when 3DS is requested
 	message    string
@@ -45,17 +49,17 @@ type TestCard struct {
 // that passes the Luhn check is declined with INVALID_CARD.
 func TestCards() []TestCard {
 	return []TestCard{
-		{Number: CardVisaSuccess, Brand: "VISA", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
-		{Number: CardMastercardSuccess, Brand: "MASTERCARD", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
-		{Number: CardHyundaiSuccess, Brand: "HYUNDAI", Country: "KR", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
-		{Number: CardBrazilSuccess, Brand: "VISA", Country: "BR", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
-		{Number: CardMexicoSuccess, Brand: "VISA", Country: "MX", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
-		{Number: CardChileSuccess, Brand: "VISA", Country: "CL", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
-		{Number: CardPeruSuccess, Brand: "VISA", Country: "PE", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
-		{Number: CardVisaFailure, Brand: "VISA", Scenario: "failure: the issuer rejects it", ResultCode: codeIssuerRejects, outcome: "fail", message: "the issuer rejected the transaction"},
-		{Number: CardMastercardFailure, Brand: "MASTERCARD", Scenario: "failure: do not honor", ResultCode: codeDoNotHonor, outcome: "fail", message: "the issuer declined the transaction: do not honor"},
-		{Number: Card3DSExemption, Brand: "VISA", Scenario: "success; 3DS exemption (frictionless, no challenge)", ResultCode: codeSuccess, outcome: "success", exempt: true},
-		{Number: CardPending, Brand: "VISA", Scenario: "simulator only: stays PENDING (PAYMENT_PENDING notification) until the order closes", ResultCode: codePaymentInProcess, outcome: "pending"},
+		{Number: CardVisaSuccess, Brand: "VISA", Country: "US", Region: "GLOBAL", Issuer: "ANTOM SANDBOX BANK N.A.", Category: "CONSUMER", Funding: "CREDIT", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
+		{Number: CardMastercardSuccess, Brand: "MASTERCARD", Country: "GB", Region: "GLOBAL", Issuer: "SANDBOX BANK PLC", Category: "CONSUMER", Funding: "DEBIT", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
+		{Number: CardHyundaiSuccess, Brand: "HYUNDAI", Country: "KR", Region: "KR", Issuer: "HYUNDAI CARD CO., LTD.", Category: "CONSUMER", Funding: "CREDIT", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
+		{Number: CardBrazilSuccess, Brand: "VISA", Country: "BR", Region: "BR", Issuer: "BANCO SANDBOX S.A.", Category: "CONSUMER", Funding: "CREDIT", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
+		{Number: CardMexicoSuccess, Brand: "VISA", Country: "MX", Region: "MX", Issuer: "BANCO SANDBOX MEXICO S.A.", Category: "CONSUMER", Funding: "DEBIT", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
+		{Number: CardChileSuccess, Brand: "VISA", Country: "CL", Region: "CL", Issuer: "BANCO SANDBOX DE CHILE", Category: "CONSUMER", Funding: "CREDIT", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
+		{Number: CardPeruSuccess, Brand: "VISA", Country: "PE", Region: "PE", Issuer: "BANCO SANDBOX DEL PERU", Category: "COMMERCIAL", Funding: "CREDIT", Scenario: "success", ResultCode: codeSuccess, outcome: "success"},
+		{Number: CardVisaFailure, Brand: "VISA", Country: "US", Region: "GLOBAL", Issuer: "ANTOM SANDBOX BANK N.A.", Category: "CONSUMER", Funding: "CREDIT", Scenario: "failure: the issuer rejects it", ResultCode: codeIssuerRejects, outcome: "fail", message: "the issuer rejected the transaction"},
+		{Number: CardMastercardFailure, Brand: "MASTERCARD", Country: "GB", Region: "GLOBAL", Issuer: "SANDBOX BANK PLC", Category: "CONSUMER", Funding: "CREDIT", Scenario: "failure: do not honor", ResultCode: codeDoNotHonor, outcome: "fail", message: "the issuer declined the transaction: do not honor"},
+		{Number: Card3DSExemption, Brand: "VISA", Country: "FR", Region: "GLOBAL", Issuer: "BANQUE SANDBOX SA", Category: "CONSUMER", Funding: "DEBIT", Scenario: "success; 3DS exemption (frictionless, no challenge)", ResultCode: codeSuccess, outcome: "success", exempt: true},
+		{Number: CardPending, Brand: "VISA", Country: "US", Region: "GLOBAL", Issuer: "ANTOM SANDBOX BANK N.A.", Category: "CONSUMER", Funding: "PREPAID", Scenario: "simulator only: stays PENDING (PAYMENT_PENDING notification) until the order closes", ResultCode: codePaymentInProcess, outcome: "pending"},
 	}
 }
 
@@ -77,6 +81,9 @@ type Card struct {
 	// OTP answers the 3DS challenge in the same Pay call when the session
 	// asks for 3DS; leave it empty to stop at the challenge.
 	OTP string `json:"otp,omitempty"`
+	// CancelChallenge cancels the 3DS challenge in the same Pay call, as
+	// the buyer pressing Cancel on it would (when OTP is empty).
+	CancelChallenge bool `json:"cancelChallenge,omitempty"`
 	// ClientSecret is not typed by the buyer: it is the payment's client
 	// secret as the merchant's backend handed it to the app (the hosted
 	// checkout takes it as its clientSecret parameter). The SDK event is
@@ -295,22 +302,25 @@ func (s *Simulator) submitCardLocked(p *payment, c Card, now time.Time) PayOutco
 	p.challenge = nil
 	card, known := findTestCard(number)
 	if !known {
-		card = TestCard{Number: number, Brand: brandOf(number), outcome: "fail", ResultCode: codeInvalidCard, message: "the card is not a sandbox test card"}
+		card = TestCard{Number: number, Brand: brandOf(number), Region: "GLOBAL", Funding: "CREDIT", outcome: "fail", ResultCode: codeInvalidCard, message: "the card is not a sandbox test card"}
 	}
-	p.card = cardInfo(card, number, month, year, s.tokenLocked(now))
+	p.card = cardInfo(card, number, month, year, s.tokenLocked(now), c.Holder)
 	if p.value == RiskRejectAmountValue {
 		s.failLocked(p, codeRiskReject, "the payment was rejected by risk control", now)
 		return s.outcomeLocked(p)
 	}
 	if !known {
-		p.card.RefusalCodeRaw = card.ResultCode
+		s.declineLocked(p, card.ResultCode, now)
 		s.failLocked(p, card.ResultCode, card.message, now)
 		return s.outcomeLocked(p)
 	}
+	if card.exempt {
+		// The issuer's ACS applies the exemption: authenticated without a
+		// challenge, whether or not the session asked for 3DS.
+		p.card.ThreeDSResult = threeDS(card.Brand, p.paymentID, "frictionless", "LOW_RISK")
+	}
 	if p.threeDS {
-		if card.exempt {
-			p.card.ThreeDSResult = &antom.ThreeDSResult{ThreeDSVersion: "2.2.0", ECI: "05", ExemptionType: "LOW_RISK"}
-		} else {
+		if !card.exempt {
 			p.challenge = &challenge{card: card, number: number, month: month, year: year, holder: c.Holder, triesLeft: maxChallengeTries}
 			return s.outcomeLocked(p)
 		}
@@ -326,7 +336,7 @@ func (s *Simulator) answerChallengeLocked(p *payment, otp string, now time.Time)
 		ch.triesLeft--
 		if ch.triesLeft <= 0 {
 			p.challenge = nil
-			p.card.ThreeDSResult = &antom.ThreeDSResult{ThreeDSVersion: "2.2.0", Challenged: true}
+			p.card.ThreeDSResult = threeDS(p.card.CardBrand, p.paymentID, "failed", "")
 			s.failLocked(p, codeUserVerificationFailed, "3D Secure authentication failed", now)
 			return s.outcomeLocked(p)
 		}
@@ -335,8 +345,18 @@ func (s *Simulator) answerChallengeLocked(p *payment, otp string, now time.Time)
 		return o
 	}
 	p.challenge = nil
-	p.card.ThreeDSResult = &antom.ThreeDSResult{ThreeDSVersion: "2.2.0", ECI: "05", Challenged: true}
+	p.card.ThreeDSResult = threeDS(p.card.CardBrand, p.paymentID, "authenticated", "")
 	s.issuerLocked(p, ch.card, now)
+	return s.outcomeLocked(p)
+}
+
+// cancelChallengeLocked is the buyer cancelling the 3DS challenge: the
+// authentication ends with challengeCancel 01 and the payment fails with
+// USER_PAYMENT_VERIFICATION_FAILED. The caller holds s.mu.
+func (s *Simulator) cancelChallengeLocked(p *payment, now time.Time) PayOutcome {
+	p.challenge = nil
+	p.card.ThreeDSResult = threeDS(p.card.CardBrand, p.paymentID, "cancelled", "")
+	s.failLocked(p, codeUserVerificationFailed, "the buyer cancelled the 3D Secure challenge", now)
 	return s.outcomeLocked(p)
 }
 
@@ -344,6 +364,7 @@ func (s *Simulator) answerChallengeLocked(p *payment, otp string, now time.Time)
 func (s *Simulator) issuerLocked(p *payment, card TestCard, now time.Time) {
 	switch card.outcome {
 	case "success":
+		s.approveLocked(p, now)
 		s.succeedLocked(p, now)
 	case "pending":
 		p.status = antom.PaymentPending
@@ -351,7 +372,7 @@ func (s *Simulator) issuerLocked(p *payment, card TestCard, now time.Time) {
 		p.resultMessage = "the buyer completed the payment; the final result is pending"
 		s.sendInOrderLocked(p, s.pendingNotification(p))
 	default:
-		p.card.RefusalCodeRaw = card.ResultCode
+		s.declineLocked(p, card.ResultCode, now)
 		s.failLocked(p, card.ResultCode, card.message, now)
 	}
 }
@@ -411,16 +432,26 @@ func (s *Simulator) tokenLocked(now time.Time) string {
 	return "CT" + s.newIDLocked(now)
 }
 
-func cardInfo(c TestCard, number string, month, year int, token string) *antom.PaymentResultInfo {
+// cardInfo is what the card form and the BIN tell about a card; the
+// issuer's answer is added by approveLocked or declineLocked.
+func cardInfo(c TestCard, number string, month, year int, token, holder string) *antom.PaymentResultInfo {
+	holder = strings.TrimSpace(holder)
+	if holder == "" {
+		holder = DefaultCardholderName
+	}
 	return &antom.PaymentResultInfo{
-		CardNo:         number[:6] + strings.Repeat("*", len(number)-10) + number[len(number)-4:],
-		CardBrand:      c.Brand,
-		CardToken:      token,
-		IssuingCountry: c.Country,
-		Funding:        "CREDIT",
-		CardBin:        number[:6],
-		LastFour:       number[len(number)-4:],
-		ExpiryMonth:    fmt.Sprintf("%02d", month),
-		ExpiryYear:     fmt.Sprintf("%02d", year%100),
+		CardNo:              number[:6] + strings.Repeat("*", len(number)-10) + number[len(number)-4:],
+		CardBrand:           c.Brand,
+		CardToken:           token,
+		IssuingCountry:      c.Country,
+		IssuerName:          c.Issuer,
+		Funding:             c.Funding,
+		CardCategory:        c.Category,
+		PaymentMethodRegion: c.Region,
+		CardholderName:      holder,
+		CardBin:             number[:6],
+		LastFour:            number[len(number)-4:],
+		ExpiryMonth:         fmt.Sprintf("%02d", month),
+		ExpiryYear:          fmt.Sprintf("%02d", year%100),
 	}
 }

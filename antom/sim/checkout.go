@@ -154,7 +154,13 @@ func (s *Simulator) handleChallengeSubmit(w http.ResponseWriter, r *http.Request
 	}
 	sessionData := r.PostForm.Get("sessionData")
 	card := Card{ClientSecret: r.PostForm.Get("clientSecret")}
-	o, err := s.answerChallenge(r.Context(), sessionData, r.PostForm.Get("otp"), card.ClientSecret)
+	var o PayOutcome
+	var err error
+	if r.PostForm.Get("action") == "cancel" {
+		o, err = s.CancelChallenge(r.Context(), sessionData, card.ClientSecret)
+	} else {
+		o, err = s.answerChallenge(r.Context(), sessionData, r.PostForm.Get("otp"), card.ClientSecret)
+	}
 	s.afterSubmit(w, sessionData, card, o, err)
 }
 

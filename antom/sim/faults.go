@@ -8,11 +8,12 @@ import (
 	"time"
 )
 
-// Request-time formats for notifications (section 3.3 leaves Antom's choice
-// unconfirmed).
+// Request-time formats for notifications. Antom's documented header samples
+// are ISO 8601 (2019-07-12T12:08:56.253+05:30); epoch milliseconds, what
+// the SDKs send on requests, stays a choice.
 const (
-	TimeFormatMillis  = "millis"  // epoch milliseconds, e.g. 1685599933871 (the default)
-	TimeFormatISO8601 = "iso8601" // e.g. 2024-05-11T10:13:06-08:00
+	TimeFormatMillis  = "millis"  // epoch milliseconds, e.g. 1685599933871
+	TimeFormatISO8601 = "iso8601" // e.g. 2024-05-11T10:13:06.253-08:00 (the default, as Antom's samples)
 )
 
 // Faults are the misbehaviours the simulator can be told to show. The zero
@@ -44,8 +45,8 @@ type Faults struct {
 	WrongAmount bool
 	// RequestTimeSkew shifts the request-time header of notifications.
 	RequestTimeSkew time.Duration
-	// RequestTimeFormat is TimeFormatMillis (default when empty) or
-	// TimeFormatISO8601.
+	// RequestTimeFormat is TimeFormatISO8601 (default when empty) or
+	// TimeFormatMillis.
 	RequestTimeFormat string
 
 	// APIUnknown answers the next N API calls with {U, UNKNOWN_EXCEPTION}
@@ -199,7 +200,7 @@ func (f Faults) Validate() error {
 
 func (f Faults) timeFormat() string {
 	if f.RequestTimeFormat == "" {
-		return TimeFormatMillis
+		return TimeFormatISO8601
 	}
 	return f.RequestTimeFormat
 }

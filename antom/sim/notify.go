@@ -126,11 +126,13 @@ func (s *Simulator) paymentNotification(p *payment) *antom.Notification {
 		PaymentCreateTime: s.formatTime(p.createdAt),
 		PaymentMethodType: "CARD",
 		PaymentResultInfo: p.card,
+		PaymentDetails:    s.paymentDetailsLocked(p),
 	}
 	if p.status == antom.PaymentSuccess {
 		n.Result = antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"}
 		n.PaymentTime = s.formatTime(p.paymentTime)
 		n.AuthExpiryTime = s.formatTime(p.authExpiry)
+		n.AcquirerReferenceNo = acquirerReferenceNo(p)
 	} else {
 		n.Result = antom.Result{ResultStatus: antom.StatusFail, ResultCode: p.resultCode, ResultMessage: p.resultMessage}
 	}
@@ -149,8 +151,9 @@ func (s *Simulator) pendingNotification(p *payment) *antom.Notification {
 	}
 }
 
+// The caller holds s.mu.
 func (s *Simulator) captureNotification(c *capture) *antom.Notification {
-	return &antom.Notification{
+	n := &antom.Notification{
 		NotifyType:          antom.NotifyCaptureResult,
 		Result:              antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success."},
 		CaptureRequestID:    c.requestID,
@@ -160,18 +163,33 @@ func (s *Simulator) captureNotification(c *capture) *antom.Notification {
 		CaptureTime:         s.formatTime(c.at),
 		AcquirerReferenceNo: c.captureID[:31],
 	}
+	n.AcquirerInfo = s.captureAcquirerInfo(c)
+	if p := s.byID[c.paymentID]; p != nil {
+		n.GrossSettlementAmount, n.SettlementQuote = s.settlement(p, "capture", c.captureID, c.amount, c.at)
+	}
+	return n
 }
 
+// The caller holds s.mu.
 func (s *Simulator) refundNotification(r *refund) *antom.Notification {
-	return &antom.Notification{
-		NotifyType:      antom.NotifyRefundResult,
-		Result:          antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"},
-		RefundRequestID: r.requestID,
-		RefundID:        r.refundID,
-		RefundAmount:    r.wireAmount(),
-		RefundStatus:    antom.PaymentSuccess,
-		RefundTime:      s.formatTime(r.at),
+	d := s.refundDetails(s.byID[r.paymentID], r)
+	n := &antom.Notification{
+		NotifyType:         antom.NotifyRefundResult,
+		Result:             antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"},
+		RefundRequestID:    r.requestID,
+		RefundID:           r.refundID,
+		RefundAmount:       r.wireAmount(),
+		RefundStatus:       antom.PaymentSuccess,
+		RefundTime:         s.formatTime(r.at),
+		ActualRefundAmount: d.ActualRefundAmount,
+		ARN:                d.ARN,
+		RRN:                d.RRN,
 	}
+	// notifyRefund's acquirerInfo and settlement fields share the names of
+	// notifyPayment's, so they travel in PaymentDetails.
+	n.AcquirerInfo = d.AcquirerInfo
+	n.GrossSettlementAmount, n.SettlementQuote = d.GrossSettlementAmount, d.SettlementQuote
+	return n
 }
 
 // sendInOrderLocked queues notifications of one payment so that each one's
@@ -323,11 +341,11 @@ func (s *Simulator) send(ctx context.Context, rec *DeliveryAttempt, f Faults, pa
 		t = t.Add(f.RequestTimeSkew)
 		rec.Faults = append(rec.Faults, "skew "+f.RequestTimeSkew.String())
 	}
-	if f.timeFormat() == TimeFormatISO8601 {
-		rec.RequestTime = s.formatTime(t)
-		rec.Faults = append(rec.Faults, "iso8601")
-	} else {
+	if f.timeFormat() == TimeFormatMillis {
 		rec.RequestTime = strconv.FormatInt(t.UnixMilli(), 10)
+		rec.Faults = append(rec.Faults, "millis")
+	} else {
+		rec.RequestTime = s.formatRequestTime(t)
 	}
 	signed := body
 	if f.CorruptSignature {

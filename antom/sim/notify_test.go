@@ -178,8 +178,12 @@ func TestAckRules(t *testing.T) {
 // openssl binary, over the exact bytes received.
 func TestNotificationSignature(t *testing.T) {
 	t.Parallel()
-	for _, format := range []string{sim.TimeFormatMillis, sim.TimeFormatISO8601} {
-		t.Run(format, func(t *testing.T) {
+	for _, format := range []string{"", sim.TimeFormatMillis, sim.TimeFormatISO8601} {
+		name := format
+		if name == "" {
+			name = "default"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			rcv := newReceiver(t)
 			e := newEnv(t, withFaults(sim.Faults{RequestTimeFormat: format}))
@@ -191,9 +195,11 @@ func TestNotificationSignature(t *testing.T) {
 			if clientID != testClientID {
 				t.Errorf("client-id = %q, want %q", clientID, testClientID)
 			}
-			pattern := `^\d{13}$`
-			if format == sim.TimeFormatISO8601 {
-				pattern = `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`
+			// The default is ISO 8601 with milliseconds and the offset, as
+			// Antom's documented samples (2019-07-12T12:08:56.253+05:30).
+			pattern := `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$`
+			if format == sim.TimeFormatMillis {
+				pattern = `^\d{13}$`
 			}
 			if ok, _ := regexp.MatchString(pattern, reqTime); !ok {
 				t.Errorf("request-time %q does not match %s", reqTime, pattern)
@@ -384,8 +390,12 @@ func TestFaultWrongAmountAndSkew(t *testing.T) {
 	if err := antom.VerifyMessage(&e.keys.antom.PublicKey, rec.Path, rec.Header.Get("client-id"), rec.Header.Get("request-time"), rec.Header.Get("signature"), rec.Body); err != nil {
 		t.Errorf("signature: %v", err)
 	}
-	if got, want := rec.Header.Get("request-time"), strconv.FormatInt(start.Add(-10*time.Minute).UnixMilli(), 10); got != want {
+	// The default format, in the simulator's zone (UTC-8).
+	if got, want := rec.Header.Get("request-time"), "2026-05-11T01:50:00.000-08:00"; got != want {
 		t.Errorf("request-time = %s, want %s", got, want)
+	}
+	if at, err := antom.ParseRequestTime(rec.Header.Get("request-time")); err != nil || !at.Equal(start.Add(-10*time.Minute)) {
+		t.Errorf("request-time parses to %v (%v), want %v", at, err, start.Add(-10*time.Minute))
 	}
 }
 

@@ -53,8 +53,11 @@ func (s *Simulator) Pay(ctx context.Context, paymentSessionData string, card Car
 	}
 	return s.submit(ctx, paymentSessionData, card.ClientSecret, func(p *payment, now time.Time) PayOutcome {
 		o := s.submitCardLocked(p, card, now)
-		if o.Challenge && card.OTP != "" {
+		switch {
+		case o.Challenge && card.OTP != "":
 			o = s.answerChallengeLocked(p, card.OTP, now)
+		case o.Challenge && card.CancelChallenge:
+			o = s.cancelChallengeLocked(p, now)
 		}
 		return o
 	})
@@ -78,6 +81,19 @@ func (s *Simulator) answerChallenge(ctx context.Context, sessionData, otp, clien
 			return s.outcomeLocked(p)
 		}
 		return s.answerChallengeLocked(p, otp, now)
+	})
+}
+
+// CancelChallenge is the buyer pressing Cancel on the 3DS challenge of a
+// session: the payment fails with USER_PAYMENT_VERIFICATION_FAILED and its
+// threeDSResult carries challengeCancel 01. Without a challenge waiting it
+// changes nothing and returns the payment's outcome.
+func (s *Simulator) CancelChallenge(ctx context.Context, paymentSessionData, clientSecret string) (PayOutcome, error) {
+	return s.submit(ctx, paymentSessionData, clientSecret, func(p *payment, now time.Time) PayOutcome {
+		if p.challenge == nil {
+			return s.outcomeLocked(p)
+		}
+		return s.cancelChallengeLocked(p, now)
 	})
 }
 

@@ -21,12 +21,15 @@ type payment struct {
 	value       string
 	captureMode string
 	threeDS     bool
-	notifyURL   string
-	redirectURL string
-	sessionData string
-	sessionID   string
-	expiry      time.Time // session expiry
-	createdAt   time.Time
+	// settlementCurrency is the currency the merchant settles this payment
+	// in; settlement fields are sent when it differs from currency.
+	settlementCurrency string
+	notifyURL          string
+	redirectURL        string
+	sessionData        string
+	sessionID          string
+	expiry             time.Time // session expiry
+	createdAt          time.Time
 
 	status        string // antom.PaymentProcessing, PaymentPending, PaymentSuccess, PaymentFail, PaymentCancelled
 	resultCode    string
@@ -174,21 +177,22 @@ func (s *Simulator) apiCreateSession(body []byte) []byte {
 		return failBody(codeParamIllegal, err.Error())
 	}
 	p := &payment{
-		requestID:   req.PaymentRequestID,
-		paymentID:   s.newIDLocked(now),
-		req:         req,
-		amount:      in.amount,
-		currency:    req.PaymentAmount.Currency,
-		value:       req.PaymentAmount.Value,
-		captureMode: in.captureMode,
-		threeDS:     in.threeDS,
-		notifyURL:   req.PaymentNotifyURL,
-		redirectURL: req.PaymentRedirectURL,
-		sessionData: randomB64(48) + "&&SG&&111",
-		sessionID:   randomB64(48),
-		expiry:      expiry,
-		createdAt:   now,
-		status:      antom.PaymentProcessing,
+		requestID:          req.PaymentRequestID,
+		paymentID:          s.newIDLocked(now),
+		req:                req,
+		amount:             in.amount,
+		currency:           req.PaymentAmount.Currency,
+		value:              req.PaymentAmount.Value,
+		captureMode:        in.captureMode,
+		threeDS:            in.threeDS,
+		settlementCurrency: s.settlementCurrencyFor(&req),
+		notifyURL:          req.PaymentNotifyURL,
+		redirectURL:        req.PaymentRedirectURL,
+		sessionData:        randomB64(48) + "&&SG&&111",
+		sessionID:          randomB64(48),
+		expiry:             expiry,
+		createdAt:          now,
+		status:             antom.PaymentProcessing,
 	}
 	if p.notifyURL == "" {
 		p.notifyURL = s.cfg.DefaultNotifyURL
@@ -261,12 +265,14 @@ func (s *Simulator) inquiryLocked(p *payment) *antom.InquiryPaymentResponse {
 	if p.status == antom.PaymentSuccess || (p.status == antom.PaymentCancelled && !p.paymentTime.IsZero()) {
 		r.PaymentTime = s.formatTime(p.paymentTime)
 		r.AuthExpiryTime = s.formatTime(p.authExpiry)
+		r.AcquirerReferenceNo = acquirerReferenceNo(p)
 	}
 	if p.status == antom.PaymentSuccess || p.status == antom.PaymentFail || p.status == antom.PaymentCancelled {
 		r.PaymentResultInfo = p.card
+		r.PaymentDetails = s.paymentDetailsLocked(p)
 	}
 	for _, c := range p.captures {
-		r.Transactions = append(r.Transactions, antom.Transaction{
+		tx := antom.Transaction{
 			TransactionResult:    antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"},
 			TransactionID:        c.captureID,
 			TransactionType:      antom.TxCapture,
@@ -274,26 +280,38 @@ func (s *Simulator) inquiryLocked(p *payment) *antom.InquiryPaymentResponse {
 			TransactionAmount:    c.wireAmount(),
 			TransactionRequestID: c.requestID,
 			TransactionTime:      s.formatTime(c.at),
-		})
+			AcquirerInfo:         s.captureAcquirerInfo(c),
+		}
+		tx.GrossSettlementAmount, tx.SettlementQuote = s.settlement(p, "capture", c.captureID, c.amount, c.at)
+		r.Transactions = append(r.Transactions, tx)
 	}
 	for _, rf := range p.refunds {
+		d := s.refundDetails(p, rf)
 		r.Transactions = append(r.Transactions, antom.Transaction{
-			TransactionResult:    antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"},
-			TransactionID:        rf.refundID,
-			TransactionType:      antom.TxRefund,
-			TransactionStatus:    antom.PaymentSuccess,
-			TransactionAmount:    rf.wireAmount(),
-			TransactionRequestID: rf.requestID,
-			TransactionTime:      s.formatTime(rf.at),
+			TransactionResult:     antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"},
+			TransactionID:         rf.refundID,
+			TransactionType:       antom.TxRefund,
+			TransactionStatus:     antom.PaymentSuccess,
+			TransactionAmount:     rf.wireAmount(),
+			TransactionRequestID:  rf.requestID,
+			TransactionTime:       s.formatTime(rf.at),
+			AcquirerInfo:          d.AcquirerInfo,
+			GrossSettlementAmount: d.GrossSettlementAmount,
+			SettlementQuote:       d.SettlementQuote,
 		})
 	}
 	if p.status == antom.PaymentCancelled {
+		// Cancel has no merchant request ID; its transactionId is the
+		// simulator's own, derived from the payment.
+		id := cancelTransactionID(p)
 		r.Transactions = append(r.Transactions, antom.Transaction{
 			TransactionResult: antom.Result{ResultStatus: antom.StatusSuccess, ResultCode: codeSuccess, ResultMessage: "success"},
+			TransactionID:     id,
 			TransactionType:   antom.TxCancel,
 			TransactionStatus: antom.PaymentSuccess,
 			TransactionAmount: p.amountWire(),
 			TransactionTime:   s.formatTime(p.cancelTime),
+			AcquirerInfo:      s.acquirerInfo("cancel", id, "00", "Approved or completed successfully"),
 		})
 	}
 	return r
@@ -378,6 +396,7 @@ func (s *Simulator) captureLocked(req *antom.CaptureRequest, amount int64, now t
 		CaptureAmount:       c.wireAmount(),
 		CaptureTime:         s.formatTime(c.at),
 		AcquirerReferenceNo: c.captureID[:31],
+		AcquirerInfo:        s.captureAcquirerInfo(c),
 	})
 }
 
@@ -518,6 +537,7 @@ func (s *Simulator) refundLocked(req *antom.RefundRequest, amount int64, now tim
 		RefundAmount:        r.wireAmount(),
 		RefundTime:          s.formatTime(r.at),
 		AcquirerReferenceNo: r.refundID[:31],
+		RefundDetails:       s.refundDetails(p, r),
 	})
 }
 
@@ -549,6 +569,7 @@ func (s *Simulator) apiInquiryRefund(body []byte) []byte {
 		RefundAmount:    r.wireAmount(),
 		RefundStatus:    antom.PaymentSuccess,
 		RefundTime:      s.formatTime(r.at),
+		RefundDetails:   s.refundDetails(s.byID[r.paymentID], r),
 	})
 }
 

@@ -218,33 +218,34 @@ type stateFile struct {
 }
 
 type statePayment struct {
-	RequestID      string                            `json:"paymentRequestId"`
-	PaymentID      string                            `json:"paymentId"`
-	Request        antom.CreatePaymentSessionRequest `json:"request"`
-	Amount         int64                             `json:"amount"`
-	Currency       string                            `json:"currency"`
-	Value          string                            `json:"value"`
-	CaptureMode    string                            `json:"captureMode"`
-	ThreeDS        bool                              `json:"threeDS"`
-	NotifyURL      string                            `json:"notifyUrl"`
-	RedirectURL    string                            `json:"redirectUrl"`
-	SessionData    string                            `json:"sessionData"`
-	SessionID      string                            `json:"sessionId"`
-	SessionExpiry  time.Time                         `json:"sessionExpiry"`
-	CreatedAt      time.Time                         `json:"createdAt"`
-	Status         string                            `json:"status"`
-	ResultCode     string                            `json:"resultCode"`
-	ResultMessage  string                            `json:"resultMessage"`
-	PaymentTime    time.Time                         `json:"paymentTime,omitzero"`
-	AuthExpiry     time.Time                         `json:"authExpiry,omitzero"`
-	CancelTime     time.Time                         `json:"cancelTime,omitzero"`
-	CancelResponse string                            `json:"cancelResponse,omitempty"`
-	Card           *antom.PaymentResultInfo          `json:"card,omitempty"`
-	Challenge      *stateChallenge                   `json:"challenge,omitempty"`
-	LastCapture    bool                              `json:"lastCapture"`
-	Captures       []stateCapture                    `json:"captures"`
-	Refunds        []stateRefund                     `json:"refunds"`
-	SDKEvents      []SDKEvent                        `json:"sdkEvents"`
+	RequestID          string                            `json:"paymentRequestId"`
+	PaymentID          string                            `json:"paymentId"`
+	Request            antom.CreatePaymentSessionRequest `json:"request"`
+	Amount             int64                             `json:"amount"`
+	Currency           string                            `json:"currency"`
+	Value              string                            `json:"value"`
+	CaptureMode        string                            `json:"captureMode"`
+	ThreeDS            bool                              `json:"threeDS"`
+	SettlementCurrency string                            `json:"settlementCurrency,omitempty"` // empty in files saved before it existed: no settlement fields
+	NotifyURL          string                            `json:"notifyUrl"`
+	RedirectURL        string                            `json:"redirectUrl"`
+	SessionData        string                            `json:"sessionData"`
+	SessionID          string                            `json:"sessionId"`
+	SessionExpiry      time.Time                         `json:"sessionExpiry"`
+	CreatedAt          time.Time                         `json:"createdAt"`
+	Status             string                            `json:"status"`
+	ResultCode         string                            `json:"resultCode"`
+	ResultMessage      string                            `json:"resultMessage"`
+	PaymentTime        time.Time                         `json:"paymentTime,omitzero"`
+	AuthExpiry         time.Time                         `json:"authExpiry,omitzero"`
+	CancelTime         time.Time                         `json:"cancelTime,omitzero"`
+	CancelResponse     string                            `json:"cancelResponse,omitempty"`
+	Card               *antom.PaymentResultInfo          `json:"card,omitempty"`
+	Challenge          *stateChallenge                   `json:"challenge,omitempty"`
+	LastCapture        bool                              `json:"lastCapture"`
+	Captures           []stateCapture                    `json:"captures"`
+	Refunds            []stateRefund                     `json:"refunds"`
+	SDKEvents          []SDKEvent                        `json:"sdkEvents"`
 }
 
 type stateChallenge struct {
@@ -440,7 +441,7 @@ func paymentState(p *payment) statePayment {
 	sp := statePayment{
 		RequestID: p.requestID, PaymentID: p.paymentID, Request: p.req,
 		Amount: p.amount, Currency: p.currency, Value: p.value,
-		CaptureMode: p.captureMode, ThreeDS: p.threeDS,
+		CaptureMode: p.captureMode, ThreeDS: p.threeDS, SettlementCurrency: p.settlementCurrency,
 		NotifyURL: p.notifyURL, RedirectURL: p.redirectURL,
 		SessionData: p.sessionData, SessionID: p.sessionID,
 		SessionExpiry: p.expiry, CreatedAt: p.createdAt,
@@ -635,7 +636,7 @@ func (s *Simulator) restorePaymentLocked(sp *statePayment) error {
 	p := &payment{
 		requestID: sp.RequestID, paymentID: sp.PaymentID, req: sp.Request,
 		amount: sp.Amount, currency: sp.Currency, value: sp.Value,
-		captureMode: sp.CaptureMode, threeDS: sp.ThreeDS,
+		captureMode: sp.CaptureMode, threeDS: sp.ThreeDS, settlementCurrency: sp.SettlementCurrency,
 		notifyURL: sp.NotifyURL, redirectURL: sp.RedirectURL,
 		sessionData: sp.SessionData, sessionID: sp.SessionID,
 		expiry: sp.SessionExpiry, createdAt: sp.CreatedAt,

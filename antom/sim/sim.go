@@ -24,6 +24,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"paydesk/antom"
 )
 
 // Lifecycle windows (sections 7 and 9).
@@ -85,6 +87,11 @@ type Config struct {
 	// Faults are the faults in force at start. They are not saved in
 	// StateFile: each start takes them from here.
 	Faults Faults
+	// SettlementCurrency is the merchant's settlement currency (ISO 4217);
+	// empty means DefaultSettlementCurrency. A session's
+	// settlementStrategy.settlementCurrency wins. A payment in another
+	// currency gets grossSettlementAmount and settlementQuote.
+	SettlementCurrency string
 	// StateFile, when set, is where the simulator keeps its state (sessions,
 	// payments, captures, refunds, idempotency records, pending
 	// notifications, the delivery log) across restarts: New loads it (a
@@ -149,6 +156,12 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	if err := cfg.Faults.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.SettlementCurrency == "" {
+		cfg.SettlementCurrency = DefaultSettlementCurrency
+	}
+	if _, err := antom.Exponent(cfg.SettlementCurrency); err != nil {
+		return nil, fmt.Errorf("sim: config: SettlementCurrency: %w", err)
 	}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
@@ -324,6 +337,13 @@ func (s *Simulator) runJob(ctx context.Context, j job) {
 	case jobAttempt:
 		s.startAttempt(ctx, j.ref)
 	}
+}
+
+// formatRequestTime writes a notification's request-time header as
+// Antom's documented samples do: ISO 8601 with milliseconds and the
+// offset, e.g. 2019-07-12T12:08:56.253+05:30 (Z for UTC).
+func (s *Simulator) formatRequestTime(t time.Time) string {
+	return t.In(s.loc).Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 // formatTime writes an Antom datetime: ISO 8601 with offset, seconds precision.

@@ -48,6 +48,7 @@ type options struct {
 	notifyURL         string
 	sdkEventURL       string
 	orderClose        time.Duration
+	settlementCcy     string
 	logLevel          string
 	faults            sim.Faults
 	apis              string
@@ -68,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.notifyURL, "notify-url", "", "notification URL used when a request has none (stands in for the dashboard setting)")
 	fs.StringVar(&o.sdkEventURL, "sdk-event-url", "", "report checkout SDK events here, e.g. http://127.0.0.1:8080/api/v1/payments/{paymentRequestId}/sdk-events, with the clientSecret the checkout was opened with (else the API key in $ANTOMSIM_SDK_EVENT_API_KEY)")
 	fs.DurationVar(&o.orderClose, "order-close", sim.DefaultOrderClose, "unpaid orders close after this much simulated time")
+	fs.StringVar(&o.settlementCcy, "settlement-currency", sim.DefaultSettlementCurrency, "the merchant's settlement currency (ISO 4217); payments in another currency get grossSettlementAmount and settlementQuote (a session's settlementStrategy wins)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f := &o.faults
 	fs.IntVar(&f.Duplicate, "fault-duplicate", 0, "deliver each notification N times in all")
@@ -78,7 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&f.CorruptSignature, "fault-corrupt-signature", false, "sign notifications wrongly")
 	fs.BoolVar(&f.WrongAmount, "fault-wrong-amount", false, "add one minor unit to notification amounts")
 	fs.DurationVar(&f.RequestTimeSkew, "fault-request-time-skew", 0, "shift the request-time of notifications")
-	fs.StringVar(&f.RequestTimeFormat, "request-time-format", sim.TimeFormatMillis, "request-time of notifications: millis or iso8601")
+	fs.StringVar(&f.RequestTimeFormat, "request-time-format", sim.TimeFormatISO8601, "request-time of notifications: iso8601 (e.g. 2026-12-04T10:08:56.253-08:00) or millis (epoch milliseconds)")
 	fs.IntVar(&f.APIUnknown, "fault-api-unknown", 0, "answer the next N API calls with U UNKNOWN_EXCEPTION (-1: all)")
 	fs.BoolVar(&f.APIUnknownProcessed, "fault-api-unknown-processed", false, "with -fault-api-unknown, process the call before answering U")
 	fs.DurationVar(&f.APIDelay, "fault-api-delay", 0, "delay every API answer (real time)")
@@ -97,6 +99,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
+	}
+	o.settlementCcy = strings.ToUpper(strings.TrimSpace(o.settlementCcy))
+	if _, err := antom.Exponent(o.settlementCcy); err != nil {
+		return nil, fmt.Errorf("-settlement-currency: %w", err)
 	}
 	if !(o.timeScale > 0) {
 		return nil, errors.New("-time-scale must be greater than 0")
@@ -148,17 +154,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	cfg := sim.Config{
-		ClientID:          o.clientID,
-		MerchantPublicKey: merchantPub,
-		Key:               key,
-		PublicURL:         o.publicURL,
-		Logger:            logger,
-		SDKEventURL:       o.sdkEventURL,
-		SDKEventAPIKey:    os.Getenv("ANTOMSIM_SDK_EVENT_API_KEY"),
-		DefaultNotifyURL:  o.notifyURL,
-		OrderClose:        o.orderClose,
-		Faults:            o.faults,
-		StateFile:         o.stateFile,
+		ClientID:           o.clientID,
+		MerchantPublicKey:  merchantPub,
+		Key:                key,
+		PublicURL:          o.publicURL,
+		Logger:             logger,
+		SDKEventURL:        o.sdkEventURL,
+		SDKEventAPIKey:     os.Getenv("ANTOMSIM_SDK_EVENT_API_KEY"),
+		DefaultNotifyURL:   o.notifyURL,
+		OrderClose:         o.orderClose,
+		SettlementCurrency: o.settlementCcy,
+		Faults:             o.faults,
+		StateFile:          o.stateFile,
 	}
 	if o.timeScale != 1 {
 		cfg.Clock = sim.NewScaledClock(o.timeScale)

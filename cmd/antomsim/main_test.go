@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"paydesk/antom/sim"
 	"regexp"
 	"strings"
 	"sync"
@@ -129,6 +130,8 @@ func TestRun(t *testing.T) {
 func TestFlagErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"-request-time-format", "rfc1123"},
+		{"-settlement-currency", "XXQ"},
+		{"-settlement-currency", ""},
 		{"-fault-apis", "pay"},
 		{"-time-scale", "0"},
 		{"-fault-duplicate", "-1"},
@@ -151,5 +154,23 @@ func TestFlagErrors(t *testing.T) {
 	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-key", filepath.Join(dir, "k.pem"), "-merchant-key-out", filepath.Join(dir, "m.pem"), "-state", state}, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), state) || !strings.Contains(err.Error(), "delete") {
 		t.Errorf("corrupt state file: %v, want an error naming it and saying to delete it", err)
+	}
+}
+
+func TestFlagDefaultsAndSettlementCurrency(t *testing.T) {
+	var out syncBuffer
+	o, err := parseFlags(nil, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.settlementCcy != "USD" || o.faults.RequestTimeFormat != sim.TimeFormatISO8601 {
+		t.Errorf("defaults: settlement currency %q, request-time format %q; want USD and iso8601", o.settlementCcy, o.faults.RequestTimeFormat)
+	}
+	o, err = parseFlags([]string{"-settlement-currency", "sgd", "-request-time-format", "millis"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.settlementCcy != "SGD" || o.faults.RequestTimeFormat != sim.TimeFormatMillis {
+		t.Errorf("got settlement currency %q, request-time format %q; want SGD and millis", o.settlementCcy, o.faults.RequestTimeFormat)
 	}
 }
