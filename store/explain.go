@@ -37,6 +37,12 @@ const (
 	StoppedByUnknown        StoppedBy = "unknown"         // no entry explains the code
 )
 
+// StoppedByValues lists every StoppedBy, in the order above.
+var StoppedByValues = []StoppedBy{
+	StoppedByIssuer, StoppedByRisk, StoppedBy3DS, StoppedByBuyer, StoppedByMerchant,
+	StoppedByClosedUnpaid, StoppedBySessionExpired, StoppedBySetup, StoppedByAntom, StoppedByUnknown,
+}
+
 var stoppedByText = map[StoppedBy]string{
 	StoppedByIssuer:         "The card issuer",
 	StoppedByRisk:           "Antom's risk control",
@@ -68,6 +74,9 @@ const (
 	RetryAnotherCard Retry = "another_card" // not with this card; another card can work
 	RetryNo          Retry = "no"           // trying again will fail the same way
 )
+
+// RetryValues lists every Retry answer, most hopeful first.
+var RetryValues = []Retry{RetryYes, RetryLater, RetryAnotherCard, RetryNo}
 
 var retryText = map[Retry]string{
 	RetryYes:         "Yes",
