@@ -490,6 +490,9 @@ func ExplainFailure(in FailureInput) (Explanation, bool) {
 		if code == "" {
 			e.Code = string(in.Status)
 		}
+		if msg := strings.TrimSpace(in.ResultMessage); msg != "" {
+			e.Reason += " Antom's message: “" + msg + "”."
+		}
 	}
 	if raw := strings.TrimSpace(in.RefusalReasonRaw); raw != "" {
 		e.Refusal = raw

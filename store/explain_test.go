@@ -341,8 +341,13 @@ func TestExplainFailure(t *testing.T) {
 			code: "INVALID_SIGNATURE", stoppedBy: StoppedBySetup, retry: RetryNo, customer: "problem on our side"},
 		{name: "session failed with an unknown code", in: FailureInput{Status: StatusSessionFailed, ResultCode: "BRAND_NEW_CODE"},
 			code: "BRAND_NEW_CODE", stoppedBy: StoppedBySetup, retry: RetryLater, customer: "problem on our side", unknown: true},
-		{name: "unknown code", in: FailureInput{Status: StatusFail, ResultCode: "SOMETHING_NEW", ResultMessage: "?"},
-			code: "SOMETHING_NEW", stoppedBy: StoppedByUnknown, retry: RetryLater, customer: "could not be completed", unknown: true},
+		{name: "unknown code", in: FailureInput{Status: StatusFail, ResultCode: "SOMETHING_NEW", ResultMessage: "a new kind of no"},
+			code: "SOMETHING_NEW", stoppedBy: StoppedByUnknown, retry: RetryLater, customer: "could not be completed", unknown: true,
+			check: func(t *testing.T, e Explanation) {
+				if !strings.Contains(e.Reason, "a new kind of no") {
+					t.Errorf("reason %q lacks Antom's message", e.Reason)
+				}
+			}},
 		{name: "unknown code, known refusal", in: FailureInput{Status: StatusFail, ResultCode: "SOMETHING_NEW", RefusalReasonRaw: "91"},
 			code: "SOMETHING_NEW", stoppedBy: StoppedByIssuer, retry: RetryLater, customer: "try again in a few minutes"},
 		{name: "no code at all", in: FailureInput{Status: StatusFail},
