@@ -225,6 +225,9 @@ type apiPaymentDetail struct {
 	Captures  []apiCapture  `json:"captures"`
 	Refunds   []apiRefund   `json:"refunds"`
 	SDKEvents []apiSDKEvent `json:"sdkEvents"`
+	// Failure is why a failed, cancelled or expired payment did not go
+	// through; absent for any other payment.
+	Failure *apiFailure `json:"failure,omitempty"`
 }
 
 // toAPIPayment is p as the app API shows it at now (the display status of
@@ -268,7 +271,8 @@ func toAPIPayment(p *store.Payment, now time.Time) apiPayment {
 
 func toAPIDetail(d *store.PaymentDetail, events []store.SDKEventRecord, now time.Time) apiPaymentDetail {
 	out := apiPaymentDetail{apiPayment: toAPIPayment(&d.Payment, now),
-		Captures: []apiCapture{}, Refunds: []apiRefund{}, SDKEvents: []apiSDKEvent{}}
+		Captures: []apiCapture{}, Refunds: []apiRefund{}, SDKEvents: []apiSDKEvent{},
+		Failure: failureOf(store.FailureInputOf(d, now))}
 	for _, c := range d.Captures {
 		out.Captures = append(out.Captures, apiCapture{
 			CaptureRequestID: c.CaptureRequestID, CaptureID: c.CaptureID, Amount: antom.NewAmount(c.AmountMinor, c.Currency),

@@ -74,7 +74,8 @@ func TestStatusBadges(t *testing.T) {
 		{store.Payment{Status: store.StatusSessionFailed}, "Session failed", pages.ToneBad},
 		{store.Payment{Status: store.StatusProcessing}, "Processing", pages.ToneInfo},
 		{store.Payment{Status: store.StatusCreated}, "Awaiting payment", pages.ToneInfo},
-		{store.Payment{Status: store.StatusCancelled}, "Closed unpaid", pages.ToneWarn},
+		{store.Payment{Status: store.StatusCancelled}, "Closed unpaid", pages.ToneNeutral},
+		{store.Payment{Status: store.StatusFail, ResultCode: "ORDER_IS_CLOSED"}, "Closed unpaid", pages.ToneNeutral},
 		{store.Payment{Status: store.StatusExpired}, "Expired", pages.ToneWarn},
 	} {
 		got := shownStatus(&tc.p, time.Time{})

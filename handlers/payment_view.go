@@ -107,6 +107,7 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		live.OperationsNote = fmt.Sprintf("The %d latest of %d operations; the timeline has every one.", paymentOperationsShown, n)
 	}
 	live.Notices = stateNotices(d, now)
+	live.Failure = failureView(store.FailureInputOf(d, now))
 	if can(currentUser(c), PermViewAudit) {
 		live.AuditURL = paths.Audit + "?payment=" + url.QueryEscape(p.PaymentRequestID)
 	}

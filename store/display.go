@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"paydesk/antom"
+)
 
 // DisplayWord is a payment's status as the dashboard, the orders list, the
 // filters and the app API say it: one word (or short phrase) derived from
@@ -85,7 +89,9 @@ type DisplayStatus struct {
 // Captured); an uncaptured success reads Authorised (not captured); a
 // SESSION_READY payment past its session expiry reads Expired before the
 // sweeper records it; a cancel of a payment that was never paid (no
-// paymentTime) is Antom closing the order and reads Closed unpaid.
+// paymentTime), and a FAIL whose code is ORDER_IS_CLOSED on a payment that
+// was never paid, are Antom closing the order: they read Closed unpaid, in
+// grey (nobody declined anything).
 func DisplayStatusOf(p *Payment, now time.Time) DisplayStatus {
 	switch p.Status {
 	case StatusCreated:
@@ -100,12 +106,15 @@ func DisplayStatusOf(p *Payment, now time.Time) DisplayStatus {
 	case StatusProcessing:
 		return DisplayStatus{WordProcessing, ToneInfo}
 	case StatusFail:
+		if closedUnpaid(p) {
+			return DisplayStatus{WordClosedUnpaid, ToneNeutral}
+		}
 		return DisplayStatus{WordDeclined, ToneBad}
 	case StatusExpired:
 		return DisplayStatus{WordExpired, ToneWarn}
 	case StatusCancelled:
 		if p.PaidAt.IsZero() {
-			return DisplayStatus{WordClosedUnpaid, ToneWarn}
+			return DisplayStatus{WordClosedUnpaid, ToneNeutral}
 		}
 		return DisplayStatus{WordCancelled, ToneWarn}
 	case StatusSuccess:
@@ -124,10 +133,16 @@ func DisplayStatusOf(p *Payment, now time.Time) DisplayStatus {
 	return DisplayStatus{DisplayWord(p.Status), ToneNeutral}
 }
 
+// closedUnpaid reports whether a FAIL is Antom closing an order nobody
+// paid (ORDER_IS_CLOSED, no paymentTime) rather than a decline.
+func closedUnpaid(p *Payment) bool {
+	return p.Status == StatusFail && p.ResultCode == antom.CodeOrderIsClosed && p.PaidAt.IsZero()
+}
+
 // displayCondition is the list query's WHERE condition selecting the
 // payments DisplayStatusOf calls w at now, written on indexed columns
 // (status, capture_state) so the list still reads an index in order. The
-// two words spanning two statuses keep SQLite off the status index ("+status")
+// three words spanning two statuses keep SQLite off the status index ("+status")
 // so it reads payments_created in order and filters, rather than sorting
 // every match (the plan test forbids a sort); the cost is that a page of
 // these words reads past the rows in other states.
@@ -151,9 +166,9 @@ func displayCondition(w DisplayWord, now time.Time) (string, []any, bool) {
 	case WordCancelled:
 		return "status = 'CANCELLED' AND paid_at IS NOT NULL", nil, true
 	case WordDeclined:
-		return "status = 'FAIL'", nil, true
+		return "status = 'FAIL' AND NOT (result_code = 'ORDER_IS_CLOSED' AND paid_at IS NULL)", nil, true
 	case WordClosedUnpaid:
-		return "status = 'CANCELLED' AND paid_at IS NULL", nil, true
+		return "+status IN ('CANCELLED', 'FAIL') AND paid_at IS NULL AND (status = 'CANCELLED' OR result_code = 'ORDER_IS_CLOSED')", nil, true
 	case WordExpired:
 		return "+status IN ('EXPIRED', 'SESSION_READY') AND (status = 'EXPIRED' OR session_expires_at <= ?)", []any{ms}, true
 	case WordSessionFailed:

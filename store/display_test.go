@@ -33,7 +33,11 @@ var displayCases = []struct {
 	{"partially captured, all of it refunded", Payment{Status: StatusSuccess, AmountMinor: 1000, CapturedMinor: 400, RefundedMinor: 400, CaptureState: CapturePartial}, WordRefunded, ToneWarn},
 	{"declined", Payment{Status: StatusFail, ResultCode: "CARD_DECLINED"}, WordDeclined, ToneBad},
 	{"cancelled after authorisation", Payment{Status: StatusCancelled, PaidAt: displayNow.Add(-time.Hour)}, WordCancelled, ToneWarn},
-	{"closed by Antom unpaid", Payment{Status: StatusCancelled}, WordClosedUnpaid, ToneWarn},
+	{"closed by Antom unpaid", Payment{Status: StatusCancelled}, WordClosedUnpaid, ToneNeutral},
+	{"failed ORDER_IS_CLOSED, never paid", Payment{Status: StatusFail, ResultCode: "ORDER_IS_CLOSED"}, WordClosedUnpaid, ToneNeutral},
+	{"failed ORDER_IS_CLOSED after a paymentTime", Payment{Status: StatusFail, ResultCode: "ORDER_IS_CLOSED", PaidAt: displayNow.Add(-time.Hour)}, WordDeclined, ToneBad},
+	{"declined by the issuer", Payment{Status: StatusFail, ResultCode: "DO_NOT_HONOR"}, WordDeclined, ToneBad},
+	{"refused by risk control", Payment{Status: StatusFail, ResultCode: "RISK_REJECT"}, WordDeclined, ToneBad},
 	{"expired", Payment{Status: StatusExpired, SessionExpiresAt: displayNow.Add(-time.Hour)}, WordExpired, ToneWarn},
 }
 
@@ -77,9 +81,9 @@ func TestListPaymentsByDisplayWord(t *testing.T) {
 			return t.UnixMilli()
 		}
 		_, err := s.wdb.Exec(`UPDATE payments SET status = ?, capture_state = ?, captured_minor = ?, refunded_minor = ?,
-			session_expires_at = ?, paid_at = ? WHERE id = ?`,
+			session_expires_at = ?, paid_at = ?, result_code = ? WHERE id = ?`,
 			tc.p.Status, nonEmpty(string(tc.p.CaptureState), string(CaptureNotApply)), tc.p.CapturedMinor, tc.p.RefundedMinor,
-			ms(tc.p.SessionExpiresAt), ms(tc.p.PaidAt), p.ID)
+			ms(tc.p.SessionExpiresAt), ms(tc.p.PaidAt), tc.p.ResultCode, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -119,6 +119,7 @@ func (s *Server) routes() []route {
 		{get, paths.APIPayments + "/:id", handlers.RouteAPIPaymentShow, h.APIPaymentShow, appPayment(handlers.ScopeSessions, handlers.ScopePaymentsRead)},
 		{post, paths.APIPayments + "/:id/sdk-events", handlers.RouteAPISDKEvent, h.APISDKEventCreate, appPayment(handlers.ScopeSessions)},
 		{get, paths.SDKEventCodes, handlers.RouteSDKEventCodes, h.EventCodes, staff(handlers.PermViewPayments)},
+		{get, paths.FailureReasons, handlers.RouteFailureReasons, h.FailureReasons, staff(handlers.PermViewPayments)},
 		// --- end app API routes ---
 
 		// --- admin ---

@@ -239,6 +239,9 @@ func TestBrowser(t *testing.T) {
 			text('[data-testid="status-badge"]') === "Declined" &&
 			text('[data-testid="result-code"]') === "ISSUER_REJECTS_TRANSACTION"`)
 		tab.assertNotReloaded()
+		if who := tab.text(testID("failure-stopped-by")); who != "The card issuer" {
+			t.Errorf("the live page's failure explanation says %q stopped it, want The card issuer", who)
+		}
 		if n := tab.count(`[data-testid="capture-row"]`); n != 0 {
 			t.Errorf("a declined payment shows %d captures", n)
 		}

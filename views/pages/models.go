@@ -337,6 +337,10 @@ type PaymentLive struct {
 	Timeline       []TimelineEntry
 	AuditURL       string // this payment's entries in the audit log; "" without the right to read it
 	Actions        PaymentActions
+
+	// Failure says why a payment that failed, was cancelled or expired did
+	// not go through (failure.templ); nil for any other payment.
+	Failure *FailureView
 }
 
 // PaymentDetailPage is GET /payments/:id.
