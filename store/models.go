@@ -205,6 +205,15 @@ type Payment struct {
 	CardBrand        string
 	CardLast4        string
 	AcquirerRef      string // acquirerReferenceNo
+	// RefusalReasonRaw and MerchantAdviceCode are the issuer's or network's
+	// refusal reason and advice (paymentResultInfo) of a declined payment.
+	RefusalReasonRaw   string
+	MerchantAdviceCode string
+	// Card is what Antom said about the card, the authorisation, the
+	// acquirer and settlement (card_details.go); Buyer identifies the
+	// buyer and is shown only with buyer-data access.
+	Card          CardDetails
+	Buyer         BuyerDetails
 	CapturedMinor    int64  // sum of successful captures
 	RefundedMinor    int64  // sum of successful refunds
 	CaptureState     CaptureState
@@ -243,7 +252,8 @@ type Capture struct {
 	ResultCode       string
 	ResultMessage    string
 	AcquirerRef      string
-	Actor            string // who asked for it; "antom" for automatic captures
+	Details          TxnDetails // acquirer and settlement (card_details.go)
+	Actor            string     // who asked for it; "antom" for automatic captures
 	CreatedAt        time.Time
 	CapturedAt       time.Time // Antom's captureTime, zero if none
 	UpdatedAt        time.Time
@@ -266,6 +276,9 @@ type Refund struct {
 	ResultMessage    string
 	Reason           string
 	AcquirerRef      string
+	ARN              string     // acquirer reference number: what the buyer's bank can trace the refund by
+	RRN              string     // retrieval reference number
+	Details          TxnDetails // acquirer, settlement, actualRefundAmount (card_details.go)
 	Actor            string
 	CreatedAt        time.Time
 	RefundedAt       time.Time
