@@ -288,8 +288,8 @@ type paymentFacts struct {
 	AcquirerRef   string
 	ResultInfo    *antom.PaymentResultInfo
 	Details       *antom.PaymentDetails // cardInfo, acquirerInfo, settlement, pspCustomerInfo
-	Result        antom.Result // the payment's result (notification result, or inquiry paymentResult*)
-	ResultIsFinal bool         // Result describes the payment's outcome (not just a call's)
+	Result        antom.Result          // the payment's result (notification result, or inquiry paymentResult*)
+	ResultIsFinal bool                  // Result describes the payment's outcome (not just a call's)
 }
 
 // paymentOutcome is what applying a payment event did.

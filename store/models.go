@@ -214,17 +214,17 @@ type Payment struct {
 	// buyer and is shown only with buyer-data access.
 	Card          CardDetails
 	Buyer         BuyerDetails
-	CapturedMinor    int64  // sum of successful captures
-	RefundedMinor    int64  // sum of successful refunds
-	CaptureState     CaptureState
-	Flags            Flag
-	Settled          bool      // nothing more expected: final status and no capture/refund in flight
-	NextPollAt       time.Time // zero when the poller should leave it alone
-	PollCount        int
-	LastInquiryAt    time.Time
-	FinalAt          time.Time // when the status first became final; zero while it is not
-	Version          int64     // bumped on every change of the payment or its captures/refunds/events
-	Seq              int64     // global change sequence at the last change
+	CapturedMinor int64 // sum of successful captures
+	RefundedMinor int64 // sum of successful refunds
+	CaptureState  CaptureState
+	Flags         Flag
+	Settled       bool      // nothing more expected: final status and no capture/refund in flight
+	NextPollAt    time.Time // zero when the poller should leave it alone
+	PollCount     int
+	LastInquiryAt time.Time
+	FinalAt       time.Time // when the status first became final; zero while it is not
+	Version       int64     // bumped on every change of the payment or its captures/refunds/events
+	Seq           int64     // global change sequence at the last change
 
 	pollSince time.Time // when the current in-flight period began
 	// stored is the mutable columns as last loaded or saved in the write

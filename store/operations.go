@@ -564,7 +564,7 @@ func (s *Store) RecordRefundInquiry(ctx context.Context, opID int64, resp *antom
 				ev = TxnEvPending
 			}
 			rep := txnReport{RequestID: o.RequestID, ID: resp.RefundID, Amount: resp.RefundAmount, Event: ev, Time: resp.RefundTime,
-				Result: antom.Result{ResultStatus: paymentStatusLetter(resp.RefundStatus), ResultCode: resp.RefundStatus},
+				Result:  antom.Result{ResultStatus: paymentStatusLetter(resp.RefundStatus), ResultCode: resp.RefundStatus},
 				Details: refundDetailsReport(resp.RefundDetails)}
 			to, err := s.applyRefund(ctx, tx, p, rep)
 			if err != nil {
