@@ -287,9 +287,10 @@ type paymentFacts struct {
 	MethodType    string
 	AcquirerRef   string
 	ResultInfo    *antom.PaymentResultInfo
-	Details       *antom.PaymentDetails // cardInfo, acquirerInfo, settlement, pspCustomerInfo
-	Result        antom.Result          // the payment's result (notification result, or inquiry paymentResult*)
-	ResultIsFinal bool                  // Result describes the payment's outcome (not just a call's)
+	Result        antom.Result // the payment's result (notification result, or inquiry paymentResult*)
+	ResultIsFinal bool         // Result describes the payment's outcome (not just a call's)
+
+	Details *antom.PaymentDetails // cardInfo, acquirerInfo, settlement, pspCustomerInfo
 }
 
 // paymentOutcome is what applying a payment event did.

@@ -205,6 +205,18 @@ type Payment struct {
 	CardBrand        string
 	CardLast4        string
 	AcquirerRef      string // acquirerReferenceNo
+	CapturedMinor    int64  // sum of successful captures
+	RefundedMinor    int64  // sum of successful refunds
+	CaptureState     CaptureState
+	Flags            Flag
+	Settled          bool      // nothing more expected: final status and no capture/refund in flight
+	NextPollAt       time.Time // zero when the poller should leave it alone
+	PollCount        int
+	LastInquiryAt    time.Time
+	FinalAt          time.Time // when the status first became final; zero while it is not
+	Version          int64     // bumped on every change of the payment or its captures/refunds/events
+	Seq              int64     // global change sequence at the last change
+
 	// RefusalReasonRaw and MerchantAdviceCode are the issuer's or network's
 	// refusal reason and advice (paymentResultInfo) of a declined payment.
 	RefusalReasonRaw   string
@@ -212,19 +224,8 @@ type Payment struct {
 	// Card is what Antom said about the card, the authorisation, the
 	// acquirer and settlement (card_details.go); Buyer identifies the
 	// buyer and is shown only with buyer-data access.
-	Card          CardDetails
-	Buyer         BuyerDetails
-	CapturedMinor int64 // sum of successful captures
-	RefundedMinor int64 // sum of successful refunds
-	CaptureState  CaptureState
-	Flags         Flag
-	Settled       bool      // nothing more expected: final status and no capture/refund in flight
-	NextPollAt    time.Time // zero when the poller should leave it alone
-	PollCount     int
-	LastInquiryAt time.Time
-	FinalAt       time.Time // when the status first became final; zero while it is not
-	Version       int64     // bumped on every change of the payment or its captures/refunds/events
-	Seq           int64     // global change sequence at the last change
+	Card  CardDetails
+	Buyer BuyerDetails
 
 	pollSince time.Time // when the current in-flight period began
 	// stored is the mutable columns as last loaded or saved in the write
@@ -252,11 +253,12 @@ type Capture struct {
 	ResultCode       string
 	ResultMessage    string
 	AcquirerRef      string
-	Details          TxnDetails // acquirer and settlement (card_details.go)
-	Actor            string     // who asked for it; "antom" for automatic captures
+	Actor            string // who asked for it; "antom" for automatic captures
 	CreatedAt        time.Time
 	CapturedAt       time.Time // Antom's captureTime, zero if none
 	UpdatedAt        time.Time
+
+	Details TxnDetails // acquirer and settlement (card_details.go)
 
 	paymentFK int64
 }
@@ -276,13 +278,14 @@ type Refund struct {
 	ResultMessage    string
 	Reason           string
 	AcquirerRef      string
-	ARN              string     // acquirer reference number: what the buyer's bank can trace the refund by
-	RRN              string     // retrieval reference number
-	Details          TxnDetails // acquirer, settlement, actualRefundAmount (card_details.go)
 	Actor            string
 	CreatedAt        time.Time
 	RefundedAt       time.Time
 	UpdatedAt        time.Time
+
+	ARN     string     // acquirer reference number: what the buyer's bank can trace the refund by
+	RRN     string     // retrieval reference number
+	Details TxnDetails // acquirer, settlement, actualRefundAmount (card_details.go)
 
 	paymentFK int64
 }
