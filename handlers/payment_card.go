@@ -197,13 +197,10 @@ func cardSection(p *store.Payment, buyerData bool) pages.CardSection {
 	if d.ExpiryMonth != "" && d.ExpiryYear != "" {
 		expiry = d.ExpiryMonth + "/" + d.ExpiryYear
 	}
-	issuer := d.IssuerName
 	sec := pages.CardSection{
 		Card: nonEmptyFields(
 			pages.Field{Label: "Card", Value: cardText(p.CardBrand, p.CardLast4), TestID: "card"},
-			pages.Field{Label: "BIN", Value: d.BIN, Mono: true, TestID: "card-bin"},
-			pages.Field{Label: "Expiry", Value: expiry, TestID: "card-expiry"},
-			pages.Field{Label: "Issuer", Value: issuer, TestID: "card-issuer"},
+			pages.Field{Label: "Issuer", Value: d.IssuerName, TestID: "card-issuer"},
 			pages.Field{Label: "Issuing country", Value: d.IssuingCountry, TestID: "card-country"},
 			pages.Field{Label: "Type", Value: fundingText(d), TestID: "card-funding"},
 			pages.Field{Label: "Payment method region", Value: d.MethodRegion, TestID: "card-region"},
@@ -235,20 +232,24 @@ func cardSection(p *store.Payment, buyerData bool) pages.CardSection {
 		pages.Field{Label: "Settlement", Value: settlementText(d.Settlement), TestID: "card-settlement"},
 		pages.Field{Label: "Actual payment amount", Value: actual, TestID: "card-actual-amount"},
 	)
+	// The buyer-identifying fields, and BIN and expiry, which raw payloads
+	// redact for the same roles (redactedKeys), need buyer-data access.
 	b := p.Buyer
-	hasBuyer := b.CardholderName != "" || b.PSP != nil
+	var psp store.PSPCustomer
+	if b.PSP != nil {
+		psp = *b.PSP
+	}
+	buyer := nonEmptyFields(
+		pages.Field{Label: "Cardholder name", Value: b.CardholderName, TestID: "card-holder"},
+		pages.Field{Label: "PSP customer", Value: joinNonEmpty(psp.Name, firstNonEmpty(psp.DisplayCustomerName, psp.DisplayCustomerID, psp.CustomerID)), TestID: "card-psp-customer"},
+		pages.Field{Label: "BIN", Value: d.BIN, Mono: true, TestID: "card-bin"},
+		pages.Field{Label: "Expiry", Value: expiry, TestID: "card-expiry"},
+	)
 	switch {
-	case hasBuyer && buyerData:
-		var psp store.PSPCustomer
-		if b.PSP != nil {
-			psp = *b.PSP
-		}
-		sec.Buyer = nonEmptyFields(
-			pages.Field{Label: "Cardholder name", Value: b.CardholderName, TestID: "card-holder"},
-			pages.Field{Label: "PSP customer", Value: joinNonEmpty(psp.Name, firstNonEmpty(psp.DisplayCustomerName, psp.DisplayCustomerID, psp.CustomerID)), TestID: "card-psp-customer"},
-		)
-	case hasBuyer:
-		sec.BuyerHidden = "Cardholder and PSP customer details are shown to roles with buyer-data access."
+	case len(buyer) > 0 && buyerData:
+		sec.Buyer = buyer
+	case len(buyer) > 0:
+		sec.BuyerHidden = "The cardholder, PSP customer, BIN and expiry are shown to roles with buyer-data access."
 	}
 	if len(sec.Card)+len(sec.Authorisation)+len(sec.Acquirer)+len(sec.Buyer) == 0 && sec.BuyerHidden == "" {
 		sec.Empty = cardEmpty(p)

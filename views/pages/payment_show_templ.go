@@ -2063,7 +2063,7 @@ func cardSection(c CardSection) templ.Component {
 			}
 		}
 		if len(c.Buyer) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 188, "<h3>Buyer</h3><div data-testid=\"card-buyer\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 188, "<h3>Buyer and card holder</h3><div data-testid=\"card-buyer\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
