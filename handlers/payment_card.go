@@ -240,10 +240,10 @@ func cardSection(p *store.Payment, buyerData bool) pages.CardSection {
 		psp = *b.PSP
 	}
 	buyer := nonEmptyFields(
-		pages.Field{Label: "Cardholder name", Value: b.CardholderName, TestID: "card-holder"},
+		pages.Field{Label: "Cardholder name", Value: b.CardholderName, TestID: "cardholder-name"},
 		pages.Field{Label: "PSP customer", Value: joinNonEmpty(psp.Name, firstNonEmpty(psp.DisplayCustomerName, psp.DisplayCustomerID, psp.CustomerID)), TestID: "card-psp-customer"},
 		pages.Field{Label: "BIN", Value: d.BIN, Mono: true, TestID: "card-bin"},
-		pages.Field{Label: "Expiry", Value: expiry, TestID: "card-expiry"},
+		pages.Field{Label: "Expiry", Value: expiry, TestID: "card-expires"},
 	)
 	switch {
 	case len(buyer) > 0 && buyerData:

@@ -287,3 +287,35 @@ func TestCardDetailsMigration(t *testing.T) {
 		t.Errorf("old payment after an inquiry: %s last4 %q", encodeDetails(&d.Card), d.CardLast4)
 	}
 }
+
+// BenchmarkScanCardDetails measures what reading a fully detailed payment
+// costs on top of a bare one: decoding its card and buyer JSON (every
+// payment row read goes through it, list pages included).
+func BenchmarkScanCardDetails(b *testing.B) {
+	p := &Payment{}
+	n, err := antom.ParseNotification([]byte(richPaymentResult("p-1", "PID-1")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mergePaymentDetails(p, n.PaymentResultInfo, &n.PaymentDetails)
+	card, buyer := encodeDetails(&p.Card), encodeDetails(&p.Buyer)
+	b.ReportMetric(float64(len(card)+len(buyer)), "bytes/row")
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			var q Payment
+			if err := decodeDetails(card, &q.Card); err != nil {
+				b.Fatal(err)
+			}
+			if err := decodeDetails(buyer, &q.Buyer); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("empty", func(b *testing.B) {
+		for b.Loop() {
+			var q Payment
+			_ = decodeDetails("", &q.Card)
+			_ = decodeDetails("", &q.Buyer)
+		}
+	})
+}

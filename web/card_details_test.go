@@ -69,10 +69,10 @@ func TestCardSectionByRole(t *testing.T) {
 		"card-rrn":          "412345678901",
 		"card-acquirer":     "Acme Acquiring: 00 Approved",
 		"card-settlement":   "Settles as 31.02 USD at 0.7384 SGD/USD",
-		"card-holder":       "Tan Ah Kow",
+		"cardholder-name":   "Tan Ah Kow",
 		"card-psp-customer": "GCASH / psp-cust-9",
 		"card-bin":          "411111",
-		"card-expiry":       "12/29",
+		"card-expires":      "12/29",
 	} {
 		if got := page.text(testID); got != want {
 			t.Errorf("operator: %s = %q, want %q", testID, got, want)
@@ -93,7 +93,7 @@ func TestCardSectionByRole(t *testing.T) {
 	if got := spage.text("card-avs"); got != "Y: address and ZIP code match" {
 		t.Errorf("support: AVS %q", got)
 	}
-	for _, hidden := range []string{"card-holder", "card-psp-customer", "card-bin", "card-expiry", "card-buyer"} {
+	for _, hidden := range []string{"cardholder-name", "card-psp-customer", "card-bin", "card-expires", "card-buyer"} {
 		if spage.has(hidden) {
 			t.Errorf("support sees %s", hidden)
 		}
