@@ -303,3 +303,22 @@ func applyHierarchy(live *pages.PaymentLive, p *store.Payment, buyerData bool, n
 		live.AuthExpiresAt = pages.Stamp{}
 	}
 }
+
+// sessionFieldsThatApply drops the session card's expiry once it no
+// longer applies (the header decides, applyHierarchy): a paid, failed or
+// cancelled payment's session does not "expire in 45 min".
+func sessionFieldsThatApply(fs []pages.Field, expiryApplies bool) []pages.Field {
+	if expiryApplies {
+		return fs
+	}
+	out := fs[:0:0]
+	for _, f := range fs {
+		if f.Label != sessionExpiresLabel {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// sessionExpiresLabel is the session card's expiry field's label.
+const sessionExpiresLabel = "Expires"

@@ -127,6 +127,9 @@ func TestDetailHierarchyOnADecline(t *testing.T) {
 		t.Errorf("awaiting payment: session expiry %v captured %v refunded %v; want only the session expiry",
 			page.has("session-expiry"), page.has("captured"), page.has("refunded"))
 	}
+	if !strings.Contains(page.text("session-card"), "Expires") {
+		t.Errorf("awaiting payment: the session card has no expiry: %q", page.text("session-card"))
+	}
 	if got := page.text("card-empty"); got == "" {
 		t.Error("no word on the missing card")
 	}
@@ -145,6 +148,9 @@ func TestDetailHierarchyOnADecline(t *testing.T) {
 		if page.has(gone) {
 			t.Errorf("a declined payment shows %s: %q", gone, page.text(gone))
 		}
+	}
+	if strings.Contains(page.text("session-card"), "Expires") {
+		t.Errorf("a declined payment's session card still shows the expiry: %q", page.text("session-card"))
 	}
 	if got := page.text("amount"); got != "42.50 SGD" {
 		t.Errorf("amount %q", got)
