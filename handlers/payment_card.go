@@ -276,7 +276,8 @@ func cardEmpty(p *store.Payment) string {
 }
 
 // applyHierarchy fills the detail page's header and summaries (issue 11):
-// the order beside the header, the card section, and which of the
+// the order beside the header, the card section, the session (in the live
+// region, so what stops applying goes when the state changes), and which of the
 // state-dependent fields still apply. A field that no longer applies is
 // hidden, not shown empty: no session expiry once the buyer paid or the
 // payment ended otherwise, no authorisation expiry once nothing is left to
@@ -293,12 +294,21 @@ func applyHierarchy(live *pages.PaymentLive, p *store.Payment, buyerData bool, n
 		{Label: "Created by", Value: p.CreatedBy},
 	}
 	live.CardSection = cardSection(p, buyerData)
+	live.SessionData = p.SessionData
 	authorised := p.Status == store.StatusSuccess
 	live.ShowCaptured = authorised || p.CapturedMinor > 0 || p.CaptureState == store.CapturePending
 	live.ShowRefunded = p.CapturedMinor > 0 || p.RefundedMinor > 0
 	// The session matters while the buyer can pay it, and on a payment that
 	// expired unpaid (it says when).
 	live.ShowSessionExpiry = p.Status == store.StatusCreated || p.Status == store.StatusSessionReady || p.Status == store.StatusExpired
+	live.Session = sessionFieldsThatApply([]pages.Field{
+		{Label: "paymentSessionId", Value: abbreviate(p.SessionID, 40), Mono: true},
+		{Label: "paymentSessionData", Value: abbreviate(p.SessionData, 40), Mono: true},
+		{Label: sessionExpiresLabel, At: stampOf(p.SessionExpiresAt, now)},
+		{Label: "Notify URL", Value: p.NotifyURL, Mono: true},
+		{Label: "Redirect URL", Value: p.RedirectURL, Mono: true},
+		{Label: "Environment", Value: sandboxLabel(p.Sandbox)},
+	}, live.ShowSessionExpiry)
 	if !authorised || p.CaptureState == store.CaptureFull || p.CaptureMode != antom.CaptureManual && p.CapturedMinor > 0 {
 		live.AuthExpiresAt = pages.Stamp{}
 	}

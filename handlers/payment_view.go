@@ -63,15 +63,6 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 	vm := pages.PaymentDetailPage{
 		PaymentRequestID: p.PaymentRequestID,
 		ListURL:          paths.Payments,
-		Session: []pages.Field{
-			{Label: "paymentSessionId", Value: abbreviate(p.SessionID, 40), Mono: true},
-			{Label: "paymentSessionData", Value: abbreviate(p.SessionData, 40), Mono: true},
-			{Label: sessionExpiresLabel, At: stampOf(p.SessionExpiresAt, now)},
-			{Label: "Notify URL", Value: p.NotifyURL, Mono: true},
-			{Label: "Redirect URL", Value: p.RedirectURL, Mono: true},
-			{Label: "Environment", Value: sandboxLabel(p.Sandbox)},
-		},
-		SessionData: p.SessionData,
 	}
 	live := pages.PaymentLive{
 		Status:           shownStatus(p, now),
@@ -96,7 +87,6 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		Timeline:         omittedEntry(d.TimelineOmitted, timeline(d.Timeline, deliveries, !can(currentUser(c), PermViewBuyerData), now)),
 	}
 	applyHierarchy(&live, p, can(currentUser(c), PermViewBuyerData), now)
-	vm.Session = sessionFieldsThatApply(vm.Session, live.ShowSessionExpiry)
 	live.ResultCode, live.ResultMessage = statusDetail(p.Status, p.ResultCode, p.ResultMessage)
 	if n := len(d.Operations); n > paymentOperationsShown {
 		live.OperationsNote = fmt.Sprintf("The %d latest of %d operations; the timeline has every one.", paymentOperationsShown, n)

@@ -348,17 +348,17 @@ type PaymentLive struct {
 	ReferenceOrderID  string
 	Order             []Field
 	CardSection       CardSection
-	ShowCaptured      bool // the payment was authorised, or something was captured
-	ShowRefunded      bool // something was captured
-	ShowSessionExpiry bool // the buyer could still pay, or the session expired unpaid
+	ShowCaptured      bool    // the payment was authorised, or something was captured
+	ShowRefunded      bool    // something was captured
+	ShowSessionExpiry bool    // the buyer could still pay, or the session expired unpaid
+	Session           []Field // session id, data (abbreviated), expiry while it applies, URLs
+	SessionData       string  // the full paymentSessionData, shown on demand
 }
 
 // PaymentDetailPage is GET /payments/:id.
 type PaymentDetailPage struct {
 	PaymentRequestID string
 	ListURL          string
-	Session          []Field // session id, data (abbreviated), expiry, URLs
-	SessionData      string  // the full paymentSessionData, shown on demand
 	Live             PaymentLive
 }
 
