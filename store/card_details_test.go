@@ -319,3 +319,59 @@ func BenchmarkScanCardDetails(b *testing.B) {
 		}
 	})
 }
+
+// inquiryRefund's answer fills a refund's ARN, RRN and settlement; a later
+// one without them keeps them.
+func TestRefundInquiryDetails(t *testing.T) {
+	s, _ := newTestStore(t)
+	p := capturedPayment(t, s, 4200)
+	r, err := beginRefund(s, p.PaymentRequestID, 4200, "", "user:op")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recordRefund(ctx, s, r, nil, errTimeout); err != nil {
+		t.Fatal(err)
+	}
+	op, err := pendingOp(s, p.PaymentRequestID, r.RefundRequestID, OpRefund)
+	if err != nil {
+		t.Fatal(err)
+	}
+	processing := &antom.InquiryRefundResponse{Result: antom.Result{ResultStatus: "S"}, RefundStatus: "PROCESSING",
+		RefundRequestID: r.RefundRequestID, RefundID: "R-9", RefundAmount: &antom.Amount{Currency: "SGD", Value: "4200"},
+		RefundDetails: antom.RefundDetails{ARN: "ARN-1", RRN: "RRN-1", GrossSettlementAmount: &antom.Amount{Currency: "USD", Value: "3102"},
+			AcquirerInfo: &antom.AcquirerInfo{AcquirerName: "Acme Acquiring"}}}
+	if _, err := s.RecordRefundInquiry(ctx, op.ID, processing, nil, attemptOf(nil)); err != nil {
+		t.Fatal(err)
+	}
+	done := &antom.InquiryRefundResponse{Result: antom.Result{ResultStatus: "S"}, RefundStatus: "SUCCESS",
+		RefundRequestID: r.RefundRequestID, RefundID: "R-9", RefundAmount: &antom.Amount{Currency: "SGD", Value: "4200"}}
+	if _, err := s.RecordRefundInquiry(ctx, op.ID, done, nil, attemptOf(nil)); err != nil {
+		t.Fatal(err)
+	}
+	got := mustGet(t, s, p.PaymentRequestID).Refunds[0]
+	if got.Status != TxnSuccess || got.ARN != "ARN-1" || got.RRN != "RRN-1" || got.Details.Gross == nil || got.Details.Gross.Minor != 3102 ||
+		got.Details.Acquirer == nil || got.Details.Acquirer.Name != "Acme Acquiring" {
+		t.Errorf("refund %s ARN %q RRN %q details %s", got.Status, got.ARN, got.RRN, encodeDetails(&got.Details))
+	}
+}
+
+// A capture's answer names its acquirer.
+func TestCaptureAnswerAcquirer(t *testing.T) {
+	s, _ := newTestStore(t)
+	p := mustReady(t, s, func(n *NewPayment) { n.CaptureMode = antom.CaptureManual })
+	deliver(t, s, paymentResult(p.PaymentRequestID, "PID-M", "S", "SUCCESS", 4200))
+	c, err := beginCapture(s, p.PaymentRequestID, 4200, "user:op")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := &antom.CaptureResponse{Result: antom.Result{ResultStatus: "S", ResultCode: "SUCCESS"}, CaptureRequestID: c.CaptureRequestID,
+		CaptureID: "CAP-M", CaptureAmount: &antom.Amount{Currency: "SGD", Value: "4200"},
+		AcquirerInfo: &antom.AcquirerInfo{AcquirerName: "Acme Acquiring", AcquirerTransactionID: "ACQ-C-1"}}
+	got, err := recordCapture(ctx, s, c, resp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != TxnSuccess || got.Details.Acquirer == nil || got.Details.Acquirer.TransactionID != "ACQ-C-1" {
+		t.Errorf("capture %s details %s", got.Status, encodeDetails(&got.Details))
+	}
+}
