@@ -184,6 +184,9 @@ type apiPayment struct {
 	CreatedAt         time.Time    `json:"createdAt"`
 	UpdatedAt         time.Time    `json:"updatedAt"`
 	Version           int64        `json:"version"`
+	// Card is the card, authorisation, acquirer and settlement details
+	// (api_card.go); absent until Antom reports any.
+	Card *apiCard `json:"card,omitempty"`
 }
 
 // apiCapture is one capture of a payment.
@@ -208,6 +211,8 @@ type apiRefund struct {
 	Reason          string       `json:"reason,omitempty"`
 	CreatedAt       time.Time    `json:"createdAt"`
 	RefundedAt      time.Time    `json:"refundedAt,omitzero"`
+	ARN             string       `json:"arn,omitempty"`
+	RRN             string       `json:"rrn,omitempty"`
 }
 
 // apiSDKEvent is one SDK event as the app reported it.
@@ -266,6 +271,7 @@ func toAPIPayment(p *store.Payment, now time.Time) apiPayment {
 		CreatedAt:         p.CreatedAt,
 		UpdatedAt:         p.UpdatedAt,
 		Version:           p.Version,
+		Card:              toAPICard(p),
 	}
 }
 
@@ -284,7 +290,7 @@ func toAPIDetail(d *store.PaymentDetail, events []store.SDKEventRecord, now time
 		out.Refunds = append(out.Refunds, apiRefund{
 			RefundRequestID: r.RefundRequestID, RefundID: r.RefundID, Amount: antom.NewAmount(r.AmountMinor, r.Currency),
 			Status: string(r.Status), Result: resultOf(r.ResultStatus, r.ResultCode, r.ResultMessage),
-			Reason: r.Reason, CreatedAt: r.CreatedAt, RefundedAt: r.RefundedAt,
+			Reason: r.Reason, CreatedAt: r.CreatedAt, RefundedAt: r.RefundedAt, ARN: r.ARN, RRN: r.RRN,
 		})
 	}
 	for _, e := range events {

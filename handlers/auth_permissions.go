@@ -15,7 +15,7 @@ type Permission string
 // The permissions. The matrix below is the only place that grants them.
 const (
 	PermViewPayments   Permission = "payments.view"    // payments, orders, captures, notifications, detail, live polls
-	PermViewBuyerData  Permission = "buyer.view"       // buyer contact data unredacted in raw payloads
+	PermViewBuyerData  Permission = "buyer.view"       // buyer contact data unredacted in raw payloads; cardholder, PSP customer, BIN and expiry on the payment page
 	PermInquire        Permission = "payments.inquire" // re-run inquiryPayment
 	PermCreateSession  Permission = "sessions.create"  // new test payment session
 	PermMoveMoney      Permission = "payments.money"   // capture, cancel, refund (with password step-up)

@@ -135,8 +135,8 @@ var redactedKeys = map[string]bool{
 	"buyerEmail": true, "buyerPhoneNo": true, "buyerName": true, "firstName": true, "middleName": true,
 	"lastName": true, "fullName": true, "cardholderName": true, "cardNo": true, "cardBin": true,
 	"cardToken": true, "accountNo": true, "expiryMonth": true, "expiryYear": true, "clientIp": true,
-	"shipping": true, "shippingAddress": true, "billingAddress": true, "pspCustomerInfo": true,
-	"cavv": true, "xid": true,
+	"shipping": true, "shippingAddress": true, "billingAddress": true,
+	"pspCustomerInfo": true, "cavv": true, "xid": true,
 }
 
 // redactJSON replaces buyer and card fields of a JSON document with

@@ -59,26 +59,6 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 	vm := pages.PaymentDetailPage{
 		PaymentRequestID: p.PaymentRequestID,
 		ListURL:          paths.Payments,
-		Order: []pages.Field{
-			{Label: "referenceOrderId", Value: p.ReferenceOrderID, Mono: true, TestID: "reference-order-id"},
-			{Label: "Buyer ID", Value: p.BuyerID, Mono: true, TestID: "buyer-id"},
-			{Label: "Description", Value: p.Description, TestID: "description"},
-			{Label: "Order amount", Value: money(p.AmountMinor, p.Currency)},
-			{Label: "Capture mode", Value: p.CaptureMode, TestID: "capture-mode"},
-			{Label: "3-D Secure", Value: yesNo(p.ThreeDS)},
-			{Label: "Terminal", Value: joinNonEmpty(p.TerminalType, p.OSType)},
-			{Label: "Created", At: stampOf(p.CreatedAt, now)},
-			{Label: "Created by", Value: p.CreatedBy},
-		},
-		Session: []pages.Field{
-			{Label: "paymentSessionId", Value: abbreviate(p.SessionID, 40), Mono: true},
-			{Label: "paymentSessionData", Value: abbreviate(p.SessionData, 40), Mono: true},
-			{Label: "Expires", At: stampOf(p.SessionExpiresAt, now)},
-			{Label: "Notify URL", Value: p.NotifyURL, Mono: true},
-			{Label: "Redirect URL", Value: p.RedirectURL, Mono: true},
-			{Label: "Environment", Value: sandboxLabel(p.Sandbox)},
-		},
-		SessionData: p.SessionData,
 	}
 	live := pages.PaymentLive{
 		Status:           shownStatus(p, now),
@@ -102,6 +82,7 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		Refunds:          refundRows(d.Refunds, now),
 		Timeline:         omittedEntry(d.TimelineOmitted, timeline(d.Timeline, deliveries, !can(currentUser(c), PermViewBuyerData), now)),
 	}
+	applyHierarchy(&live, p, can(currentUser(c), PermViewBuyerData), now)
 	live.ResultCode, live.ResultMessage = statusDetail(p.Status, p.ResultCode, p.ResultMessage)
 	if n := len(d.Operations); n > paymentOperationsShown {
 		live.OperationsNote = fmt.Sprintf("The %d latest of %d operations; the timeline has every one.", paymentOperationsShown, n)
@@ -308,6 +289,7 @@ func captureRows(cs []store.Capture, withPayment bool, now time.Time) []pages.Ca
 			AcquirerRef:      cp.AcquirerRef,
 			Time:             stampOf(firstTime(cp.CapturedAt, cp.CreatedAt), now),
 			Actor:            cp.Actor,
+			Settlement:       settlementText(cp.Details.Settlement),
 		}
 		if withPayment {
 			r.PaymentURL = paths.Payment(cp.PaymentRequestID)
@@ -331,6 +313,9 @@ func refundRows(rs []store.Refund, now time.Time) []pages.RefundRow {
 			Reason:          r.Reason,
 			Time:            stampOf(firstTime(r.RefundedAt, r.CreatedAt), now),
 			Actor:           r.Actor,
+			ARN:             r.ARN,
+			RRN:             r.RRN,
+			Settlement:      settlementText(r.Details.Settlement),
 		})
 	}
 	return rows

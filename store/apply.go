@@ -21,6 +21,7 @@ type txnReport struct {
 	Result      antom.Result
 	Time        string // captureTime / refundTime
 	AcquirerRef string
+	Details     txnDetailsReport // acquirer, settlement; a refund's ARN, RRN, actualRefundAmount
 	// FromInquiry: the report is an inquiry's answer, which Paydesk asked
 	// for, rather than a notification.
 	FromInquiry bool
@@ -153,6 +154,9 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 	}
 	tr := NextTxnStatus(c.Status, rep.Event)
 	out.Effect, out.From, out.To = tr.Effect, tr.From, tr.To
+	// Details are facts about the capture, kept from any report that is not
+	// a contradiction (a late PROCESSING may still name the acquirer).
+	detailed := tr.Effect != EffectContradiction && c.Details.merge(rep.Details)
 	switch tr.Effect {
 	case EffectApply, EffectSame:
 		c.Status = tr.To
@@ -172,7 +176,7 @@ func (s *Store) applyCapture(ctx context.Context, tx *sql.Tx, p *Payment, rep tx
 	case EffectContradiction:
 		p.Flags |= FlagContradiction
 	}
-	if out.Corrected && tr.Effect != EffectApply && tr.Effect != EffectSame {
+	if (out.Corrected || detailed) && tr.Effect != EffectApply && tr.Effect != EffectSame {
 		if err := s.saveCapture(ctx, tx, c); err != nil {
 			return out, err
 		}
@@ -241,6 +245,12 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 	}
 	tr := NextTxnStatus(r.Status, rep.Event)
 	out.Effect, out.From, out.To = tr.Effect, tr.From, tr.To
+	detailed := false
+	if tr.Effect != EffectContradiction {
+		detailed = r.Details.merge(rep.Details)
+		detailed = keep(&r.ARN, rep.Details.ARN) || detailed
+		detailed = keep(&r.RRN, rep.Details.RRN) || detailed
+	}
 	switch tr.Effect {
 	case EffectApply, EffectSame:
 		r.Status = tr.To
@@ -260,7 +270,7 @@ func (s *Store) applyRefund(ctx context.Context, tx *sql.Tx, p *Payment, rep txn
 	case EffectContradiction:
 		p.Flags |= FlagContradiction
 	}
-	if out.Corrected && tr.Effect != EffectApply && tr.Effect != EffectSame {
+	if (out.Corrected || detailed) && tr.Effect != EffectApply && tr.Effect != EffectSame {
 		if err := s.saveRefund(ctx, tx, r); err != nil {
 			return out, err
 		}
@@ -279,6 +289,8 @@ type paymentFacts struct {
 	ResultInfo    *antom.PaymentResultInfo
 	Result        antom.Result // the payment's result (notification result, or inquiry paymentResult*)
 	ResultIsFinal bool         // Result describes the payment's outcome (not just a call's)
+
+	Details *antom.PaymentDetails // cardInfo, acquirerInfo, settlement, pspCustomerInfo
 }
 
 // paymentOutcome is what applying a payment event did.
@@ -331,14 +343,9 @@ func applyPaymentEvent(p *Payment, ev PaymentEvent, f paymentFacts) paymentOutco
 	}
 	p.PaymentMethod = nonEmpty(f.MethodType, p.PaymentMethod)
 	p.AcquirerRef = nonEmpty(f.AcquirerRef, p.AcquirerRef)
-	if ri := f.ResultInfo; ri != nil {
-		p.CardBrand = nonEmpty(ri.CardBrand, p.CardBrand)
-		last4 := ri.LastFour
-		if last4 == "" && len(ri.CardNo) >= 4 {
-			last4 = ri.CardNo[len(ri.CardNo)-4:]
-		}
-		p.CardLast4 = nonEmpty(last4, p.CardLast4)
-	}
+	// Card, authorisation, acquirer, settlement and buyer details: merged
+	// field by field, so an answer without them erases nothing.
+	mergePaymentDetails(p, f.ResultInfo, f.Details)
 	if tr.Effect == EffectApply && tr.To != StatusCreated {
 		p.Flags &^= FlagUnknownOutcome
 	}

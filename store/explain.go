@@ -528,13 +528,14 @@ func fromReason(r Reason) Explanation {
 // session expired. The staff cancel and the app's last SDK event come from
 // the payment's detail (FailureInputOf).
 func FailureInputOfPayment(p *Payment, now time.Time) FailureInput {
-	// TODO(lead): fill RefusalReasonRaw/MerchantAdviceCode from Payment once merged
 	return FailureInput{
-		Status:         p.Status,
-		ResultCode:     p.ResultCode,
-		ResultMessage:  p.ResultMessage,
-		Paid:           !p.PaidAt.IsZero(),
-		SessionExpired: p.Status == StatusExpired || (p.Status == StatusSessionReady && p.SessionExpired(now)),
+		Status:             p.Status,
+		ResultCode:         p.ResultCode,
+		ResultMessage:      p.ResultMessage,
+		RefusalReasonRaw:   p.RefusalReasonRaw,
+		MerchantAdviceCode: p.MerchantAdviceCode,
+		Paid:               !p.PaidAt.IsZero(),
+		SessionExpired:     p.Status == StatusExpired || (p.Status == StatusSessionReady && p.SessionExpired(now)),
 	}
 }
 

@@ -291,7 +291,7 @@ func (s *Store) applyNotificationEffect(ctx context.Context, tx *sql.Tx, p *Paym
 		po := applyPaymentEvent(p, ev, paymentFacts{
 			PaymentID: n.PaymentID, Amount: n.PaymentAmount, PaymentTime: n.PaymentTime,
 			AuthExpiry: n.AuthExpiryTime, MethodType: n.PaymentMethodType, AcquirerRef: n.AcquirerReferenceNo,
-			ResultInfo: n.PaymentResultInfo, Result: n.Result, ResultIsFinal: n.NotifyType == antom.NotifyPaymentResult,
+			ResultInfo: n.PaymentResultInfo, Details: &n.PaymentDetails, Result: n.Result, ResultIsFinal: n.NotifyType == antom.NotifyPaymentResult,
 		})
 		detail["effect"], detail["from"], detail["to"] = po.Effect, po.From, po.To
 		a.outcome = outcomeOf(po.Effect, false)
@@ -312,7 +312,8 @@ func (s *Store) applyNotificationEffect(ctx context.Context, tx *sql.Tx, p *Paym
 		}
 		ev, _ := txnEventOf(n.Result.ResultStatus)
 		to, err := s.applyCapture(ctx, tx, p, txnReport{RequestID: n.CaptureRequestID, ID: n.CaptureID,
-			Amount: n.CaptureAmount, Event: ev, Result: n.Result, Time: n.CaptureTime, AcquirerRef: n.AcquirerReferenceNo})
+			Amount: n.CaptureAmount, Event: ev, Result: n.Result, Time: n.CaptureTime, AcquirerRef: n.AcquirerReferenceNo,
+			Details: txnDetailsReport{Acquirer: n.AcquirerInfo, Gross: n.GrossSettlementAmount, Quote: n.SettlementQuote}})
 		if err != nil {
 			return "", err
 		}
@@ -323,7 +324,9 @@ func (s *Store) applyNotificationEffect(ctx context.Context, tx *sql.Tx, p *Paym
 			ev, _ = txnEventOf(n.Result.ResultStatus)
 		}
 		to, err := s.applyRefund(ctx, tx, p, txnReport{RequestID: n.RefundRequestID, ID: n.RefundID,
-			Amount: n.RefundAmount, Event: ev, Result: n.Result, Time: n.RefundTime})
+			Amount: n.RefundAmount, Event: ev, Result: n.Result, Time: n.RefundTime,
+			Details: txnDetailsReport{Acquirer: n.AcquirerInfo, Gross: n.GrossSettlementAmount, Quote: n.SettlementQuote,
+				ActualAmount: n.ActualRefundAmount, ARN: n.ARN, RRN: n.RRN}})
 		if err != nil {
 			return "", err
 		}

@@ -34,7 +34,7 @@ func (s *Store) ApplyInquiry(ctx context.Context, paymentRequestID string, resp 
 		po := applyPaymentEvent(p, ev, paymentFacts{
 			PaymentID: resp.PaymentID, Amount: resp.PaymentAmount, PaymentTime: resp.PaymentTime,
 			AuthExpiry: resp.AuthExpiryTime, MethodType: resp.PaymentMethodType, AcquirerRef: resp.AcquirerReferenceNo,
-			ResultInfo: resp.PaymentResultInfo, ResultIsFinal: resp.PaymentStatus != antom.PaymentProcessing && resp.PaymentStatus != antom.PaymentPending,
+			ResultInfo: resp.PaymentResultInfo, Details: &resp.PaymentDetails, ResultIsFinal: resp.PaymentStatus != antom.PaymentProcessing && resp.PaymentStatus != antom.PaymentPending,
 			Result: antom.Result{ResultStatus: paymentStatusLetter(resp.PaymentStatus), ResultCode: resp.PaymentResultCode, ResultMessage: resp.PaymentResultMessage},
 		})
 		parts = append(parts, "paymentStatus "+nonEmpty(resp.PaymentStatus, "(none)")+": "+describe(po.Transition))
@@ -140,7 +140,8 @@ func (s *Store) applyInquiryTxn(ctx context.Context, tx *sql.Tx, p *Payment, t a
 		ev, ok = txnEventOf(t.TransactionResult.ResultStatus)
 	}
 	rep := txnReport{RequestID: t.TransactionRequestID, ID: t.TransactionID, Amount: t.TransactionAmount,
-		Event: ev, Result: t.TransactionResult, Time: t.TransactionTime, FromInquiry: true}
+		Event: ev, Result: t.TransactionResult, Time: t.TransactionTime, FromInquiry: true,
+		Details: txnDetailsReport{Acquirer: t.AcquirerInfo, Gross: t.GrossSettlementAmount, Quote: t.SettlementQuote}}
 	var a applied
 	detail := map[string]any{}
 	var k txnKind

@@ -47,7 +47,7 @@ const paymentCols = `id, payment_request_id, reference_order_id, buyer_id, descr
 	created_at, updated_at, paid_at, auth_expires_at, payment_method, card_brand,
 	card_last4, acquirer_ref, captured_minor, refunded_minor, capture_state, flags,
 	settled, next_poll_at, poll_count, last_inquiry_at, poll_since, version, seq,
-	created_by_key, final_at`
+	created_by_key, final_at, refusal_reason_raw, merchant_advice_code, card_details, buyer_details`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -57,6 +57,7 @@ func scanPayment(sc scanner) (*Payment, error) {
 	var sessExp, paidAt, authExp, nextPoll, lastInq, pollSince, byKey, finalAt sql.NullInt64
 	var createdAt, updatedAt int64
 	var flags int64
+	var card, buyer string
 	err := sc.Scan(&p.ID, &p.PaymentRequestID, &p.ReferenceOrderID, &p.BuyerID, &p.Description,
 		&p.AmountMinor, &p.Currency, &p.CaptureMode, &p.ThreeDS, &p.TerminalType, &p.OSType, &p.Sandbox,
 		&p.Status, &p.ResultStatus, &p.ResultCode, &p.ResultMessage, &paymentID, &p.SessionData,
@@ -64,9 +65,15 @@ func scanPayment(sc scanner) (*Payment, error) {
 		&createdAt, &updatedAt, &paidAt, &authExp, &p.PaymentMethod, &p.CardBrand,
 		&p.CardLast4, &p.AcquirerRef, &p.CapturedMinor, &p.RefundedMinor, &p.CaptureState, &flags,
 		&p.Settled, &nextPoll, &p.PollCount, &lastInq, &pollSince, &p.Version, &p.Seq,
-		&byKey, &finalAt)
+		&byKey, &finalAt, &p.RefusalReasonRaw, &p.MerchantAdviceCode, &card, &buyer)
 	if err != nil {
 		return nil, err
+	}
+	if err := decodeDetails(card, &p.Card); err != nil {
+		return nil, fmt.Errorf("store: payment %s card_details: %w", p.PaymentRequestID, err)
+	}
+	if err := decodeDetails(buyer, &p.Buyer); err != nil {
+		return nil, fmt.Errorf("store: payment %s buyer_details: %w", p.PaymentRequestID, err)
 	}
 	p.PaymentID = paymentID.String
 	p.IdempotencyKey = idemKey.String
@@ -234,6 +241,7 @@ var mutableColumnNames = [...]string{
 	"auth_expires_at", "payment_method", "card_brand", "card_last4", "acquirer_ref",
 	"captured_minor", "refunded_minor", "capture_state", "flags", "settled",
 	"next_poll_at", "poll_count", "last_inquiry_at", "poll_since", "final_at",
+	"refusal_reason_raw", "merchant_advice_code", "card_details", "buyer_details",
 }
 
 // mutableColumns is p's mutable columns as stored, in the order of
@@ -245,6 +253,7 @@ func mutableColumns(p *Payment) []any {
 		ms(p.AuthExpiresAt), p.PaymentMethod, p.CardBrand, p.CardLast4, p.AcquirerRef,
 		p.CapturedMinor, p.RefundedMinor, string(p.CaptureState), int64(p.Flags), p.Settled,
 		ms(p.NextPollAt), int64(p.PollCount), ms(p.LastInquiryAt), ms(p.pollSince), ms(p.FinalAt),
+		p.RefusalReasonRaw, p.MerchantAdviceCode, encodeDetails(&p.Card), encodeDetails(&p.Buyer),
 	}
 }
 

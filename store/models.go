@@ -217,6 +217,16 @@ type Payment struct {
 	Version          int64     // bumped on every change of the payment or its captures/refunds/events
 	Seq              int64     // global change sequence at the last change
 
+	// RefusalReasonRaw and MerchantAdviceCode are the issuer's or network's
+	// refusal reason and advice (paymentResultInfo) of a declined payment.
+	RefusalReasonRaw   string
+	MerchantAdviceCode string
+	// Card is what Antom said about the card, the authorisation, the
+	// acquirer and settlement (card_details.go); Buyer identifies the
+	// buyer and is shown only with buyer-data access.
+	Card  CardDetails
+	Buyer BuyerDetails
+
 	pollSince time.Time // when the current in-flight period began
 	// stored is the mutable columns as last loaded or saved in the write
 	// transaction (savePayment writes only those that differ);
@@ -248,6 +258,8 @@ type Capture struct {
 	CapturedAt       time.Time // Antom's captureTime, zero if none
 	UpdatedAt        time.Time
 
+	Details TxnDetails // acquirer and settlement (card_details.go)
+
 	paymentFK int64
 }
 
@@ -270,6 +282,10 @@ type Refund struct {
 	CreatedAt        time.Time
 	RefundedAt       time.Time
 	UpdatedAt        time.Time
+
+	ARN     string     // acquirer reference number: what the buyer's bank can trace the refund by
+	RRN     string     // retrieval reference number
+	Details TxnDetails // acquirer, settlement, actualRefundAmount (card_details.go)
 
 	paymentFK int64
 }

@@ -418,6 +418,7 @@ func (s *Store) RecordCaptureAnswer(ctx context.Context, opID int64, resp *antom
 	return s.recordTxnAnswer(ctx, opID, captureKind, a, func(rep *txnReport) {
 		if callErr == nil && resp != nil {
 			rep.ID, rep.Amount, rep.Time, rep.AcquirerRef, rep.Result = resp.CaptureID, resp.CaptureAmount, resp.CaptureTime, resp.AcquirerReferenceNo, resp.Result
+			rep.Details = txnDetailsReport{Acquirer: resp.AcquirerInfo}
 		}
 	})
 }
@@ -427,6 +428,7 @@ func (s *Store) RecordRefundAnswer(ctx context.Context, opID int64, resp *antom.
 	return s.recordTxnAnswer(ctx, opID, refundKind, a, func(rep *txnReport) {
 		if callErr == nil && resp != nil {
 			rep.ID, rep.Amount, rep.Time, rep.AcquirerRef, rep.Result = resp.RefundID, resp.RefundAmount, resp.RefundTime, resp.AcquirerReferenceNo, resp.Result
+			rep.Details = refundDetailsReport(resp.RefundDetails)
 		}
 	})
 }
@@ -562,7 +564,8 @@ func (s *Store) RecordRefundInquiry(ctx context.Context, opID int64, resp *antom
 				ev = TxnEvPending
 			}
 			rep := txnReport{RequestID: o.RequestID, ID: resp.RefundID, Amount: resp.RefundAmount, Event: ev, Time: resp.RefundTime,
-				Result: antom.Result{ResultStatus: paymentStatusLetter(resp.RefundStatus), ResultCode: resp.RefundStatus}}
+				Result:  antom.Result{ResultStatus: paymentStatusLetter(resp.RefundStatus), ResultCode: resp.RefundStatus},
+				Details: refundDetailsReport(resp.RefundDetails)}
 			to, err := s.applyRefund(ctx, tx, p, rep)
 			if err != nil {
 				return err

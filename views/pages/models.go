@@ -167,6 +167,7 @@ type CaptureRow struct {
 	AcquirerRef      string
 	Time             Stamp
 	Actor            string
+	Settlement       string // "Settles as 31.02 USD at 0.7384 SGD/USD"; "" when unknown
 }
 
 // CaptureListPage is GET /captures.
@@ -194,6 +195,9 @@ type RefundRow struct {
 	Reason          string
 	Time            Stamp
 	Actor           string
+	ARN             string // acquirer reference number, for the buyer's bank
+	RRN             string
+	Settlement      string
 }
 
 // TimelineEntry is one entry of a payment's merged timeline.
@@ -341,15 +345,23 @@ type PaymentLive struct {
 	// Failure says why a payment that failed, was cancelled or expired did
 	// not go through (failure.templ); nil for any other payment.
 	Failure *FailureView
+	// The detail hierarchy (issue 11): the order summary and the card
+	// section sit beside the header; fields that no longer apply to the
+	// payment's state are hidden (payment_card_models.go).
+	ReferenceOrderID  string
+	Order             []Field
+	CardSection       CardSection
+	ShowCaptured      bool    // the payment was authorised, or something was captured
+	ShowRefunded      bool    // something was captured
+	ShowSessionExpiry bool    // the buyer could still pay, or the session expired unpaid
+	Session           []Field // session id, data (abbreviated), expiry while it applies, URLs
+	SessionData       string  // the full paymentSessionData, shown on demand
 }
 
 // PaymentDetailPage is GET /payments/:id.
 type PaymentDetailPage struct {
 	PaymentRequestID string
 	ListURL          string
-	Order            []Field // order, buyer, description, capture mode, …
-	Session          []Field // session id, data (abbreviated), expiry, URLs
-	SessionData      string  // the full paymentSessionData, shown on demand
 	Live             PaymentLive
 	// Attempts are Antom's deliveries of each notification about the
 	// payment, matched to its retry schedule.
