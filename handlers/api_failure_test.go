@@ -42,11 +42,13 @@ func TestAPIFailureObject(t *testing.T) {
 	f := app.failureOfJSON(declined)
 	if f == nil || f["code"] != "ISSUER_REJECTS_TRANSACTION" || f["stoppedBy"] != "issuer" || f["retryable"] != true ||
 		f["retry"] != "another_card" || f["unknown"] != false || f["reason"] == "" ||
-		f["customerMessage"] != "Your bank declined the payment. Please use another card or contact your bank." {
+		f["customerMessage"] != "This card cannot be used for this payment. Please use another card." {
 		t.Errorf("declined: failure %v", f)
 	}
-	if _, ok := f["adviceCode"]; ok {
-		t.Errorf("declined without an advice code: failure %v", f)
+	// The simulator's decline carries the issuer's raw reason and
+	// Mastercard's advice code; the explanation reads both.
+	if f["refusalReason"] != "57 Transaction not permitted to cardholder" || f["adviceCode"] != "03" {
+		t.Errorf("declined: refusal reason and advice code: failure %v", f)
 	}
 	if f := app.failureOfJSON(paid); f != nil {
 		t.Errorf("paid: failure %v, want none", f)

@@ -91,6 +91,7 @@ func TestReasonsCoverProtocolCodes(t *testing.T) {
 var notResultCodes = []string{
 	"CASHIER_PAYMENT", "CHECKOUT_PAYMENT", "LOW_RISK", "SANDBOX_PAYDESK",
 	"PAYMENT_RESULT", "PAYMENT_PENDING", "CAPTURE_RESULT", "REFUND_RESULT",
+	"ANTOM_SIM_ACQUIRER", // the simulator's acquirerName
 }
 
 // simulatorCodes collects the result codes the simulator can produce from
