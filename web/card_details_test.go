@@ -175,7 +175,7 @@ func TestDetailHierarchyOnADecline(t *testing.T) {
 	}
 	_, body := op.get(paths.Payment(id))
 	head := strings.Index(body, `data-testid="payment-header"`)
-	slot := strings.Index(body, "<!-- failure explanation -->")
+	slot := strings.Index(body, `data-testid="failure-explanation"`)
 	order := strings.Index(body, `data-testid="order-card"`)
 	timeline := strings.Index(body, `data-testid="timeline"`)
 	if head < 0 || slot < head || order < slot || timeline < order {

@@ -48,9 +48,12 @@ func TestFailureExplanationOnPaymentPage(t *testing.T) {
 		code, stoppedBy, retry, boxClass string
 		who, customer, retryText         string
 	}{
+		// The simulator's DO_NOT_HONOR carries "05 Do not honor" and
+		// Mastercard advice code 02 (cannot approve at this time, try
+		// again later): the advice decides the retry.
 		{"card decline", declined, "Declined", "badge-bad",
-			"DO_NOT_HONOR", "issuer", "another_card", "failure-bad",
-			"The card issuer", "Your bank declined the payment. Please use another card or contact your bank.", "With another card"},
+			"DO_NOT_HONOR", "issuer", "later", "failure-bad",
+			"The card issuer", "Please try again in a few minutes.", "Yes, later"},
 		{"closed unpaid", closed, "Closed unpaid", "badge-neutral",
 			"ORDER_IS_CLOSED", "closed_unpaid", "yes", "failure-neutral",
 			"The checkout closing unpaid", "No money was taken", "Yes"},
