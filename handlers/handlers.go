@@ -15,6 +15,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"paydesk/handlers/reqlog"
 	"paydesk/antom"
 	"paydesk/static"
 	"paydesk/store"
@@ -103,6 +104,7 @@ func New(deps Deps) (*Handlers, error) {
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
+	deps.Log = reqlog.WrapLogger(deps.Log) // the request ID on every line of a request
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}

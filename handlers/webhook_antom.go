@@ -101,7 +101,7 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		// and the notification is on the notifications page meanwhile.
 		// A storage failure (full disk, lock) would fail that write too:
 		// it is answered 503 below, and Antom's retry applies it.
-		h.Log.Error("webhook: apply notification", "err", err.Error(), "request_id", requestID(c))
+		h.Log.ErrorContext(r.Context(), "webhook: apply notification", "err", err.Error())
 		in.Notification = nil
 		in.ParseError = "verified, but could not be applied: " + err.Error()
 		ans = webhookError(http.StatusInternalServerError, "not_applied", "The notification could not be applied; retry later.")
@@ -111,10 +111,10 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 	if err != nil {
 		// Not stored, so not acknowledged: Antom retries (a storage
 		// failure adds Retry-After).
-		h.Log.Error("webhook: store delivery", "err", err.Error(), "request_id", requestID(c))
+		h.Log.ErrorContext(r.Context(), "webhook: store delivery", "err", err.Error())
 		return errUnavailable(err, "The notification could not be stored; retry later.")
 	}
-	h.Log.Info("webhook: delivery", "delivery", res.DeliveryID, "verdict", string(in.Verdict),
+	h.Log.InfoContext(r.Context(), "webhook: delivery", "delivery", res.DeliveryID, "verdict", string(in.Verdict),
 		"outcome", string(res.Outcome), "payment", res.PaymentRequestID, "status", ans.status)
 	// A contradiction (res.NeedsInquiry) is answered by an inquiry, never
 	// from inside this handler: the store scheduled the payment for the

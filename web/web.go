@@ -24,6 +24,7 @@ import (
 	"paydesk/handlers"
 	"paydesk/static"
 	"paydesk/views/paths"
+	"paydesk/handlers/reqlog"
 )
 
 // Config is the web server's part of Paydesk's configuration.
@@ -80,6 +81,7 @@ func New(cfg Config, h *handlers.Handlers) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	cfg.Log = reqlog.WrapLogger(cfg.Log)
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "1M"
 	}
