@@ -15,8 +15,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"paydesk/handlers/reqlog"
 	"paydesk/antom"
+	"paydesk/handlers/reqlog"
 	"paydesk/static"
 	"paydesk/store"
 	"paydesk/store/ops"

@@ -22,9 +22,9 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"paydesk/handlers"
+	"paydesk/handlers/reqlog"
 	"paydesk/static"
 	"paydesk/views/paths"
-	"paydesk/handlers/reqlog"
 )
 
 // Config is the web server's part of Paydesk's configuration.
