@@ -90,6 +90,13 @@ func (s *Server) routes() []route {
 		{get, paths.Notifications + "/:id/raw", handlers.RouteNotificationRaw, h.NotificationRaw, staff(handlers.PermViewBuyerData)},
 		{get, paths.Notifications + "/:id/body", handlers.RouteNotificationBody, h.NotificationBodyDownload, staff(handlers.PermViewPayments)},
 		{get, paths.NewSession, handlers.RouteSessionNew, h.SessionNew, staff(handlers.PermCreateSession)},
+		// CSV exports of the lists' whole filters (handlers/export.go), with
+		// the lists' permission.
+		{get, paths.Payments + paths.ExportSuffix, handlers.RoutePaymentExport, h.PaymentExport, staff(handlers.PermViewPayments)},
+		{get, paths.Orders + paths.ExportSuffix, handlers.RouteOrderExport, h.OrderExport, staff(handlers.PermViewPayments)},
+		{get, paths.Captures + paths.ExportSuffix, handlers.RouteCaptureExport, h.CaptureExport, staff(handlers.PermViewPayments)},
+		{get, paths.Refunds + paths.ExportSuffix, handlers.RouteRefundExport, h.RefundExport, staff(handlers.PermViewPayments)},
+		{get, paths.Notifications + paths.ExportSuffix, handlers.RouteNotificationExport, h.NotificationExport, staff(handlers.PermViewPayments)},
 		// Staff actions.
 		{post, paths.NewSession, handlers.RouteSessionCreate, h.SessionCreate, staff(handlers.PermCreateSession)},
 		{post, paths.Payments + "/:id/inquiry", handlers.RoutePaymentInquiry, h.PaymentInquiry, staff(handlers.PermInquire)},
