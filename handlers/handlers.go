@@ -77,6 +77,8 @@ type Deps struct {
 	Ops ops.Config
 	// Webhook bounds refused notifications and sets the request-time check.
 	Webhook WebhookConfig
+	// Metrics counts what the handlers see (web/metrics); nil: nothing.
+	Metrics Metrics
 }
 
 // Handlers serves every route. Build it with New.
@@ -105,6 +107,9 @@ func New(deps Deps) (*Handlers, error) {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
 	deps.Log = reqlog.WrapLogger(deps.Log) // the request ID on every line of a request
+	if deps.Metrics == nil {
+		deps.Metrics = noMetrics{}
+	}
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}

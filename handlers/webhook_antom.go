@@ -48,6 +48,7 @@ func webhookError(status int, code, message string) webhookAnswer {
 // database cannot store it (full disk, lock: store.ErrUnavailable) the
 // answer is 503 with Retry-After and nothing is acknowledged.
 func (h *Handlers) WebhookAntom(c echo.Context) error {
+	start := time.Now()
 	r := c.Request()
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
 	if err != nil {
@@ -62,6 +63,8 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		ClientID:    r.Header.Get(antom.HeaderClientID),
 		RequestTime: r.Header.Get(antom.HeaderRequestTime),
 	}
+	outcome := "not_stored"
+	defer func() { h.Metrics.WebhookDelivery(string(in.Verdict), outcome, time.Since(start)) }()
 	if in.RequestTime != "" {
 		if at, err := antom.ParseRequestTime(in.RequestTime); err != nil {
 			in.RequestTimeError = err.Error()
@@ -86,6 +89,7 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		source := sourceOf(c.RealIP())
 		if ok, wait := h.refused.allow(source, now); !ok {
 			h.refused.drop(source, now)
+			outcome = "rate_limited"
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			ans = webhookError(http.StatusTooManyRequests, "rate_limited",
 				"Too many refused notifications from this address; this one was not stored. Retry later.")
@@ -114,6 +118,7 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		h.Log.ErrorContext(r.Context(), "webhook: store delivery", "err", err.Error())
 		return errUnavailable(err, "The notification could not be stored; retry later.")
 	}
+	outcome = string(res.Outcome)
 	h.Log.InfoContext(r.Context(), "webhook: delivery", "delivery", res.DeliveryID, "verdict", string(in.Verdict),
 		"outcome", string(res.Outcome), "payment", res.PaymentRequestID, "status", ans.status)
 	// A contradiction (res.NeedsInquiry) is answered by an inquiry, never

@@ -48,6 +48,7 @@ type Store struct {
 
 	maxBatch int
 	commits  atomic.Int64 // committed batches, for tests
+	onCommit func(batch int, commit time.Duration) // WithCommitObserver; nil: none
 	queue    chan *writeReq
 	quit     chan struct{}
 	done     chan struct{}

@@ -69,6 +69,7 @@ func (s *Server) routes() []route {
 		// --- public ---
 		{get, paths.Home, "home", s.home, bare},
 		{get, paths.Health, "healthz", s.healthz, bare},
+		{get, paths.Metrics, "metrics", s.metricsEndpoint, bare}, // loopback or a Bearer token: web/metrics.go
 		{get, paths.StaticPrefix + "*", "static", s.static, bare},
 		{get, paths.Login, "login.show", h.LoginShow, public},
 		{post, paths.Login, "login.submit", h.LoginSubmit, public},

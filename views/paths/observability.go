@@ -2,6 +2,9 @@ package paths
 
 import "net/url"
 
+// Metrics is Prometheus' scrape endpoint (loopback, or a Bearer token).
+const Metrics = "/metrics"
+
 // Refunds is where refunds across payments are listed; only its CSV export
 // (Export(Refunds, …)) is served so far.
 const Refunds = "/refunds"
