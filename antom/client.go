@@ -99,6 +99,7 @@ type Client struct {
 	retries    int
 	backoff    time.Duration
 	now        func() time.Time
+	observe    func(Exchange)
 }
 
 // Option configures a Client.
@@ -127,6 +128,20 @@ func WithRetryBackoff(d time.Duration) Option { return func(c *Client) { c.backo
 
 // WithClock sets the clock used for request-time.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// Exchange is one HTTP exchange with Antom as WithObserver reports it.
+type Exchange struct {
+	API string // e.g. "inquiryPayment"
+	// ResultStatus and ResultCode are Antom's result when one was read
+	// (verified, or unsigned F/U); empty when Err says why none was.
+	ResultStatus, ResultCode string
+	Err                      error // transport error, HTTP status, bad or missing signature; nil when a result was read
+	Duration                 time.Duration
+}
+
+// WithObserver has fn called after every HTTP exchange with Antom (each
+// retry is one), from the calling goroutine: metrics count them.
+func WithObserver(fn func(Exchange)) Option { return func(c *Client) { c.observe = fn } }
 
 // NewClient returns a client for baseURL (a region constant or any URL)
 // signing with the merchant's private key and verifying responses with
@@ -292,10 +307,21 @@ func (c *Client) retryable(ctx context.Context, err error, retryU bool) bool {
 	return errors.As(err, &re) && re.Unknown() && retryU
 }
 
-// do sends one signed request and returns the raw answer and its result
-// once the answer is known to be Antom's: signed and verified, or unsigned
-// with status F or U.
+// do is exchange, reported to the observer.
 func (c *Client) do(ctx context.Context, api, path string, body []byte) ([]byte, Result, error) {
+	if c.observe == nil {
+		return c.exchange(ctx, api, path, body)
+	}
+	start := time.Now()
+	raw, result, err := c.exchange(ctx, api, path, body)
+	c.observe(Exchange{API: api, ResultStatus: result.ResultStatus, ResultCode: result.ResultCode, Err: err, Duration: time.Since(start)})
+	return raw, result, err
+}
+
+// exchange sends one signed request and returns the raw answer and its
+// result once the answer is known to be Antom's: signed and verified, or
+// unsigned with status F or U.
+func (c *Client) exchange(ctx context.Context, api, path string, body []byte) ([]byte, Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	reqTime := strconv.FormatInt(c.now().UnixMilli(), 10)

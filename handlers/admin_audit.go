@@ -85,7 +85,7 @@ func (h *Handlers) AuditCSV(c echo.Context) error {
 	w.Flush()
 	if err != nil {
 		// The header is sent; the error handler cannot change the status.
-		h.Log.Error("audit export failed", "request_id", requestID(c), "err", err.Error())
+		h.Log.ErrorContext(c.Request().Context(), "audit export failed", "err", err.Error())
 		return nil
 	}
 	return w.Error()

@@ -188,7 +188,7 @@ func (h *Handlers) flash(c echo.Context, kind, message string) {
 	s := h.sessions.get(c)
 	s.AddFlash(kind+"\x00"+message, sessFlashKey)
 	if err := s.Save(c.Request(), c.Response()); err != nil {
-		h.Log.Warn("saving flash failed", "request_id", requestID(c), "err", err.Error())
+		h.Log.WarnContext(c.Request().Context(), "saving flash failed", "err", err.Error())
 	}
 }
 
@@ -200,7 +200,7 @@ func (h *Handlers) popFlashes(c echo.Context) []layout.Flash {
 		return nil
 	}
 	if err := s.Save(c.Request(), c.Response()); err != nil {
-		h.Log.Warn("clearing flashes failed", "request_id", requestID(c), "err", err.Error())
+		h.Log.WarnContext(c.Request().Context(), "clearing flashes failed", "err", err.Error())
 	}
 	out := make([]layout.Flash, 0, len(raw))
 	for _, r := range raw {
@@ -255,7 +255,7 @@ func (h *Handlers) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			if err := h.Store.TouchStaffSession(ctx, hash); err != nil && !errors.Is(err, store.ErrUnavailable) {
 				return err
 			} else if err != nil {
-				h.Log.Warn("staff session not touched: database unavailable", "err", err.Error())
+				h.Log.WarnContext(ctx, "staff session not touched: database unavailable", "err", err.Error())
 			}
 		}
 		if err := h.checkBoundCSRF(c, hash); err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,23 +20,11 @@ import (
 // first, keyset-paginated.
 func (h *Handlers) CaptureList(c echo.Context) error {
 	status, from, to, cursor := c.QueryParam("status"), c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("cursor")
-	f := store.CaptureFilter{Cursor: cursor, Limit: 50}
-	errs := map[string]string{}
-	if status != "" {
-		if !slices.Contains(store.TxnStatuses, store.TxnStatus(status)) {
-			return errInvalid("status", "Unknown capture status.")
-		}
-		f.Status = store.TxnStatus(status)
+	tf, errs, err := parseTxnListFilter(c, "capture")
+	if err != nil {
+		return err
 	}
-	var ok bool
-	if f.From, ok = parseDay(from); !ok {
-		errs["from"] = badDay
-	}
-	if f.To, ok = parseDay(to); !ok {
-		errs["to"] = badDay
-	} else if !f.To.IsZero() {
-		f.To = f.To.AddDate(0, 0, 1)
-	}
+	f := store.CaptureFilter{Status: tf.Status, From: tf.From, To: tf.To, Cursor: cursor, Limit: 50}
 	vm := pages.CaptureListPage{
 		ActionURL: paths.Captures,
 		Status:    []pages.Option{{Value: "", Label: "Any status"}},
@@ -43,6 +32,9 @@ func (h *Handlers) CaptureList(c echo.Context) error {
 		To:        to,
 		Errors:    errs,
 		Empty:     capturesListEmpty(status, from, to, cursor),
+	}
+	if filter := (url.Values{"status": {status}, "from": {from}, "to": {to}}); len(errs) == 0 {
+		vm.ExportURL, vm.RefundsExportURL = paths.Export(paths.Captures, filter), paths.Export(paths.Refunds, filter)
 	}
 	for _, s := range store.TxnStatuses {
 		vm.Status = append(vm.Status, pages.Option{Value: string(s), Label: string(s), Selected: status == string(s)})
@@ -78,4 +70,35 @@ func capturesListEmpty(status, from, to, cursor string) pages.EmptyView {
 	}
 	return pages.EmptyView{Title: "No captures yet.",
 		Hint: "A capture appears here when Antom captures a paid AUTOMATIC payment, or when staff capture a MANUAL one from its payment page."}
+}
+
+// txnListFilter is the filter of the captures and refunds lists and their
+// CSV exports: status and a day range, "to" inclusive.
+type txnListFilter struct {
+	Status   store.TxnStatus
+	From, To time.Time // [From, To)
+}
+
+// parseTxnListFilter reads the status, from and to query parameters of a
+// list of what ("capture", "refund"): errs maps form fields to messages; an
+// unknown status is an error.
+func parseTxnListFilter(c echo.Context, what string) (txnListFilter, map[string]string, error) {
+	var f txnListFilter
+	errs := map[string]string{}
+	if status := c.QueryParam("status"); status != "" {
+		if !slices.Contains(store.TxnStatuses, store.TxnStatus(status)) {
+			return f, nil, errInvalid("status", "Unknown %s status.", what)
+		}
+		f.Status = store.TxnStatus(status)
+	}
+	var ok bool
+	if f.From, ok = parseDay(c.QueryParam("from")); !ok {
+		errs["from"] = badDay
+	}
+	if f.To, ok = parseDay(c.QueryParam("to")); !ok {
+		errs["to"] = badDay
+	} else if !f.To.IsZero() {
+		f.To = f.To.AddDate(0, 0, 1)
+	}
+	return f, errs, nil
 }

@@ -214,7 +214,7 @@ func (h *Handlers) NotificationApplyAgain(c echo.Context) error {
 	case err != nil:
 		// The ledger refused it again (the reason it was not applied
 		// stands); nothing changed.
-		h.Log.Error("apply again", "delivery", id, "err", err.Error(), "request_id", requestID(c))
+		h.Log.ErrorContext(c.Request().Context(), "apply again", "delivery", id, "err", err.Error())
 		return errConflict("It still could not be applied: %s. Nothing changed.", err.Error())
 	}
 	return c.Redirect(http.StatusSeeOther, paths.Notification(id))

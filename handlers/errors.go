@@ -267,8 +267,8 @@ func (h *Handlers) HTTPErrorHandler(err error, c echo.Context) {
 	reqID := requestID(c)
 	r := c.Request()
 	if status >= 500 && status != 499 {
-		h.Log.Error("request failed", "kind", string(e.Kind), "status", status,
-			"method", r.Method, "path", r.URL.Path, "request_id", reqID, "err", errString(e.Err))
+		h.Log.ErrorContext(r.Context(), "request failed", "kind", string(e.Kind), "status", status,
+			"method", r.Method, "path", r.URL.Path, "err", errString(e.Err))
 	}
 	msg := e.publicMessage()
 	if e.RetryAfter > 0 {
@@ -303,7 +303,7 @@ func (h *Handlers) HTTPErrorHandler(err error, c echo.Context) {
 		werr = render(c, status, pages.ErrorPage(h.page(c, vm.Title, ""), vm))
 	}
 	if werr != nil {
-		h.Log.Error("writing error response failed", "request_id", reqID, "err", werr.Error())
+		h.Log.ErrorContext(r.Context(), "writing error response failed", "err", werr.Error())
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"paydesk/antom"
+	"paydesk/handlers/reqlog"
 	"paydesk/static"
 	"paydesk/store"
 	"paydesk/store/ops"
@@ -76,6 +77,8 @@ type Deps struct {
 	Ops ops.Config
 	// Webhook bounds refused notifications and sets the request-time check.
 	Webhook WebhookConfig
+	// Metrics counts what the handlers see (web/metrics); nil: nothing.
+	Metrics Metrics
 }
 
 // Handlers serves every route. Build it with New.
@@ -102,6 +105,10 @@ func New(deps Deps) (*Handlers, error) {
 	}
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	deps.Log = reqlog.WrapLogger(deps.Log) // the request ID on every line of a request
+	if deps.Metrics == nil {
+		deps.Metrics = noMetrics{}
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now

@@ -23,6 +23,21 @@ var (
 		store.OutcomeContradiction, store.OutcomeUnknownPayment, store.OutcomeRejected, store.OutcomeNotApplied}
 )
 
+// parseDeliveryFilter reads the notifications list's filter (verdict, type,
+// outcome), which its CSV export shares.
+func parseDeliveryFilter(c echo.Context) (store.DeliveryFilter, error) {
+	verdict, typ, outcome := c.QueryParam("verdict"), c.QueryParam("type"), c.QueryParam("outcome")
+	switch {
+	case verdict != "" && !slices.Contains(verdicts, store.Verdict(verdict)):
+		return store.DeliveryFilter{}, errInvalid("verdict", "Unknown signature verdict.")
+	case typ != "" && !slices.Contains(notifyTypes, typ):
+		return store.DeliveryFilter{}, errInvalid("type", "Unknown notification type.")
+	case outcome != "" && !slices.Contains(outcomes, store.Outcome(outcome)):
+		return store.DeliveryFilter{}, errInvalid("outcome", "Unknown outcome.")
+	}
+	return store.DeliveryFilter{Verdict: store.Verdict(verdict), NotifyType: typ, Outcome: store.Outcome(outcome)}, nil
+}
+
 // NotificationList handles the "GET /notifications" route: every inbound
 // delivery, newest first, filtered by signature verdict, notifyType and
 // outcome; duplicates and out-of-order arrivals are labelled as such,
@@ -30,16 +45,12 @@ var (
 // the refused deliveries dropped by the rate limits are counted above.
 func (h *Handlers) NotificationList(c echo.Context) error {
 	verdict, typ, outcome, cursor := c.QueryParam("verdict"), c.QueryParam("type"), c.QueryParam("outcome"), c.QueryParam("cursor")
-	switch {
-	case verdict != "" && !slices.Contains(verdicts, store.Verdict(verdict)):
-		return errInvalid("verdict", "Unknown signature verdict.")
-	case typ != "" && !slices.Contains(notifyTypes, typ):
-		return errInvalid("type", "Unknown notification type.")
-	case outcome != "" && !slices.Contains(outcomes, store.Outcome(outcome)):
-		return errInvalid("outcome", "Unknown outcome.")
+	f, err := parseDeliveryFilter(c)
+	if err != nil {
+		return err
 	}
-	page, err := h.Store.ListDeliveries(c.Request().Context(), store.DeliveryFilter{
-		Verdict: store.Verdict(verdict), NotifyType: typ, Outcome: store.Outcome(outcome), Cursor: cursor, Limit: 50})
+	f.Cursor, f.Limit = cursor, 50
+	page, err := h.Store.ListDeliveries(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -54,6 +65,7 @@ func (h *Handlers) NotificationList(c echo.Context) error {
 		Type:      []pages.Option{{Value: "", Label: "Any type"}},
 		Outcome:   []pages.Option{{Value: "", Label: "Any outcome"}},
 		Empty:     h.notificationsEmpty(verdict != "" || typ != "" || outcome != "", cursor != ""),
+		ExportURL: paths.Export(paths.Notifications, url.Values{"verdict": {verdict}, "type": {typ}, "outcome": {outcome}}),
 	}
 	for _, v := range verdicts {
 		vm.Verdict = append(vm.Verdict, pages.Option{Value: string(v), Label: verdictBadge(v).Label, Selected: verdict == string(v)})

@@ -18,6 +18,19 @@ import (
 // orderStates are the orders list's state filter values.
 var orderStates = []store.OrderState{store.OrderPaid, store.OrderInProgress, store.OrderUnpaid}
 
+// parseOrderFilter reads the orders list's filter (q, state), which its CSV
+// export shares.
+func parseOrderFilter(c echo.Context) (store.OrderFilter, error) {
+	f := store.OrderFilter{Query: strings.TrimSpace(c.QueryParam("q"))}
+	if state := c.QueryParam("state"); state != "" {
+		if !slices.Contains(orderStates, store.OrderState(state)) {
+			return f, errInvalid("state", "Unknown order state.")
+		}
+		f.State = store.OrderState(state)
+	}
+	return f, nil
+}
+
 // OrderList handles the "GET /orders" route: one row per referenceOrderId
 // with every payment attempt (a failed or expired session is followed by a
 // new paymentRequestId for the same order), the order's overall state and a
@@ -26,13 +39,11 @@ func (h *Handlers) OrderList(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
 	state := c.QueryParam("state")
 	cursor := c.QueryParam("cursor")
-	f := store.OrderFilter{Query: q, Cursor: cursor, Limit: 50}
-	if state != "" {
-		if !slices.Contains(orderStates, store.OrderState(state)) {
-			return errInvalid("state", "Unknown order state.")
-		}
-		f.State = store.OrderState(state)
+	f, err := parseOrderFilter(c)
+	if err != nil {
+		return err
 	}
+	f.Cursor, f.Limit = cursor, 50
 	page, err := h.Store.ListOrders(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -42,6 +53,7 @@ func (h *Handlers) OrderList(c echo.Context) error {
 		Query:     q,
 		State:     []pages.Option{{Value: "", Label: "Any state"}},
 		Empty:     ordersEmpty(q, state, cursor),
+		ExportURL: paths.Export(paths.Orders, url.Values{"q": {q}, "state": {state}}),
 	}
 	now := h.Now()
 	for _, s := range orderStates {

@@ -24,7 +24,7 @@ func (h *Handlers) PaymentInquiry(c echo.Context) error {
 	}
 	p, err := h.Operations.Inquire(c.Request().Context(), id, a.Actor)
 	if err != nil {
-		h.Log.Info("inquiry failed", "payment", id, "err", err.Error(), "request_id", a.RequestID)
+		h.Log.InfoContext(c.Request().Context(), "inquiry failed", "payment", id, "err", err.Error())
 		h.flash(c, flashError, "The inquiry did not get an answer: "+inquiryErrorText(err)+". See the timeline.")
 		return redirect(c, paths.Payment(id))
 	}

@@ -146,6 +146,7 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, paths.Payment(exact))
 	}
 	vm.Rows = paymentRows(page.Items, h.Now(), paymentsEmpty(q, vm.NewURL))
+	vm.ExportURL = paths.Export(paths.Payments, q.values())
 	if q.Cursor == "" {
 		vm.Rows.LiveURL = paymentsLiveURL(q, seq)
 	} else {

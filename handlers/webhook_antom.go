@@ -48,6 +48,7 @@ func webhookError(status int, code, message string) webhookAnswer {
 // database cannot store it (full disk, lock: store.ErrUnavailable) the
 // answer is 503 with Retry-After and nothing is acknowledged.
 func (h *Handlers) WebhookAntom(c echo.Context) error {
+	start := time.Now()
 	r := c.Request()
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
 	if err != nil {
@@ -63,6 +64,8 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		ClientID:    r.Header.Get(antom.HeaderClientID),
 		RequestTime: r.Header.Get(antom.HeaderRequestTime),
 	}
+	outcome := "not_stored"
+	defer func() { h.Metrics.WebhookDelivery(string(in.Verdict), outcome, time.Since(start)) }()
 	if in.RequestTime != "" {
 		if at, err := antom.ParseRequestTime(in.RequestTime); err != nil {
 			in.RequestTimeError = err.Error()
@@ -87,6 +90,7 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		source := sourceOf(c.RealIP())
 		if ok, wait := h.refused.allow(source, now); !ok {
 			h.refused.drop(source, now)
+			outcome = "rate_limited"
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			ans = webhookError(http.StatusTooManyRequests, "rate_limited",
 				"Too many refused notifications from this address; this one was not stored. Retry later.")
@@ -102,7 +106,7 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		// and the notification is on the notifications page meanwhile.
 		// A storage failure (full disk, lock) would fail that write too:
 		// it is answered 503 below, and Antom's retry applies it.
-		h.Log.Error("webhook: apply notification", "err", err.Error(), "request_id", requestID(c))
+		h.Log.ErrorContext(r.Context(), "webhook: apply notification", "err", err.Error())
 		in.NotApplied = true
 		in.ParseError = "verified, but could not be applied: " + err.Error()
 		ans = webhookError(http.StatusInternalServerError, "not_applied", "The notification could not be applied; retry later.")
@@ -112,10 +116,11 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 	if err != nil {
 		// Not stored, so not acknowledged: Antom retries (a storage
 		// failure adds Retry-After).
-		h.Log.Error("webhook: store delivery", "err", err.Error(), "request_id", requestID(c))
+		h.Log.ErrorContext(r.Context(), "webhook: store delivery", "err", err.Error())
 		return errUnavailable(err, "The notification could not be stored; retry later.")
 	}
-	h.Log.Info("webhook: delivery", "delivery", res.DeliveryID, "verdict", string(in.Verdict),
+	outcome = string(res.Outcome)
+	h.Log.InfoContext(r.Context(), "webhook: delivery", "delivery", res.DeliveryID, "verdict", string(in.Verdict),
 		"outcome", string(res.Outcome), "payment", res.PaymentRequestID, "status", ans.status)
 	// A contradiction (res.NeedsInquiry) is answered by an inquiry, never
 	// from inside this handler: the store scheduled the payment for the

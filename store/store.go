@@ -47,7 +47,8 @@ type Store struct {
 	newID func(prefix string) string
 
 	maxBatch int
-	commits  atomic.Int64 // committed batches, for tests
+	commits  atomic.Int64                          // committed batches, for tests
+	onCommit func(batch int, commit time.Duration) // WithCommitObserver; nil: none
 	queue    chan *writeReq
 	quit     chan struct{}
 	done     chan struct{}

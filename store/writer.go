@@ -137,6 +137,7 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 		}
 		results[i] = err
 	}
+	commitStart := time.Now()
 	if err := tx.Commit(); err != nil {
 		tx.Rollback()
 		for i, r := range batch {
@@ -148,6 +149,9 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 		return nil
 	}
 	s.commits.Add(1)
+	if s.onCommit != nil {
+		s.onCommit(len(batch), time.Since(commitStart))
+	}
 	for i, r := range batch {
 		r.done <- results[i]
 	}

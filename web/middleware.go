@@ -13,10 +13,13 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"paydesk/handlers"
+	"paydesk/handlers/reqlog"
 )
 
 // requestIDMiddleware gives every request an ID (a sane incoming
-// X-Request-Id is kept, so a proxy's ID carries through) and echoes it.
+// X-Request-Id is kept, so a proxy's ID carries through), echoes it, and
+// puts it in the request's context, where the log handler (handlers/reqlog)
+// adds it to every line logged for the request.
 func requestIDMiddleware() echo.MiddlewareFunc {
 	return middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		Generator: newRequestID,
@@ -25,6 +28,8 @@ func requestIDMiddleware() echo.MiddlewareFunc {
 				id = newRequestID()
 				c.Response().Header().Set(echo.HeaderXRequestID, id)
 			}
+			r := c.Request()
+			c.SetRequest(r.WithContext(reqlog.WithRequestID(r.Context(), id)))
 		},
 	})
 }
@@ -52,9 +57,10 @@ func validRequestID(id string) bool {
 }
 
 // logMiddleware logs one line per request after the error handler has
-// written the answer: method, route, path, status, duration, size, request
-// ID, client address and user. Never query strings (searches hold buyer
-// IDs), headers, cookies or bodies.
+// written the answer: method, route, path, status, duration, size, client
+// address and user; the request ID comes from the context (handlers/reqlog).
+// Never query strings (searches hold buyer IDs), headers, cookies or
+// bodies.
 func logMiddleware(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -77,7 +83,6 @@ func logMiddleware(log *slog.Logger) echo.MiddlewareFunc {
 				slog.Int("status", res.Status),
 				slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
 				slog.Int64("bytes", res.Size),
-				slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
 				slog.String("ip", c.RealIP()),
 			}
 			if uid := handlers.UserIDForLog(c); uid != 0 {

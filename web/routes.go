@@ -69,6 +69,7 @@ func (s *Server) routes() []route {
 		// --- public ---
 		{get, paths.Home, "home", s.home, bare},
 		{get, paths.Health, "healthz", s.healthz, bare},
+		{get, paths.Metrics, "metrics", s.metricsEndpoint, bare}, // loopback or a Bearer token: web/metrics.go
 		{get, paths.StaticPrefix + "*", "static", s.static, bare},
 		{get, paths.Login, "login.show", h.LoginShow, public},
 		{post, paths.Login, "login.submit", h.LoginSubmit, public},
@@ -92,6 +93,13 @@ func (s *Server) routes() []route {
 		{post, paths.Notifications + "/apply-again", handlers.RouteNotificationApplyAgainBulk, h.NotificationApplyAgainBulk, staff(handlers.PermApplyAgain)},
 		{post, paths.Notifications + "/:id/apply-again", handlers.RouteNotificationApplyAgain, h.NotificationApplyAgain, staff(handlers.PermApplyAgain)},
 		{get, paths.NewSession, handlers.RouteSessionNew, h.SessionNew, staff(handlers.PermCreateSession)},
+		// CSV exports of the lists' whole filters (handlers/export.go), with
+		// the lists' permission.
+		{get, paths.Payments + paths.ExportSuffix, handlers.RoutePaymentExport, h.PaymentExport, staff(handlers.PermViewPayments)},
+		{get, paths.Orders + paths.ExportSuffix, handlers.RouteOrderExport, h.OrderExport, staff(handlers.PermViewPayments)},
+		{get, paths.Captures + paths.ExportSuffix, handlers.RouteCaptureExport, h.CaptureExport, staff(handlers.PermViewPayments)},
+		{get, paths.Refunds + paths.ExportSuffix, handlers.RouteRefundExport, h.RefundExport, staff(handlers.PermViewPayments)},
+		{get, paths.Notifications + paths.ExportSuffix, handlers.RouteNotificationExport, h.NotificationExport, staff(handlers.PermViewPayments)},
 		// Staff actions.
 		{post, paths.NewSession, handlers.RouteSessionCreate, h.SessionCreate, staff(handlers.PermCreateSession)},
 		{post, paths.Payments + "/:id/inquiry", handlers.RoutePaymentInquiry, h.PaymentInquiry, staff(handlers.PermInquire)},

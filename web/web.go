@@ -22,8 +22,10 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"paydesk/handlers"
+	"paydesk/handlers/reqlog"
 	"paydesk/static"
 	"paydesk/views/paths"
+	"paydesk/web/metrics"
 )
 
 // Config is the web server's part of Paydesk's configuration.
@@ -47,6 +49,11 @@ type Config struct {
 	// attributed to the address its X-Forwarded-For names; any other
 	// request to its peer address, whatever headers it sends.
 	TrustedProxies []*net.IPNet
+	// Metrics, when set, is served at GET /metrics (web/metrics.go) and
+	// counts the live polls; MetricsToken lets non-loopback clients scrape
+	// it with a Bearer token (PAYDESK_METRICS_TOKEN).
+	Metrics      *metrics.Metrics
+	MetricsToken string
 }
 
 // Job is background work run while the server serves; Run returns when
@@ -80,6 +87,7 @@ func New(cfg Config, h *handlers.Handlers) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	cfg.Log = reqlog.WrapLogger(cfg.Log)
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "1M"
 	}
@@ -109,6 +117,9 @@ func New(cfg Config, h *handlers.Handlers) (*Server, error) {
 	e.Use(logMiddleware(cfg.Log))
 	e.Use(recoverMiddleware())
 	e.Use(newSecurityHeaders(cfg.HTTPS, cfg.SimulatorOrigin).middleware)
+	if cfg.Metrics != nil {
+		e.Use(s.observeLivePolls)
+	}
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit: cfg.BodyLimit,
 		// The webhook reads at most its own, smaller limit and records an

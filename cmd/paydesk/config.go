@@ -15,6 +15,12 @@ import (
 	"paydesk/store/ops"
 )
 
+// Log formats.
+const (
+	logJSON = "json"
+	logText = "text"
+)
+
 // Environments.
 const (
 	envDevelopment = "development"
@@ -30,6 +36,9 @@ type Config struct {
 	PublicURL string // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
 	Env       string // PAYDESK_ENV / -env: development or production
 	LogLevel  string // PAYDESK_LOG_LEVEL / -log-level: debug, info, warn, error
+	LogFormat string // PAYDESK_LOG_FORMAT / -log-format: json or text; empty: text on a terminal, else JSON
+
+	MetricsToken string // PAYDESK_METRICS_TOKEN (env only): Bearer token for GET /metrics from non-loopback clients
 
 	SessionKey    string // PAYDESK_SESSION_KEY (env only)
 	AdminEmail    string // PAYDESK_ADMIN_EMAIL / -admin-email: first-run admin
@@ -82,6 +91,8 @@ func (c *Config) settings() []setting {
 		{"PAYDESK_PUBLIC_URL", "public-url", "public base URL, e.g. https://paydesk.example.com", &c.PublicURL, false},
 		{"PAYDESK_ENV", "env", "development or production", &c.Env, false},
 		{"PAYDESK_LOG_LEVEL", "log-level", "debug, info, warn or error", &c.LogLevel, false},
+		{"PAYDESK_LOG_FORMAT", "log-format", "json or text (default: text when stderr is a terminal, else json)", &c.LogFormat, false},
+		{"PAYDESK_METRICS_TOKEN", "", "", &c.MetricsToken, true},
 		{"PAYDESK_SESSION_KEY", "", "", &c.SessionKey, true},
 		{"PAYDESK_ADMIN_EMAIL", "admin-email", "email of the admin created on first run", &c.AdminEmail, false},
 		{"PAYDESK_ADMIN_PASSWORD", "", "", &c.AdminPassword, true},
@@ -148,6 +159,12 @@ func (c Config) validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
+	}
+	if f := c.LogFormat; f != "" && f != logJSON && f != logText {
+		errs = append(errs, fmt.Errorf("PAYDESK_LOG_FORMAT %q: want json or text", f))
+	}
+	if t := c.MetricsToken; t != "" && len(t) < 16 {
+		errs = append(errs, fmt.Errorf("PAYDESK_METRICS_TOKEN must be at least 16 characters (got %d); generate one with: openssl rand -hex 24", len(t)))
 	}
 	if c.PublicURL != "" {
 		if err := checkBaseURL(c.PublicURL); err != nil {

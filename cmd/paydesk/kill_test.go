@@ -203,7 +203,7 @@ func newKillWorld(t *testing.T, bin string) *killWorld {
 
 	k.env = append(os.Environ(),
 		"PAYDESK_DATA_DIR="+k.dir, "PAYDESK_ADDR=127.0.0.1:0", "PAYDESK_PUBLIC_URL="+k.front.URL,
-		"PAYDESK_ADMIN_EMAIL="+killEmail, "PAYDESK_ADMIN_PASSWORD="+killPassword, "PAYDESK_LOG_LEVEL=info",
+		"PAYDESK_ADMIN_EMAIL="+killEmail, "PAYDESK_ADMIN_PASSWORD="+killPassword, "PAYDESK_LOG_LEVEL=info", "PAYDESK_LOG_FORMAT=text",
 		"ANTOM_CLIENT_ID="+killClientID, "ANTOM_BASE_URL=http://"+pln.Addr().String(),
 		"ANTOM_MERCHANT_PRIVATE_KEY_FILE="+filepath.Join(dir, "merchant.pem"),
 		"ANTOM_PUBLIC_KEY_FILE="+filepath.Join(dir, "antom.pem"),

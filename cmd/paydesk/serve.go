@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/term"
+
 	"paydesk/antom"
 	"paydesk/handlers"
 	"paydesk/store/ops"
@@ -39,6 +41,7 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 	ac.Ops = ops.Config{CallTimeout: cfg.duration(cfg.OpsCallTimeout), Lease: cfg.duration(cfg.OpsLease), BackoffBase: cfg.duration(cfg.OpsBackoff),
 		Concurrency: cfg.concurrency()}
 	ac.TrustedProxies, _ = cfg.trustedProxies() // validated above
+	ac.MetricsToken = cfg.MetricsToken
 	ac.Webhook = handlers.WebhookConfig{RefusedRetention: cfg.days(cfg.RefusedRetention), MaxSkew: cfg.days(cfg.NotifyMaxSkew)}
 	if cfg.realAntom() {
 		ext, err := realAntom(cfg, log)
@@ -60,10 +63,28 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 	return a, nil
 }
 
-// newLogger is the structured log on stderr at the configured level.
+// newLogger is the structured log on stderr at the configured level and
+// format: PAYDESK_LOG_FORMAT, or by default text for a person at a terminal
+// and JSON for everything else (a file, a pipe, a log collector).
 func newLogger(cfg Config, stderr io.Writer) *slog.Logger {
 	level, _ := parseLevel(cfg.LogLevel)
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	if logFormat(cfg.LogFormat, stderr) == logText {
+		return slog.New(slog.NewTextHandler(stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(stderr, opts))
+}
+
+// logFormat is the configured format, or text when w is a terminal and
+// JSON otherwise.
+func logFormat(configured string, w io.Writer) string {
+	if configured != "" {
+		return configured
+	}
+	if f, ok := w.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
+		return logText
+	}
+	return logJSON
 }
 
 // duration is a validated duration setting; 0 when unset.

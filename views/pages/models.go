@@ -109,6 +109,7 @@ type PaymentListPage struct {
 	Rows      PaymentRows
 	Pager     components.PaginationView
 	NewURL    string // "New test session"
+	ExportURL string // "Download CSV": the whole current filter (paths.Export)
 }
 
 // PaymentRows is the live part of the payments list: the rows and, on the
@@ -150,6 +151,7 @@ type OrderListPage struct {
 	Rows      []OrderRow
 	Pager     components.PaginationView
 	Empty     EmptyView
+	ExportURL string // "Download CSV": the whole current filter (paths.Export)
 }
 
 // ---- captures ----
@@ -180,6 +182,9 @@ type CaptureListPage struct {
 	Rows      []CaptureRow
 	Pager     components.PaginationView
 	Empty     EmptyView
+	// ExportURL and RefundsExportURL download the captures, and the
+	// refunds, of the current filter as CSV (paths.Export).
+	ExportURL, RefundsExportURL string
 }
 
 // ---- payment detail ----
@@ -420,7 +425,8 @@ type DeliveryListPage struct {
 	Empty     EmptyView
 	// Dropped says how many refused deliveries were not stored (rate
 	// limited) in the retention period, and from where; "" when none.
-	Dropped string
+	Dropped   string
+	ExportURL string // "Download CSV": the whole current filter (paths.Export)
 	// ApplyAgain offers applying again the notifications that could not be
 	// applied; nil when there are none.
 	ApplyAgain *ApplyAgainBulkView

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"paydesk/store/ops"
 	"paydesk/views/paths"
 	"paydesk/web"
+	"paydesk/web/metrics"
 )
 
 // SandboxClientID is the embedded simulator's merchant client ID.
@@ -90,6 +92,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed (PAYDESK_TRUSTED_PROXIES); none: the peer address counts.
 	TrustedProxies []*net.IPNet
+	// MetricsToken lets non-loopback clients scrape GET /metrics with it
+	// as a Bearer token (PAYDESK_METRICS_TOKEN); empty: loopback only.
+	MetricsToken string
 }
 
 // FirstAdmin is the admin created when there are no users.
@@ -156,6 +161,8 @@ type App struct {
 	// Jobs are the payment jobs, running when Config.Jobs is set; tests
 	// without them call PollOnce, ReconcileOnce and SweepOnce.
 	Jobs *web.PaymentJobs
+	// Metrics is what GET /metrics serves (its own registry).
+	Metrics *metrics.Metrics
 
 	// Simulator is the embedded simulator; nil with Config.Antom.
 	Simulator *sim.Server
@@ -187,7 +194,12 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
 	}
-	a := &App{}
+	// One registry per Paydesk, fed by the store's writer, the Antom
+	// client, the webhook and the live polls.
+	m := metrics.New()
+	cfg.StoreOptions = append(slices.Clone(cfg.StoreOptions), store.WithCommitObserver(m.Commit))
+	cfg.AntomOptions = append(slices.Clone(cfg.AntomOptions), antom.WithObserver(m.AntomExchange))
+	a := &App{Metrics: m}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -258,8 +270,10 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		Auth:        auth,
 		Ops:         cfg.Ops,
 		Webhook:     cfg.Webhook,
+		Metrics:     m,
 	}
-	webCfg := web.Config{HTTPS: auth.Secure, Log: log, ServerTiming: cfg.ServerTiming, TrustedProxies: cfg.TrustedProxies}
+	webCfg := web.Config{HTTPS: auth.Secure, Log: log, ServerTiming: cfg.ServerTiming, TrustedProxies: cfg.TrustedProxies,
+		Metrics: m, MetricsToken: cfg.MetricsToken}
 	if ext := cfg.Antom; ext != nil {
 		client := antom.NewClient(ext.BaseURL, ext.ClientID, ext.MerchantKey, ext.AntomKey, cfg.AntomOptions...)
 		deps.Antom, deps.Sandbox = client, client.Sandbox()
@@ -282,6 +296,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	m.WatchOperations(h.Operations.Health)
 	ws, err := web.New(webCfg, h)
 	if err != nil {
 		return nil, err
