@@ -20,20 +20,11 @@ const MaxAttempts = 8
 // RetryIntervals returns the waits before each of Antom's at most 8 sends
 // of a notification that is not acknowledged (section 6.4): 0, 2m, 10m, 10m,
 // 1h, 2h, 6h, 15h, each measured from the previous send's scheduled time.
-func RetryIntervals() []time.Duration {
-	return []time.Duration{0, 2 * time.Minute, 10 * time.Minute, 10 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour, 15 * time.Hour}
-}
+func RetryIntervals() []time.Duration { return antom.NotifyRetryIntervals() }
 
 // RetryOffset returns the scheduled offset of attempt n (1-based) from the
 // first attempt: 0, 2m, 12m, 22m, 1h22m, 3h22m, 9h22m, 24h22m.
-func RetryOffset(n int) time.Duration {
-	iv := RetryIntervals()
-	var d time.Duration
-	for i := 1; i < n && i < len(iv); i++ {
-		d += iv[i]
-	}
-	return d
-}
+func RetryOffset(n int) time.Duration { return antom.NotifyRetryOffset(n) }
 
 // Delivery states.
 const (
