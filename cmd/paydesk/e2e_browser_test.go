@@ -251,7 +251,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("skip link and copy buttons", func(t *testing.T) {
-		checkSkipLinkAndCopy(t, first.with(t), app.url, capturedID)
+		checkSkipLinkAndCopy(t, first.with(t), app.url, shots, capturedID)
 	})
 	t.Run("every page at both sizes", func(t *testing.T) {
 		tb := first.with(t)

@@ -199,7 +199,7 @@ func containsString(list []string, s string) bool {
 // focus to the main content; a copy button copies the payment's ID and
 // says so; the API keys page shows a new key once, with its copy button,
 // and keeps the creation time and its author apart.
-func checkSkipLinkAndCopy(t *testing.T, tb *tab, baseURL, paymentID string) {
+func checkSkipLinkAndCopy(t *testing.T, tb *tab, baseURL, shots, paymentID string) {
 	t.Helper()
 	tb.do("open the payment", chromedp.Navigate(baseURL+"/payments/"+paymentID), chromedp.WaitVisible(testID("payment-page")))
 	tb.do("press Tab", chromedp.KeyEvent("\t"))
@@ -232,6 +232,24 @@ func checkSkipLinkAndCopy(t *testing.T, tb *tab, baseURL, paymentID string) {
 	if got := tb.text(testID("apikey-created-by")); got != "by user:"+e2eEmail {
 		t.Errorf("API key author = %q, want %q on a line of its own", got, "by user:"+e2eEmail)
 	}
+	tb.shot(shots, "desktop-20-api-key-shown-once", nil)
+
+	// A new user without a password gets a generated one, shown once.
+	tb.do("add a user with a generated password",
+		chromedp.Navigate(baseURL+"/admin/users"),
+		chromedp.WaitVisible(testID("user-create-form")),
+		chromedp.SendKeys(`[data-testid="user-create-form"] input[name="email"]`, "e2e-support@example.com"),
+		chromedp.SendKeys(`[data-testid="user-create-form"] input[name="name"]`, "E2E Support"),
+		chromedp.Click(`[data-testid="user-create-form"] button[type="submit"]`),
+		chromedp.WaitVisible(testID("secret-value")),
+	)
+	password := tb.text(testID("secret-value"))
+	if got := tb.evalString(`document.querySelector('[data-testid="secret"] [data-copy]').getAttribute('data-copy')`); got != password || password == "" {
+		t.Errorf("the new password's copy button copies %q, want the password", got)
+	}
+	tb.do("copy the password", chromedp.Click(`[data-testid="secret"] [data-copy]`))
+	tb.waitFor("the copy button to say Copied", `text('[data-testid="secret"] [data-copy] .copy-label') === "Copied"`)
+	tb.shot(shots, "desktop-21-user-password-shown-once", nil)
 }
 
 func (tb *tab) evalString(expr string) string {
