@@ -78,6 +78,7 @@ func checkEveryPage(t *testing.T, tb *tab, baseURL, shots string, pages []mainPa
 					tb.do("open "+p.path, chromedp.Navigate(baseURL+p.path), chromedp.WaitVisible(testID(p.ready)))
 					tb.assertNoHorizontalOverflow()
 					tb.assertAccessible()
+					tb.assertBadgesReadable()
 					tb.shot(shots, fmt.Sprintf("%s-%02d-%s", vp.name, i+1, p.name), nil)
 				})
 			}
@@ -175,6 +176,21 @@ func (tb *tab) assertAccessible() {
 	}
 }
 
+// assertBadgesReadable: every badge is at least 12 px (axe's
+// color-contrast rule checks their 4.5:1).
+func (tb *tab) assertBadgesReadable() {
+	tb.t.Helper()
+	small, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.badge, .env, .role')]
+		.filter(b => b.getClientRects().length && parseFloat(getComputedStyle(b).fontSize) < 12)
+		.map(b => b.textContent.trim() + ' ' + getComputedStyle(b).fontSize)`))
+	if err != nil {
+		tb.t.Fatalf("tab %s: measure the badges: %v", tb.name, err)
+	}
+	if len(small) > 0 {
+		tb.t.Errorf("badges under 12 px: %q", small)
+	}
+}
+
 // visibleCount is the number of elements matching css that take up space.
 func (tb *tab) visibleCount(css string) int {
 	tb.t.Helper()
@@ -206,6 +222,14 @@ func checkSkipLinkAndCopy(t *testing.T, tb *tab, baseURL, shots, paymentID strin
 	if got := tb.evalString(`document.activeElement.getAttribute('data-testid') || document.activeElement.tagName`); got != "skip-link" {
 		t.Errorf("the first Tab focuses %q, want the skip link", got)
 	}
+	// The next Tab reaches the dark top bar: its focus ring is the light
+	// one, not the page's blue that was faint there.
+	tb.do("press Tab again", chromedp.KeyEvent("\t"))
+	if got := tb.evalString(`(() => { const e = document.activeElement, s = getComputedStyle(e);
+		return (e.closest('.topbar') ? 'topbar ' : 'elsewhere ') + s.outlineStyle + ' ' + s.outlineWidth + ' ' + s.outlineColor; })()`); got != "topbar solid 2px rgb(255, 209, 102)" {
+		t.Errorf("focus in the top bar: %q, want a 2px rgb(255, 209, 102) ring", got)
+	}
+	tb.do("back to the skip link", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="skip-link"]').focus()`))
 	tb.do("follow the skip link", chromedp.KeyEvent("\r"))
 	if got := tb.evalString(`document.activeElement.id`); got != "main" {
 		t.Errorf("after the skip link the focus is on #%s, want #main", got)
