@@ -233,3 +233,38 @@
     }
   });
 })();
+
+// ---- The narrow-screen menu (issue 11, front) ----
+// The menu is a <details>, so it opens and closes without this script;
+// this only adds what people expect of a menu: Escape closes it (focus back
+// on its button) and so does a click anywhere outside it.
+(function () {
+  "use strict";
+
+  function openMenus() {
+    return document.querySelectorAll("details.nav-menu[open]");
+  }
+
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") {
+      return;
+    }
+    var ms = openMenus();
+    for (var i = 0; i < ms.length; i++) {
+      ms[i].open = false;
+      var s = ms[i].querySelector("summary");
+      if (s) {
+        s.focus();
+      }
+    }
+  });
+
+  document.addEventListener("click", function (evt) {
+    var ms = openMenus();
+    for (var i = 0; i < ms.length; i++) {
+      if (!ms[i].contains(evt.target)) {
+        ms[i].open = false;
+      }
+    }
+  });
+})();

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 //go:embed testdata/axe.min.js
@@ -90,6 +91,9 @@ func checkEveryPage(t *testing.T, tb *tab, baseURL, shots string, pages []mainPa
 						t.Errorf("%d wide-nav links are shown on a phone, want them in the menu", n)
 					}
 					tb.do("open the menu", chromedp.Click(testID("nav-toggle")), chromedp.WaitVisible(testID("nav-narrow")))
+					if open := tb.evalString(`String(document.querySelector('[data-testid="nav-menu"]').open)`); open != "true" {
+						t.Fatalf("the menu did not open")
+					}
 					// Every section is a tappable link with its width, not
 					// squeezed to nothing.
 					got, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="nav-narrow"] a')]
@@ -109,6 +113,11 @@ func checkEveryPage(t *testing.T, tb *tab, baseURL, shots string, pages []mainPa
 					tb.assertNoHorizontalOverflow()
 					tb.assertAccessible()
 					tb.shot(shots, "phone-00-nav-menu-open", nil)
+					tb.do("close it with Escape", chromedp.KeyEvent(kb.Escape))
+					if open := tb.evalString(`String(document.querySelector('[data-testid="nav-menu"]').open)`); open != "false" {
+						t.Errorf("the menu is still open after Escape")
+					}
+					tb.do("open the menu again", chromedp.Click(testID("nav-toggle")), chromedp.WaitVisible(testID("nav-narrow")))
 					tb.do("follow a menu link", chromedp.Click(`[data-testid="nav-narrow"] a[href="/orders"]`), chromedp.WaitVisible(testID("orders-table")))
 				})
 			}
