@@ -260,7 +260,14 @@ func TestBrowser(t *testing.T) {
 		if err != nil || !delivery.Exists {
 			t.Fatalf("no notification to open: %v", err)
 		}
-		checkEveryPage(t, tb, app.url, shots, mainPages(capturedID, delivery.Value))
+		checkEveryPage(t, tb, app.url, shots, mainPages(capturedID, delivery.Value), true)
+	})
+	t.Run("signed-out pages at both sizes", func(t *testing.T) {
+		out := openTab(t, browser, "signed-out", chromedp.WithNewBrowserContext())
+		checkEveryPage(t, out, app.url, shots, []mainPage{
+			{"signed-out-login", "/login", "login-form"},
+			{"signed-out-not-found", "/no/such/page", "error-page"},
+		}, false)
 	})
 
 	if shots != "" {
