@@ -24,6 +24,7 @@ func TestNotFoundInsideLayout(t *testing.T) {
 	}{
 		{"unknown URL", "/no/such/page", "No page at /no/such/page."},
 		{"unknown payment", paths.Payment("pay_missing_42"), "No payment with ID pay_missing_42."},
+		{"unknown notification", paths.Notifications + "/987654", "No notification 987654."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := in.get(tc.path)
