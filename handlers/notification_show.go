@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -107,9 +108,13 @@ func (h *Handlers) NotificationRaw(c echo.Context) error {
 func (h *Handlers) delivery(c echo.Context) (*store.Delivery, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, errNotFound("No such notification.")
+		return nil, errNotFound("No notification %s.", abbreviate(c.Param("id"), notFoundPathShown))
 	}
-	return h.Store.GetDelivery(c.Request().Context(), id)
+	d, err := h.Store.GetDelivery(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNotFound("No notification %d.", id)
+	}
+	return d, err
 }
 
 // headerRows lists headers sorted by name, one row per value.

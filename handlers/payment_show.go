@@ -13,9 +13,10 @@ import (
 // order, session, captures, refunds, merged timeline and the actions its
 // state allows. :id is the paymentRequestId.
 func (h *Handlers) PaymentShow(c echo.Context) error {
-	vm, err := h.paymentDetail(c, idParam(c, "id"), paymentForms{})
+	id := idParam(c, "id")
+	vm, err := h.paymentDetail(c, id, paymentForms{})
 	if err != nil {
-		return err
+		return paymentNotFound(err, id)
 	}
 	return h.renderPaymentShow(c, http.StatusOK, vm)
 }

@@ -158,3 +158,113 @@
     }
   });
 })();
+
+// ---- Copy buttons (issue 11, front) ----
+// A button with data-copy puts its value on the clipboard: the Clipboard
+// API where the page may use it (HTTPS, localhost), else the ID beside it is
+// selected and copied the old way, or left selected for Ctrl+C. The button
+// says what happened for two seconds and a polite live region announces it.
+(function () {
+  "use strict";
+
+  function announce(msg) {
+    var r = document.getElementById("copy-status");
+    if (r) {
+      r.textContent = msg;
+    }
+  }
+
+  function show(b, state) {
+    var l = b.querySelector(".copy-label");
+    b.classList.remove("copied", "selected");
+    if (state) {
+      b.classList.add(state);
+    }
+    if (l) {
+      l.textContent = state === "copied" ? "Copied" : state === "selected" ? "Selected" : "Copy";
+    }
+  }
+
+  function done(b, state) {
+    show(b, state);
+    announce(state === "copied" ? "Copied" : "Selected: press Ctrl+C to copy");
+    window.clearTimeout(b.copyTimer);
+    b.copyTimer = window.setTimeout(function () {
+      show(b, "");
+    }, 2000);
+  }
+
+  // selectBeside selects the text the button stands beside (the ID, the
+  // page's heading, the secret) and tries the pre-Clipboard-API copy.
+  function selectBeside(b) {
+    var target = b.previousElementSibling;
+    if (!target) {
+      return "selected";
+    }
+    var r = document.createRange();
+    r.selectNodeContents(target);
+    var s = window.getSelection();
+    s.removeAllRanges();
+    s.addRange(r);
+    try {
+      if (document.execCommand("copy")) {
+        return "copied";
+      }
+    } catch (e) {
+      // Not allowed here: the selection stays for Ctrl+C.
+    }
+    return "selected";
+  }
+
+  document.addEventListener("click", function (evt) {
+    var b = evt.target && evt.target.closest && evt.target.closest("button[data-copy]");
+    if (!b) {
+      return;
+    }
+    var v = b.getAttribute("data-copy") || "";
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(v).then(function () {
+        done(b, "copied");
+      }, function () {
+        done(b, selectBeside(b));
+      });
+    } else {
+      done(b, selectBeside(b));
+    }
+  });
+})();
+
+// ---- The narrow-screen menu (issue 11, front) ----
+// The menu is a <details>, so it opens and closes without this script;
+// this only adds what people expect of a menu: Escape closes it (focus back
+// on its button) and so does a click anywhere outside it.
+(function () {
+  "use strict";
+
+  function openMenus() {
+    return document.querySelectorAll("details.nav-menu[open]");
+  }
+
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") {
+      return;
+    }
+    var ms = openMenus();
+    for (var i = 0; i < ms.length; i++) {
+      ms[i].open = false;
+      var s = ms[i].querySelector("summary");
+      if (s) {
+        s.focus();
+      }
+    }
+  });
+
+  document.addEventListener("click", function (evt) {
+    var ms = openMenus();
+    for (var i = 0; i < ms.length; i++) {
+      if (!ms[i].contains(evt.target)) {
+        ms[i].open = false;
+      }
+    }
+  });
+})();

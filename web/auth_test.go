@@ -382,7 +382,7 @@ func TestErrorsAreClassifiedAndRenderedOnce(t *testing.T) {
 	c.login("admin@example.com")
 
 	res, body := c.get("/admin/users/999/nothing")
-	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, "Page not found.") {
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, "No page at /admin/users/999/nothing.") {
 		t.Errorf("unknown page: %d", res.StatusCode)
 	}
 	res, body = c.post("/admin/users/999/disable", nil)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -144,7 +145,25 @@ func (s *Server) routes() []route {
 		{get, paths.AuditCSV, "audit.csv", h.AuditCSV, staff(handlers.PermViewAudit)},
 		// The background work's health: operations in flight, lag, calls to Antom.
 		{get, paths.Operations, handlers.RouteOperationsHealth, h.OperationsHealth, staff(handlers.PermViewAudit)},
+
+		// --- no route ---
+		// Every URL nothing above matches: a 404 naming the path, inside the
+		// layout for a signed-in browser (the handler loads the session).
+		{echo.RouteNotFound, "/*", "notfound", s.notFound, bare},
 	}
+}
+
+// notFound handles Echo's "route not found" route: browser reads load the
+// session first (CSRF token included, for the layout's Sign out form), so
+// a signed-in user's 404 has the nav; anything else is a plain 404.
+func (s *Server) notFound(c echo.Context) error {
+	r := c.Request()
+	p := r.URL.Path
+	machine := strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/")
+	if isSafeMethod(r.Method) && !machine {
+		return s.csrf(s.h.LoadSession(s.h.NotFound))(c)
+	}
+	return s.h.NotFound(c)
 }
 
 // middlewareFor returns the guards of an access kind, outermost first.

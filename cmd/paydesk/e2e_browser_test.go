@@ -68,6 +68,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("signed in with role %q, want admin", role)
 	}
 
+	var capturedID string // a payment with a capture, for the page pass
 	ok := t.Run("automatic capture", func(t *testing.T) {
 		tb := first.with(t)
 		tb.do("open New session from the nav",
@@ -137,6 +138,7 @@ func TestBrowser(t *testing.T) {
 		}
 		tb.waitFor("polling to stop once settled", `!document.querySelector('[data-testid="live-indicator"]')`)
 		tb.shot(shots, "05-payment-detail-success", nil)
+		capturedID = prID
 	})
 	if !ok {
 		t.FailNow() // the other scenarios reuse the signed-in browser
@@ -249,6 +251,26 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("a declined payment offers capture or refund")
 		}
 		tab.shot(shots, "07-payment-detail-fail", nil)
+	})
+
+	t.Run("skip link and copy buttons", func(t *testing.T) {
+		checkSkipLinkAndCopy(t, first.with(t), app.url, shots, capturedID)
+	})
+	t.Run("every page at both sizes", func(t *testing.T) {
+		tb := first.with(t)
+		tb.do("open the notifications", chromedp.Navigate(app.url+"/notifications"), chromedp.WaitVisible(testID("delivery-link")))
+		delivery, err := chromedp.Run(tb.ctx, chromedp.AttributeValue(testID("delivery-link"), "href"))
+		if err != nil || !delivery.Exists {
+			t.Fatalf("no notification to open: %v", err)
+		}
+		checkEveryPage(t, tb, app.url, shots, mainPages(capturedID, delivery.Value), true)
+	})
+	t.Run("signed-out pages at both sizes", func(t *testing.T) {
+		out := openTab(t, browser, "signed-out", chromedp.WithNewBrowserContext())
+		checkEveryPage(t, out, app.url, shots, []mainPage{
+			{"signed-out-login", "/login", "login-form"},
+			{"signed-out-not-found", "/no/such/page", "error-page"},
+		}, false)
 	})
 
 	if shots != "" {
