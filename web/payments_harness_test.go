@@ -504,11 +504,15 @@ func attrOf(n *html.Node, key string) string {
 }
 
 func nodeText(n *html.Node) string {
+	root := n
 	var sb strings.Builder
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.TextNode {
 			sb.WriteString(n.Data)
+		}
+		if n != root && n.Type == html.ElementNode && attrOf(n, "data-testid") == "copy-button" {
+			return // a field's text is its value, not its copy button's label
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
