@@ -43,7 +43,7 @@ func (h *Handlers) AuditList(c echo.Context) error {
 	}
 	vm := pages.AuditListView{
 		Actor: f.Actor, Action: f.Action, PaymentRequestID: f.PaymentRequestID,
-		CSVURL: auditQuery(paths.AuditCSV, f, ""), ActionURL: paths.Audit, Now: h.Now(),
+		CSVURL: auditQuery(paths.AuditCSV, f, ""), ActionURL: paths.Audit, Now: h.viewerNow(c),
 	}
 	if page.NextCursor != "" {
 		vm.Pagination.NextURL = auditQuery(paths.Audit, f, page.NextCursor)

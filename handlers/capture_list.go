@@ -54,7 +54,7 @@ func (h *Handlers) CaptureList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm.Rows = captureRows(page.Items, true, h.Now())
+	vm.Rows = captureRows(page.Items, true, h.viewerNow(c))
 	base := url.Values{"status": {status}, "from": {from}, "to": {to}}
 	if cursor != "" {
 		vm.Pager.FirstURL = withQuery(paths.Captures, base)

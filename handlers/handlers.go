@@ -93,6 +93,7 @@ type Handlers struct {
 	clientSecretKey []byte // HMAC key of the payments' client secrets
 	dummyOnce       sync.Once
 	dummyHash       string
+	zones           sync.Map // IANA name → *time.Location (viewerZone)
 }
 
 // New checks deps and builds the handlers.

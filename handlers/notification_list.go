@@ -64,7 +64,7 @@ func (h *Handlers) NotificationList(c echo.Context) error {
 	for _, o := range outcomes {
 		vm.Outcome = append(vm.Outcome, pages.Option{Value: string(o), Label: outcomeBadge(o).Label, Selected: outcome == string(o)})
 	}
-	now := h.Now()
+	now := h.viewerNow(c)
 	for i := range page.Items {
 		vm.Rows = append(vm.Rows, deliveryRow(&page.Items[i], now))
 	}

@@ -43,7 +43,7 @@ func (h *Handlers) OrderList(c echo.Context) error {
 		State:     []pages.Option{{Value: "", Label: "Any state"}},
 		Empty:     ordersEmpty(q, state, cursor),
 	}
-	now := h.Now()
+	now := h.viewerNow(c)
 	for _, s := range orderStates {
 		vm.State = append(vm.State, pages.Option{Value: string(s), Label: orderBadge(s).Label, Selected: state == string(s)})
 	}

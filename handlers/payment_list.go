@@ -145,7 +145,7 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 	if exact != "" {
 		return c.Redirect(http.StatusSeeOther, paths.Payment(exact))
 	}
-	vm.Rows = paymentRows(page.Items, h.Now(), paymentsEmpty(q, vm.NewURL))
+	vm.Rows = paymentRows(page.Items, h.viewerNow(c), paymentsEmpty(q, vm.NewURL))
 	if q.Cursor == "" {
 		vm.Rows.LiveURL = paymentsLiveURL(q, seq)
 	} else {
@@ -208,7 +208,7 @@ func (h *Handlers) paymentRowsLive(c echo.Context, q paymentListQuery) error {
 	if err != nil {
 		return err
 	}
-	rows := paymentRows(page.Items, h.Now(), paymentsEmpty(q, newSessionURL(c)))
+	rows := paymentRows(page.Items, h.viewerNow(c), paymentsEmpty(q, newSessionURL(c)))
 	rows.LiveURL = paymentsLiveURL(q, seq)
 	return render(c, http.StatusOK, pages.PaymentRowsLive(rows))
 }

@@ -59,7 +59,7 @@ func (h *Handlers) paymentDeliveries(ctx context.Context, id string) ([]store.De
 // paymentDetailView builds the detail page from a loaded payment.
 func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, deliveries []store.Delivery, forms paymentForms) pages.PaymentDetailPage {
 	p := &d.Payment
-	now := h.Now()
+	now := h.viewerNow(c)
 	vm := pages.PaymentDetailPage{
 		PaymentRequestID: p.PaymentRequestID,
 		ListURL:          paths.Payments,
@@ -216,7 +216,7 @@ func stateNotices(d *store.PaymentDetail, now time.Time) []pages.Notice {
 	var out []pages.Notice
 	p := &d.Payment
 	if p.Status == store.StatusSessionReady && p.SessionExpired(now) {
-		at := when(p.SessionExpiresAt)
+		at := when(p.SessionExpiresAt, now.Location())
 		if ago := relTime(p.SessionExpiresAt, now); ago != "" {
 			at += " (" + ago + ")"
 		}
