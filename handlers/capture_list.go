@@ -28,10 +28,10 @@ func (h *Handlers) CaptureList(c echo.Context) error {
 		f.Status = store.TxnStatus(status)
 	}
 	var ok bool
-	if f.From, ok = parseDay(from); !ok {
+	if f.From, ok = parseDay(from, h.viewerZone(c)); !ok {
 		errs["from"] = badDay
 	}
-	if f.To, ok = parseDay(to); !ok {
+	if f.To, ok = parseDay(to, h.viewerZone(c)); !ok {
 		errs["to"] = badDay
 	} else if !f.To.IsZero() {
 		f.To = f.To.AddDate(0, 0, 1)

@@ -212,6 +212,7 @@ func (h *Handlers) page(c echo.Context, title, active string) layout.Page {
 			CanManageAPIKeys: Can(u.Role, PermManageAPIKeys),
 			// The background-work page is the audit permission's (routes).
 			CanViewOperations: Can(u.Role, PermViewAudit),
+			TimeZone:          h.viewerZone(c).String(),
 		}
 	}
 	return p

@@ -370,7 +370,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 			Tone:    tone,
 			At:      stampOf(e.At, now),
 			Actor:   e.Actor,
-			Summary: e.Summary,
+			Summary: localTimes(e.Summary, now),
 		}
 		if dl, ok := byID[e.DeliveryID]; ok && e.DeliveryID != 0 {
 			used[dl.ID] = true

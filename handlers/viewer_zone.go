@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -34,4 +36,26 @@ func (h *Handlers) viewerZone(c echo.Context) *time.Location {
 // in the viewer's zone; comparisons are unaffected.
 func (h *Handlers) viewerNow(c echo.Context) time.Time {
 	return h.Now().In(h.viewerZone(c))
+}
+
+// rfc3339In finds the RFC 3339 instants the store writes into timeline
+// summaries ("Session created, expires 2026-12-04T06:02:11Z").
+var rfc3339In = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})`)
+
+// localTimes rewrites the RFC 3339 instants in a summary the store wrote
+// into the one format staff see, in the zone of now (the viewer's clock;
+// clock): a timeline never mixes "…T19:28:12Z" with "19:28:12 UTC". Only
+// our own summaries go through it; raw payloads and details are shown as
+// they came.
+func localTimes(s string, now time.Time) string {
+	if !strings.Contains(s, "T") {
+		return s
+	}
+	return rfc3339In.ReplaceAllStringFunc(s, func(m string) string {
+		t, err := time.Parse(time.RFC3339Nano, m)
+		if err != nil {
+			return m
+		}
+		return clock(t, now)
+	})
 }
