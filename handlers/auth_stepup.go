@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"paydesk/antom"
-
 )
 
 // StepUpField is the form field that carries the password for step-up.
