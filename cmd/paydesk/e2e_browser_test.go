@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -737,4 +738,93 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// TestBrowserLiveChangesAndTimeZone (issue 11, live changes and time
+// zones): a browser in Kathmandu signs in for the first time and every time
+// reads in +0545; a payment page that changes live highlights what changed
+// and announces the new status; a payments list whose changed row is
+// below the fold offers "N updated", which scrolls to the row.
+func TestBrowserLiveChangesAndTimeZone(t *testing.T) {
+	chromium := chromiumPath(t)
+	app := startProgram(t)
+	browser := startBrowser(t, chromium)
+	tb := openTab(t, browser, "live")
+	if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Kathmandu"}); err != nil {
+		t.Fatalf("emulate the time zone: %v", err)
+	}
+	tb.do("sign in",
+		chromedp.Navigate(app.url+"/login"),
+		chromedp.WaitVisible(testID("login-form")),
+		chromedp.SendKeys(testID("login-email"), e2eEmail),
+		chromedp.SendKeys(testID("login-password"), e2ePassword),
+		chromedp.Click(testID("login-submit")),
+		chromedp.WaitVisible(testID("payments-page")),
+	)
+	// Every announcement is kept, so later ones cannot hide earlier ones.
+	recordAnnouncements := chromedp.Evaluate[chromedp.Void](`(() => {
+		window.__announced = [];
+		const a = document.getElementById("live-announcer");
+		if (a) new MutationObserver(() => { if (a.textContent) window.__announced.push(a.textContent); }).observe(a, {childList: true, characterData: true, subtree: true});
+	})()`)
+
+	// A: the payment paid while its page is open.
+	createSession(tb, app.url, sessionInput{Amount: "230.00", Currency: "SGD", Description: "E2E live", OrderID: "E2E-LIVE-A", BuyerID: "buyer-live", Capture: "AUTOMATIC"})
+	prA := tb.text(testID("payment-request-id"))
+	tb.waitFor("the session card to show times in Kathmandu", `[...document.querySelectorAll('#session time.stamp')].some(e => e.textContent.trim().endsWith('+0545'))`)
+	tb.do("record announcements", recordAnnouncements)
+	tb.markPage()
+	co := tb.openCheckout(app.simURL)
+	co.pay(cardSuccess)
+	co.close()
+	tb.activate()
+	tb.waitFor("the status to change live, highlighted and announced", `
+		text('[data-testid="status-badge"]') === "Captured" &&
+		document.querySelector('[data-testid="status-badge"][data-live-changed]') !== null &&
+		window.__announced.includes("Payment now Captured")`)
+	tb.assertNotReloaded()
+	if n := tb.count(`#timeline [data-testid="timeline-entry"][data-live-changed]`); n == 0 {
+		t.Errorf("no new timeline entry was highlighted")
+	}
+	if n := tb.count(`[data-testid="amount"][data-live-changed]`); n != 0 {
+		t.Errorf("the unchanged amount was highlighted")
+	}
+
+	// B: paid while the list is open, its row below the fold.
+	createSession(tb, app.url, sessionInput{Amount: "12.00", Currency: "SGD", Description: "E2E below the fold", OrderID: "E2E-LIVE-B", BuyerID: "buyer-live", Capture: "AUTOMATIC"})
+	prB := tb.text(testID("payment-request-id"))
+	href, err := chromedp.Run(tb.ctx, chromedp.AttributeValue(testID("open-checkout"), "href"))
+	if err != nil {
+		t.Fatalf("no checkout link for %s: %v", prB, err)
+	}
+	for i := range 3 {
+		createSession(tb, app.url, sessionInput{Amount: "1.00", Currency: "SGD", Description: "E2E filler", OrderID: fmt.Sprintf("E2E-LIVE-F%d", i), BuyerID: "buyer-live", Capture: "AUTOMATIC"})
+	}
+	rowB := `document.querySelector('tr[data-payment-request-id="` + prB + `"]')`
+	tb.do("open the list in a short window",
+		chromedp.EmulateViewport(1280, 320),
+		chromedp.Navigate(app.url+"/payments"),
+		chromedp.WaitVisible(testID("payments-table")),
+	)
+	tb.waitFor("B's row to be below the fold", rowB+` !== null && `+rowB+`.getBoundingClientRect().top >= window.innerHeight`)
+	if got := tb.text(chromedp.CSS(`tr[data-payment-request-id="` + prA + `"] td.time time`)); !strings.HasSuffix(got, "+0545") {
+		t.Errorf("list time of %s = %q, want it in Kathmandu (+0545)", prA, got)
+	}
+	tb.do("record announcements", recordAnnouncements)
+	pay := openTab(t, browser, "checkout-b")
+	pay.do("open B's checkout", chromedp.Navigate(href.Value), chromedp.WaitVisible(testID("card-form")))
+	pay.pay(cardSuccess)
+	pay.close()
+	tb.activate()
+	tb.waitFor("the notice of a change out of view", `(() => {
+		const n = document.querySelector('[data-testid="live-updates"]');
+		return n && !n.hidden && /^\d+ updated/.test(n.textContent) &&
+			`+rowB+`.hasAttribute('data-live-changed') &&
+			window.__announced.some(s => s.startsWith("`+prB+` now "));
+	})()`)
+	tb.do("click the notice", chromedp.Click(testID("live-updates")))
+	tb.waitFor("B's row to be in view and the notice gone", `(() => {
+		const r = `+rowB+`.getBoundingClientRect();
+		return r.top >= 0 && r.bottom <= window.innerHeight && document.querySelector('[data-testid="live-updates"]').hidden;
+	})()`)
 }

@@ -1,0 +1,298 @@
+// Live changes you notice: when an htmx live poll (an element with
+// data-live) replaces its region, what changed is briefly highlighted,
+// changes out of view are counted in an "N updated" button that scrolls to
+// them, and a short sentence is announced to screen readers. No inline
+// script or style (CSP): classes only, styled in app.css.
+(function () {
+  "use strict";
+
+  // Keyed elements are compared between the old and the new region: by
+  // data-row-key, else id, else a data-testid that is unique in the region.
+  // Each is compared on its own text (keyed descendants and the relative
+  // "3 min ago" hints, which move on every render, left out) and its
+  // data-version when it has one.
+  function keyedIn(root) {
+    var counts = {};
+    var tids = root.querySelectorAll("[data-testid]");
+    for (var i = 0; i < tids.length; i++) {
+      var t = tids[i].getAttribute("data-testid");
+      counts[t] = (counts[t] || 0) + 1;
+    }
+    var out = {};
+    var all = [root].concat(Array.prototype.slice.call(root.querySelectorAll("[data-row-key],[id],[data-testid]")));
+    for (var j = 0; j < all.length; j++) {
+      var k = keyOf(all[j], counts);
+      if (k) {
+        out[k] = all[j];
+      }
+    }
+    return { map: out, counts: counts };
+  }
+
+  function keyOf(el, counts) {
+    if (el.hasAttribute("data-row-key")) {
+      return "row:" + el.getAttribute("data-row-key");
+    }
+    if (el.id) {
+      return "id:" + el.id;
+    }
+    var t = el.getAttribute("data-testid");
+    if (t && counts[t] === 1) {
+      return "tid:" + t;
+    }
+    return "";
+  }
+
+  function isKeyed(el, counts) {
+    return keyOf(el, counts) !== "";
+  }
+
+  // ownText is the element's text without keyed descendants and hints.
+  function ownText(el, counts) {
+    var s = "";
+    for (var n = el.firstChild; n; n = n.nextSibling) {
+      if (n.nodeType === 3) {
+        s += n.nodeValue;
+      } else if (n.nodeType === 1) {
+        if (n.classList.contains("ago") || isKeyed(n, counts)) {
+          continue;
+        }
+        s += " " + ownText(n, counts);
+      }
+    }
+    return s;
+  }
+
+  function signature(el, counts) {
+    return (el.getAttribute("data-version") || "") + "|" + ownText(el, counts).replace(/\s+/g, " ").trim();
+  }
+
+  function snapshot(root) {
+    var k = keyedIn(root);
+    var sigs = {};
+    for (var key in k.map) {
+      sigs[key] = signature(k.map[key], k.counts);
+    }
+    return sigs;
+  }
+
+  // changedIn returns the keyed elements of the new region that are new or
+  // whose own text changed. The region itself is not highlighted whole.
+  function changedIn(root, before) {
+    var k = keyedIn(root);
+    var out = [];
+    for (var key in k.map) {
+      var el = k.map[key];
+      if (el === root) {
+        continue;
+      }
+      if (!(key in before) || before[key] !== signature(el, k.counts)) {
+        out.push({ key: key, el: el });
+      }
+    }
+    return out;
+  }
+
+  function reducedMotion() {
+    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  function highlight(el) {
+    el.classList.add("live-changed");
+    el.setAttribute("data-live-changed", "1");
+    window.setTimeout(function () {
+      el.classList.remove("live-changed");
+    }, 3000);
+  }
+
+  // ---- announcements ----
+
+  var announcer = null;
+  function announce(msg) {
+    if (!announcer || !msg) {
+      return;
+    }
+    // Cleared first so that the same sentence twice is read twice.
+    announcer.textContent = "";
+    window.setTimeout(function () {
+      announcer.textContent = msg;
+    }, 60);
+  }
+
+  function textOf(root, testid) {
+    var el = root.querySelector('[data-testid="' + testid + '"]');
+    return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  // sentence says what changed in a few words: "Payment now Captured",
+  // "ORD-1 now Refunded", "3 payments updated".
+  function sentence(kind, root, changed) {
+    if (kind === "payment") {
+      for (var i = 0; i < changed.length; i++) {
+        if (changed[i].key === "tid:status-badge") {
+          return "Payment now " + textOf(root, "status-badge");
+        }
+      }
+      return "Payment updated";
+    }
+    var rows = changed.filter(function (c) {
+      return c.el.tagName === "TR";
+    });
+    if (rows.length === 1) {
+      var id = rows[0].el.getAttribute("data-payment-request-id") || "1 row";
+      var status = textOf(rows[0].el, "row-status");
+      return status ? id + " now " + status : id + " updated";
+    }
+    if (rows.length > 1) {
+      return rows.length + " " + (kind === "payments" ? "payments" : "rows") + " updated";
+    }
+    return "";
+  }
+
+  // ---- the "N updated" notice for changes out of view ----
+
+  var notice = null;
+  var unseen = [];
+
+  function findByKey(key) {
+    var i = key.indexOf(":");
+    var kind = key.slice(0, i);
+    var v = key.slice(i + 1);
+    var esc = window.CSS && CSS.escape ? CSS.escape(v) : v.replace(/["\\]/g, "\\$&");
+    if (kind === "row") {
+      return document.querySelector('[data-row-key="' + esc + '"]');
+    }
+    if (kind === "id") {
+      return document.getElementById(v);
+    }
+    return document.querySelector('[data-testid="' + esc + '"]');
+  }
+
+  function offScreen(el) {
+    var r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) {
+      return false; // not rendered (a folded entry): nothing to scroll to
+    }
+    return r.top >= window.innerHeight || r.bottom <= 0;
+  }
+
+  // refresh keeps only the changes still out of view and shows their count.
+  function refresh() {
+    if (!notice) {
+      return;
+    }
+    var still = [];
+    for (var i = 0; i < unseen.length; i++) {
+      var el = findByKey(unseen[i]);
+      if (el && offScreen(el)) {
+        still.push(unseen[i]);
+      }
+    }
+    unseen = still;
+    if (unseen.length === 0) {
+      notice.hidden = true;
+      return;
+    }
+    notice.textContent = unseen.length + " updated " + (below() ? "↓" : "↑");
+    notice.setAttribute("aria-label", unseen.length + " updated out of view: show");
+    notice.hidden = false;
+  }
+
+  function first() {
+    var els = unseen.map(findByKey).filter(Boolean);
+    els.sort(function (a, b) {
+      return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+    return els[0] || null;
+  }
+
+  function below() {
+    var el = first();
+    return !el || el.getBoundingClientRect().top >= window.innerHeight;
+  }
+
+  var pending = false;
+  function refreshSoon() {
+    if (pending) {
+      return;
+    }
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      refresh();
+    });
+  }
+
+  // ---- htmx wiring ----
+
+  // Before a live region is replaced: remember its keyed elements. After
+  // the swap settles, compare the region that took its place.
+  var before = {};
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var t = evt.detail.target;
+    if (!evt.detail.shouldSwap || !t || !t.id || !t.hasAttribute("data-live")) {
+      return;
+    }
+    before[t.id] = { kind: t.getAttribute("data-live"), sigs: snapshot(t) };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    for (var id in before) {
+      var b = before[id];
+      var root = document.getElementById(id);
+      delete before[id];
+      if (!root) {
+        continue;
+      }
+      var changed = changedIn(root, b.sigs);
+      if (changed.length === 0) {
+        continue;
+      }
+      for (var i = 0; i < changed.length; i++) {
+        highlight(changed[i].el);
+        if (offScreen(changed[i].el) && unseen.indexOf(changed[i].key) < 0) {
+          unseen.push(changed[i].key);
+        }
+      }
+      announce(sentence(b.kind, root, changed));
+      refresh();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.querySelector("[data-live]")) {
+      return;
+    }
+    announcer = document.createElement("div");
+    announcer.className = "visually-hidden";
+    announcer.id = "live-announcer";
+    announcer.setAttribute("role", "status");
+    announcer.setAttribute("aria-live", "polite");
+    announcer.setAttribute("data-testid", "live-announcer");
+    document.body.appendChild(announcer);
+
+    notice = document.createElement("button");
+    notice.type = "button";
+    notice.className = "live-updates";
+    notice.hidden = true;
+    notice.setAttribute("data-testid", "live-updates");
+    notice.addEventListener("click", function () {
+      var el = first();
+      if (el) {
+        el.scrollIntoView({ block: "center", behavior: reducedMotion() ? "auto" : "smooth" });
+        if (!el.hasAttribute("tabindex")) {
+          el.setAttribute("tabindex", "-1");
+        }
+        el.focus({ preventScroll: true });
+        highlight(el);
+      }
+      unseen = [];
+      notice.hidden = true;
+    });
+    var main = document.getElementById("main") || document.body;
+    main.insertBefore(notice, main.firstChild);
+
+    window.addEventListener("scroll", refreshSoon, { passive: true });
+    window.addEventListener("resize", refreshSoon);
+  });
+})();
