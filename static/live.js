@@ -67,13 +67,19 @@
     return (el.getAttribute("data-version") || "") + "|" + ownText(el, counts).replace(/\s+/g, " ").trim();
   }
 
+  // snapshot is the region's keyed signatures, and each row's status words
+  // (for announcing a status change).
   function snapshot(root) {
     var k = keyedIn(root);
     var sigs = {};
+    var status = {};
     for (var key in k.map) {
       sigs[key] = signature(k.map[key], k.counts);
+      if (k.map[key].tagName === "TR") {
+        status[key] = textOf(k.map[key], "row-status");
+      }
     }
-    return sigs;
+    return { sigs: sigs, status: status };
   }
 
   // changedIn returns the keyed elements of the new region that are new or
@@ -125,8 +131,9 @@
   }
 
   // sentence says what changed in a few words: "Payment now Captured",
-  // "ORD-1 now Refunded", "3 payments updated".
-  function sentence(kind, root, changed) {
+  // "pay_1 now Refunded", "pay_1 now Captured; 2 more payments updated",
+  // "3 payments updated".
+  function sentence(kind, root, changed, oldStatus) {
     if (kind === "payment") {
       for (var i = 0; i < changed.length; i++) {
         if (changed[i].key === "tid:status-badge") {
@@ -138,15 +145,25 @@
     var rows = changed.filter(function (c) {
       return c.el.tagName === "TR";
     });
-    if (rows.length === 1) {
-      var id = rows[0].el.getAttribute("data-payment-request-id") || "1 row";
-      var status = textOf(rows[0].el, "row-status");
-      return status ? id + " now " + status : id + " updated";
+    if (rows.length === 0) {
+      return "";
     }
-    if (rows.length > 1) {
-      return rows.length + " " + (kind === "payments" ? "payments" : "rows") + " updated";
+    var noun = kind === "payments" ? "payments" : "rows";
+    var moved = rows.filter(function (c) {
+      var now = textOf(c.el, "row-status");
+      return now !== "" && now !== oldStatus[c.key];
+    });
+    var name = function (c) {
+      return c.el.getAttribute("data-payment-request-id") || "a row";
+    };
+    if (moved.length === 1) {
+      var s = name(moved[0]) + " now " + textOf(moved[0].el, "row-status");
+      return rows.length > 1 ? s + "; " + (rows.length - 1) + " more " + noun + " updated" : s;
     }
-    return "";
+    if (moved.length > 1) {
+      return moved.length + " " + noun + " changed status" + (rows.length > moved.length ? ", " + (rows.length - moved.length) + " more updated" : "");
+    }
+    return rows.length === 1 ? name(rows[0]) + " updated" : rows.length + " " + noun + " updated";
   }
 
   // ---- the "N updated" notice for changes out of view ----
@@ -233,7 +250,7 @@
     if (!evt.detail.shouldSwap || !t || !t.id || !t.hasAttribute("data-live")) {
       return;
     }
-    before[t.id] = { kind: t.getAttribute("data-live"), sigs: snapshot(t) };
+    before[t.id] = { kind: t.getAttribute("data-live"), snap: snapshot(t) };
   });
 
   document.addEventListener("htmx:afterSettle", function () {
@@ -244,7 +261,7 @@
       if (!root) {
         continue;
       }
-      var changed = changedIn(root, b.sigs);
+      var changed = changedIn(root, b.snap.sigs);
       if (changed.length === 0) {
         continue;
       }
@@ -254,7 +271,7 @@
           unseen.push(changed[i].key);
         }
       }
-      announce(sentence(b.kind, root, changed));
+      announce(sentence(b.kind, root, changed, b.snap.status));
       refresh();
     }
   });
