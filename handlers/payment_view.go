@@ -15,6 +15,7 @@ import (
 
 	"paydesk/antom"
 	"paydesk/store"
+	"paydesk/views/components"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
 )
@@ -407,7 +408,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		}
 		return items[i].order < items[j].order
 	})
-	return foldTimeline(items, redact)
+	return foldTimeline(items, redact, now.Location())
 }
 
 // timelineItem is a timeline entry with what sorting and folding need.
@@ -436,7 +437,8 @@ var attemptNumber = regexp.MustCompile(`\(attempt \d+\)`)
 // the most recent earlier ones (at most timelineFoldShown) on demand: a
 // payment polled every 3 s keeps a timeline people can read. Only the
 // entries shown whole get their detail (redacted with redact) and standout.
-func foldTimeline(items []timelineItem, redact bool) []pages.TimelineEntry {
+// The run's time range is in loc, the viewer's zone.
+func foldTimeline(items []timelineItem, redact bool, loc *time.Location) []pages.TimelineEntry {
 	out := make([]pages.TimelineEntry, 0, len(items))
 	for i := 0; i < len(items); {
 		j := i + 1
@@ -452,7 +454,7 @@ func foldTimeline(items []timelineItem, redact bool) []pages.TimelineEntry {
 		}
 		last.Standout = timelineStandsOut(&last)
 		if n := j - i; n > 1 {
-			last.Fold = fmt.Sprintf("%d inquiries %s, all %s", n, timeRange(items[i].at, items[j-1].at), items[j-1].result)
+			last.Fold = fmt.Sprintf("%d inquiries %s, all %s", n, timeRange(items[i].at, items[j-1].at, loc), items[j-1].result)
 			for k := j - 2; k >= i && len(last.Folded) < timelineFoldShown; k-- {
 				last.Folded = append(last.Folded, items[k].entry)
 			}
@@ -466,13 +468,20 @@ func foldTimeline(items []timelineItem, redact bool) []pages.TimelineEntry {
 	return out
 }
 
-// timeRange is "12:00:03–12:00:39 UTC" within a day, with dates otherwise.
-func timeRange(from, to time.Time) string {
-	from, to = from.UTC(), to.UTC()
-	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
-		return from.Format(time.TimeOnly) + "–" + to.Format(time.TimeOnly) + " UTC"
+// timeRange is "12:00:03–12:00:39 +08" within a day in loc (the viewer's
+// zone), with dates otherwise; the zone's abbreviation is the end's (a
+// range across a DST change names both).
+func timeRange(from, to time.Time, loc *time.Location) string {
+	loc = components.Zone(loc)
+	from, to = from.In(loc), to.In(loc)
+	fz, tz := from.Format("MST"), to.Format("MST")
+	if fz != tz {
+		return from.Format(components.TimeLayout) + "–" + to.Format(components.TimeLayout)
 	}
-	return from.Format(time.DateTime) + "–" + to.Format(time.DateTime) + " UTC"
+	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
+		return from.Format(time.TimeOnly) + "–" + to.Format(time.TimeOnly) + " " + tz
+	}
+	return from.Format(time.DateTime) + "–" + to.Format(time.DateTime) + " " + tz
 }
 
 // inquiryResult is what an inquiry event said, in a word where it can be:
