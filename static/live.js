@@ -19,7 +19,7 @@
       counts[t] = (counts[t] || 0) + 1;
     }
     var out = {};
-    var all = [root].concat(Array.prototype.slice.call(root.querySelectorAll("[data-row-key],[id],[data-testid]")));
+    var all = [root].concat(Array.prototype.slice.call(root.querySelectorAll("[data-row-key],[id],[data-testid],tbody > tr")));
     for (var j = 0; j < all.length; j++) {
       var k = keyOf(all[j], counts);
       if (k) {
@@ -40,7 +40,18 @@
     if (t && counts[t] === 1) {
       return "tid:" + t;
     }
-    return "";
+    return rowKey(el);
+  }
+
+  // rowKey keys a table body row without an id by its table and its first
+  // cell (a capture's captureId, a refund's refundId).
+  function rowKey(el) {
+    if (el.tagName !== "TR" || !el.parentElement || el.parentElement.tagName !== "TBODY" || !el.cells.length) {
+      return "";
+    }
+    var table = el.closest("table");
+    var tk = table ? table.id || table.getAttribute("data-testid") || "" : "";
+    return "tr:" + tk + "|" + el.cells[0].textContent.replace(/\s+/g, " ").trim();
   }
 
   function isKeyed(el, counts) {
@@ -82,21 +93,51 @@
     return { sigs: sigs, status: status };
   }
 
-  // changedIn returns the keyed elements of the new region that are new or
-  // whose own text changed. The region itself is not highlighted whole.
+  // changedIn compares the new region with the old snapshot. all is every
+  // keyed element that is new or whose own text changed; shown is what is
+  // highlighted: a new element only when no ancestor is new too (a new
+  // form, not each of its fields), and a changed container (two keyed
+  // elements or more inside) only when nothing inside it changed (its
+  // changes are shown where they are). The region itself never is.
   function changedIn(root, before) {
     var k = keyedIn(root);
-    var out = [];
+    var all = [];
+    var inAll = new Set();
+    var isNew = new Set();
     for (var key in k.map) {
       var el = k.map[key];
       if (el === root) {
         continue;
       }
-      if (!(key in before) || before[key] !== signature(el, k.counts)) {
-        out.push({ key: key, el: el });
+      if (!(key in before)) {
+        isNew.add(el);
+      } else if (before[key] === signature(el, k.counts)) {
+        continue;
       }
+      all.push({ key: key, el: el });
+      inAll.add(el);
     }
-    return out;
+    var shown = all.filter(function (c) {
+      if (isNew.has(c.el)) {
+        for (var a = c.el.parentElement; a && a !== root; a = a.parentElement) {
+          if (isNew.has(a)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      var inside = 0;
+      var changedInside = false;
+      for (var key in k.map) {
+        var d = k.map[key];
+        if (d !== c.el && c.el.contains(d)) {
+          inside++;
+          changedInside = changedInside || inAll.has(d);
+        }
+      }
+      return !(inside >= 2 && changedInside);
+    });
+    return { all: all, shown: shown };
   }
 
   function reducedMotion() {
@@ -178,6 +219,15 @@
     var esc = window.CSS && CSS.escape ? CSS.escape(v) : v.replace(/["\\]/g, "\\$&");
     if (kind === "row") {
       return document.querySelector('[data-row-key="' + esc + '"]');
+    }
+    if (kind === "tr") {
+      var rows = document.querySelectorAll("tbody > tr");
+      for (var r = 0; r < rows.length; r++) {
+        if (rowKey(rows[r]) === key) {
+          return rows[r];
+        }
+      }
+      return null;
     }
     if (kind === "id") {
       return document.getElementById(v);
@@ -262,16 +312,17 @@
         continue;
       }
       var changed = changedIn(root, b.snap.sigs);
-      if (changed.length === 0) {
+      if (changed.shown.length === 0) {
         continue;
       }
-      for (var i = 0; i < changed.length; i++) {
-        highlight(changed[i].el);
-        if (offScreen(changed[i].el) && unseen.indexOf(changed[i].key) < 0) {
-          unseen.push(changed[i].key);
+      for (var i = 0; i < changed.shown.length; i++) {
+        var c = changed.shown[i];
+        highlight(c.el);
+        if (offScreen(c.el) && unseen.indexOf(c.key) < 0) {
+          unseen.push(c.key);
         }
       }
-      announce(sentence(b.kind, root, changed, b.snap.status));
+      announce(sentence(b.kind, root, changed.all, b.snap.status));
       refresh();
     }
   });

@@ -749,6 +749,7 @@ func TestBrowserLiveChangesAndTimeZone(t *testing.T) {
 	chromium := chromiumPath(t)
 	app := startProgram(t)
 	browser := startBrowser(t, chromium)
+	shots := newShotDir(t)
 	tb := openTab(t, browser, "live")
 	if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Kathmandu"}); err != nil {
 		t.Fatalf("emulate the time zone: %v", err)
@@ -789,6 +790,7 @@ func TestBrowserLiveChangesAndTimeZone(t *testing.T) {
 		window.__highlighted.includes("timeline-entry") &&
 		window.__announced.includes("Payment now Captured")`)
 	tb.assertNotReloaded()
+	tb.shot(shots, "live-01-payment-changed", nil)
 	hl, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`window.__highlighted`))
 	if err != nil {
 		t.Fatal(err)
@@ -836,6 +838,7 @@ func TestBrowserLiveChangesAndTimeZone(t *testing.T) {
 	})()`)
 	// The click highlights the row it scrolls to: the first highlight after
 	// it names that row, which must then be in view.
+	tb.shot(shots, "live-02-list-updated-out-of-view", nil)
 	tb.do("click the notice",
 		chromedp.Evaluate[chromedp.Void](`window.__beforeClick = window.__highlighted.length`),
 		chromedp.Click(testID("live-updates")))
@@ -847,4 +850,18 @@ func TestBrowserLiveChangesAndTimeZone(t *testing.T) {
 		return r.top >= 0 && r.bottom <= window.innerHeight && window.scrollY > 0 &&
 			document.querySelector('[data-testid="live-updates"]').hidden;
 	})()`)
+	tb.do("back to a full window", chromedp.EmulateViewport(1280, 900))
+	tb.shot(shots, "live-03-account-time-zone", func() {
+		tb.do("open the account page", chromedp.Navigate(app.url+"/account"), chromedp.WaitVisible(testID("time-zone-form")))
+	})
+	// Chromium names the zone by its older alias, Asia/Katmandu; both load.
+	if got := tb.text(testID("time-zone-current")); !strings.Contains(got, "Asia/Kathmandu (+0545)") && !strings.Contains(got, "Asia/Katmandu (+0545)") {
+		t.Errorf("account page says %q, want the browser's zone Asia/Kathmandu (+0545) saved at the first sign-in", got)
+	}
+	tb.shot(shots, "live-04-audit-amounts", func() {
+		tb.do("open the audit log", chromedp.Navigate(app.url+"/admin/audit?action=payment."), chromedp.WaitVisible(testID("audit-table")))
+	})
+	if got := tb.text(chromedp.CSS(`[data-testid="audit-row"][data-action="payment.session_create"] [data-testid="audit-after"]`)); !strings.Contains(got, "SGD") || strings.Contains(got, `"value"`) {
+		t.Errorf("audit entry's after = %q, want its amount formatted", got)
+	}
 }
