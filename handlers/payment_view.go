@@ -150,7 +150,7 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 		a.Retry = &f
 	}
 	// store.Allowed is the rule the store enforces on submit too.
-	allowed := d.Allowed(h.Now())
+	allowed := d.Allowed(h.viewerNow(c))
 	moneyPossible := false
 	if allowed.CanCapture() {
 		moneyPossible = true
