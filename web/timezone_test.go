@@ -153,6 +153,18 @@ func TestTimesInViewerZone(t *testing.T) {
 	if !strings.Contains(audit, " +0545") || strings.Contains(audit, " UTC<") {
 		t.Errorf("audit page does not show its times in Kathmandu")
 	}
+	key, _, err := app.Store.CreateAPIKey(context.Background(), "shop backend", store.AuditContext{Actor: "user:admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := admin.page(paths.APIKeys)
+	wantKey := components.FormatTime(key.CreatedAt, ktm)
+	if row := keys.text("apikey-row"); !strings.Contains(row, wantKey) {
+		t.Errorf("API key row %q lacks its creation time in Kathmandu %q", row, wantKey)
+	}
+	if by := keys.text("apikey-created-by"); by != "by user:admin@example.com" {
+		t.Errorf("API key created-by = %q, want it apart from the time", by)
+	}
 	for _, p := range []string{paths.Users, paths.APIKeys, paths.Operations, paths.Notifications, paths.Captures} {
 		if _, body := admin.get(p); strings.Contains(body, ":00 UTC") || strings.Contains(body, " UTC</time>") {
 			t.Errorf("%s shows a UTC time to a viewer in Kathmandu", p)
