@@ -108,3 +108,23 @@ func TestRelativeTimeDateInViewerZone(t *testing.T) {
 		t.Errorf("RelativeTime beyond 30 d in Singapore = %q, want 2026-01-21", got)
 	}
 }
+
+// BenchmarkFormatTime compares the one time format in UTC and in a zone
+// with DST (a list page formats 50 of them).
+func BenchmarkFormatTime(b *testing.B) {
+	at := time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("UTC", func(b *testing.B) {
+		for b.Loop() {
+			_ = FormatTime(at, time.UTC)
+		}
+	})
+	b.Run("America/Los_Angeles", func(b *testing.B) {
+		for b.Loop() {
+			_ = FormatTime(at, la)
+		}
+	})
+}
