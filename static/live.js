@@ -51,7 +51,20 @@
     }
     var table = el.closest("table");
     var tk = table ? table.id || table.getAttribute("data-testid") || "" : "";
-    return "tr:" + tk + "|" + el.cells[0].textContent.replace(/\s+/g, " ").trim();
+    return "tr:" + tk + "|" + stableText(el.cells[0]).replace(/\s+/g, " ").trim();
+  }
+
+  // stableText is an element's text without the relative hints.
+  function stableText(el) {
+    var s = "";
+    for (var n = el.firstChild; n; n = n.nextSibling) {
+      if (n.nodeType === 3) {
+        s += n.nodeValue;
+      } else if (n.nodeType === 1 && !n.classList.contains("ago")) {
+        s += " " + stableText(n);
+      }
+    }
+    return s;
   }
 
   function isKeyed(el, counts) {
