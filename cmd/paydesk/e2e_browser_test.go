@@ -864,4 +864,30 @@ func TestBrowserLiveChangesAndTimeZone(t *testing.T) {
 	if got := tb.text(chromedp.CSS(`[data-testid="audit-row"][data-action="payment.session_create"] [data-testid="audit-after"]`)); !strings.Contains(got, "SGD") || strings.Contains(got, `"value"`) {
 		t.Errorf("audit entry's after = %q, want its amount formatted", got)
 	}
+
+	// The highlight animates, except for people who ask for reduced motion.
+	animation := func() string {
+		v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`(() => {
+			const d = document.createElement("div");
+			d.className = "live-changed";
+			document.body.appendChild(d);
+			const a = getComputedStyle(d).animationName + " " + getComputedStyle(d).outlineStyle;
+			d.remove();
+			return a;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := animation(); !strings.HasPrefix(got, "live-ring ") {
+		t.Errorf("highlight animation = %q, want live-ring", got)
+	}
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := animation(); got != "none solid" {
+		t.Errorf("highlight with reduced motion = %q, want no animation and a solid outline", got)
+	}
 }
