@@ -189,12 +189,7 @@
   // "3 payments updated".
   function sentence(kind, root, changed, oldStatus) {
     if (kind === "payment") {
-      for (var i = 0; i < changed.length; i++) {
-        if (changed[i].key === "tid:status-badge") {
-          return "Payment now " + textOf(root, "status-badge");
-        }
-      }
-      return "Payment updated";
+      return paymentSentence(root, changed);
     }
     var rows = changed.filter(function (c) {
       return c.el.tagName === "TR";
@@ -218,6 +213,41 @@
       return moved.length + " " + noun + " changed status" + (rows.length > moved.length ? ", " + (rows.length - moved.length) + " more updated" : "");
     }
     return rows.length === 1 ? name(rows[0]) + " updated" : rows.length + " " + noun + " updated";
+  }
+
+  // paymentSentence announces what matters on a payment page: its status,
+  // else the captured or refunded amount, else a new capture or refund.
+  // Timeline entries alone (an inquiry every few seconds) are not read out.
+  function paymentSentence(root, changed) {
+    var keys = {};
+    for (var i = 0; i < changed.length; i++) {
+      keys[changed[i].key] = changed[i].el;
+    }
+    if (keys["tid:status-badge"]) {
+      return "Payment now " + textOf(root, "status-badge");
+    }
+    var counts = keyedIn(root).counts;
+    var amount = function (el) {
+      return ownText(el, counts).replace(/\s+/g, " ").trim();
+    };
+    if (keys["tid:refunded"]) {
+      return "Refunded now " + amount(keys["tid:refunded"]);
+    }
+    if (keys["tid:captured"]) {
+      return "Captured now " + amount(keys["tid:captured"]);
+    }
+    for (var k in keys) {
+      if (keys[k].tagName !== "TR") {
+        continue;
+      }
+      if (k.indexOf("id:refund-") === 0) {
+        return "Refund updated";
+      }
+      if (k.indexOf("id:capture-") === 0) {
+        return "Capture updated";
+      }
+    }
+    return "";
   }
 
   // ---- the "N updated" notice for changes out of view ----
