@@ -32,7 +32,7 @@ func (h *Handlers) renderAPIKeys(c echo.Context, status int, vm pages.APIKeyList
 	if err != nil {
 		return err
 	}
-	vm.Now = h.Now()
+	vm.Now = h.viewerNow(c)
 	for _, sc := range store.APIScopes() {
 		vm.Scopes = append(vm.Scopes, pages.ScopeOptionView{Value: string(sc), Label: scopeHints[sc][0], Hint: scopeHints[sc][1],
 			Checked: slices.Contains(checked, sc)})

@@ -9,8 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"paydesk/antom"
 	"paydesk/store"
-	"paydesk/views/components"
 	"paydesk/views/layout"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
@@ -43,7 +43,7 @@ func (h *Handlers) AuditList(c echo.Context) error {
 	}
 	vm := pages.AuditListView{
 		Actor: f.Actor, Action: f.Action, PaymentRequestID: f.PaymentRequestID,
-		CSVURL: auditQuery(paths.AuditCSV, f, ""), ActionURL: paths.Audit, Now: h.Now(),
+		CSVURL: auditQuery(paths.AuditCSV, f, ""), ActionURL: paths.Audit, Now: h.viewerNow(c),
 	}
 	if page.NextCursor != "" {
 		vm.Pagination.NextURL = auditQuery(paths.Audit, f, page.NextCursor)
@@ -53,7 +53,7 @@ func (h *Handlers) AuditList(c echo.Context) error {
 	}
 	for _, e := range page.Items {
 		row := pages.AuditRowView{At: e.At, Actor: e.Actor, Action: e.Action, PaymentRequestID: e.PaymentRequestID,
-			Target: e.Target, Before: components.Truncate(string(e.Before), 300), After: components.Truncate(string(e.After), 300),
+			Target: e.Target, Before: auditValues(e.Before, auditValueMax), After: auditValues(e.After, auditValueMax),
 			RemoteAddr: e.RemoteAddr, RequestID: e.RequestID}
 		if e.PaymentRequestID != "" {
 			row.PaymentURL = paths.Payment(e.PaymentRequestID)
@@ -64,7 +64,9 @@ func (h *Handlers) AuditList(c echo.Context) error {
 }
 
 // AuditCSV handles "GET /admin/audit.csv": every entry matching the
-// filters, streamed, newest first.
+// filters, streamed, newest first. before and after read as on the page
+// (amounts in their currency); the entry's amount is also in its own
+// columns, in minor units too, and the raw JSON comes last.
 func (h *Handlers) AuditCSV(c echo.Context) error {
 	f := auditFilter(c)
 	res := c.Response()
@@ -72,14 +74,21 @@ func (h *Handlers) AuditCSV(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="paydesk-audit-`+h.Now().UTC().Format("20060102-150405")+`.csv"`)
 	res.WriteHeader(http.StatusOK)
 	w := csv.NewWriter(res)
-	if err := w.Write([]string{"id", "at", "actor", "action", "payment_request_id", "target", "before", "after", "remote_addr", "request_id"}); err != nil {
+	if err := w.Write([]string{"id", "at", "actor", "action", "payment_request_id", "target", "before", "after", "remote_addr", "request_id",
+		"amount", "amount_minor", "currency", "before_json", "after_json"}); err != nil {
 		return err
 	}
 	err := h.Store.EachAudit(c.Request().Context(), f, func(e store.AuditEntry) error {
+		var amount, amountMinor, currency string
+		if minor, cur, ok := auditEntryAmount(&e); ok {
+			amount, amountMinor, currency = antom.FormatMinor(minor, cur), strconv.FormatInt(minor, 10), cur
+		}
 		return w.Write([]string{
 			strconv.FormatInt(e.ID, 10), e.At.UTC().Format("2006-01-02T15:04:05.000Z"),
 			csvCell(e.Actor), csvCell(e.Action), csvCell(e.PaymentRequestID), csvCell(e.Target),
-			csvCell(string(e.Before)), csvCell(string(e.After)), csvCell(e.RemoteAddr), csvCell(e.RequestID),
+			csvCell(auditValuesText(auditValues(e.Before, 0))), csvCell(auditValuesText(auditValues(e.After, 0))),
+			csvCell(e.RemoteAddr), csvCell(e.RequestID),
+			amount, amountMinor, currency, csvCell(string(e.Before)), csvCell(string(e.After)),
 		})
 	})
 	w.Flush()

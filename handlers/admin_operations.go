@@ -42,7 +42,7 @@ func (h *Handlers) OperationsHealth(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	now := h.Now()
+	now := h.viewerNow(c)
 	vm := pages.OperationsHealthPage{
 		AsOf:       stampOf(now, now),
 		Notices:    healthNotices(health),

@@ -106,6 +106,7 @@ func (h *Handlers) LoginSubmit(c echo.Context) error {
 	}
 	// A new CSRF token, bound to the new session.
 	h.setCSRFCookie(c, h.boundCSRFToken(ss.IDHash))
+	h.defaultTimeZone(c, u)
 	return c.Redirect(http.StatusSeeOther, vm.Next)
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"paydesk/store"
+	"paydesk/antom"
 )
 
 // StepUpField is the form field that carries the password for step-up.
@@ -37,6 +37,28 @@ func (h *Handlers) RequireRecentPassword(next echo.HandlerFunc) echo.HandlerFunc
 		}
 		return next(c)
 	}
+}
+
+// stepUpAttempt is what a failed step-up audit entry records as tried:
+// the money action (the route's last segment) and the amount typed, in the
+// payment's currency when it reads as one (the audit log formats it like
+// every amount), else as typed. A wrong password is rare and throttled,
+// so reading the payment here costs nothing that matters.
+func (h *Handlers) stepUpAttempt(c echo.Context) map[string]any {
+	p := c.Path()
+	attempt := map[string]any{"action": p[strings.LastIndexByte(p, '/')+1:]}
+	typed := strings.TrimSpace(c.FormValue("amount"))
+	if typed == "" {
+		return attempt
+	}
+	attempt["amountTyped"] = truncateRunes(typed, 32)
+	if d, err := h.Store.GetPayment(c.Request().Context(), idParam(c, "id")); err == nil {
+		if minor, err := antom.ParseMajor(typed, d.Payment.Currency); err == nil {
+			delete(attempt, "amountTyped")
+			attempt["amount"] = antom.NewAmount(minor, d.Payment.Currency)
+		}
+	}
+	return attempt
 }
 
 // passwordRecentlyConfirmed reports whether the signed-in user confirmed the
@@ -84,9 +106,9 @@ func (h *Handlers) requireRecentPassword(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		a := h.auditContextFor(c, u)
-		if err := h.Store.AddAudit(ctx, store.AuditEntry{Actor: a.Actor, ActorUserID: a.ActorUserID, Action: "auth.stepup_failed",
-			RemoteAddr: a.RemoteAddr, RequestID: a.RequestID}); err != nil {
+		// The entry names the payment and what was tried on it, so the
+		// audit log tells which money a wrong password stood in front of.
+		if err := h.Store.AddAudit(ctx, h.auditContextFor(c, u).PaymentEntry("auth.stepup_failed", idParam(c, "id"), nil, h.stepUpAttempt(c))); err != nil {
 			return err
 		}
 		return &Error{Kind: KindForbidden, Code: "password_incorrect", Field: StepUpField,

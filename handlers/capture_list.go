@@ -20,7 +20,7 @@ import (
 // first, keyset-paginated.
 func (h *Handlers) CaptureList(c echo.Context) error {
 	status, from, to, cursor := c.QueryParam("status"), c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("cursor")
-	tf, errs, err := parseTxnListFilter(c, "capture")
+	tf, errs, err := parseTxnListFilter(c, "capture", h.viewerZone(c))
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (h *Handlers) CaptureList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm.Rows = captureRows(page.Items, true, h.Now())
+	vm.Rows = captureRows(page.Items, true, h.viewerNow(c))
 	base := url.Values{"status": {status}, "from": {from}, "to": {to}}
 	if cursor != "" {
 		vm.Pager.FirstURL = withQuery(paths.Captures, base)
@@ -80,9 +80,9 @@ type txnListFilter struct {
 }
 
 // parseTxnListFilter reads the status, from and to query parameters of a
-// list of what ("capture", "refund"): errs maps form fields to messages; an
-// unknown status is an error.
-func parseTxnListFilter(c echo.Context, what string) (txnListFilter, map[string]string, error) {
+// list of what ("capture", "refund"), days in the viewer's zone loc: errs
+// maps form fields to messages; an unknown status is an error.
+func parseTxnListFilter(c echo.Context, what string, loc *time.Location) (txnListFilter, map[string]string, error) {
 	var f txnListFilter
 	errs := map[string]string{}
 	if status := c.QueryParam("status"); status != "" {
@@ -92,10 +92,10 @@ func parseTxnListFilter(c echo.Context, what string) (txnListFilter, map[string]
 		f.Status = store.TxnStatus(status)
 	}
 	var ok bool
-	if f.From, ok = parseDay(c.QueryParam("from")); !ok {
+	if f.From, ok = parseDay(c.QueryParam("from"), loc); !ok {
 		errs["from"] = badDay
 	}
-	if f.To, ok = parseDay(c.QueryParam("to")); !ok {
+	if f.To, ok = parseDay(c.QueryParam("to"), loc); !ok {
 		errs["to"] = badDay
 	} else if !f.To.IsZero() {
 		f.To = f.To.AddDate(0, 0, 1)

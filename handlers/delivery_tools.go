@@ -49,7 +49,7 @@ func attemptsViews(groups []store.NotificationAttempts, current int64, now time.
 		default:
 			v.Tone = pages.ToneWarn
 			v.Summary = fmt.Sprintf("Not acknowledged yet: Antom's next attempt is expected %s (%s); %d of %d attempts remain.",
-				when(r.Next), relTime(r.Next, now), r.Remaining, antom.NotifyMaxAttempts)
+				when(r.Next, now.Location()), relTime(r.Next, now), r.Remaining, antom.NotifyMaxAttempts)
 		}
 		if r.LostAcks > 0 {
 			v.Summary += fmt.Sprintf(" Paydesk acknowledged it %d time(s) and Antom sent it again: the acknowledgement did not reach Antom (a proxy timeout or a connection dropped after Paydesk answered).", r.LostAcks)
@@ -122,7 +122,7 @@ func answerText(d store.Delivery) string {
 // and apply-again sections.
 func (h *Handlers) deliveryTools(c echo.Context, vm *pages.DeliveryPage, d *store.Delivery) error {
 	ctx := c.Request().Context()
-	now := h.Now()
+	now := h.viewerNow(c)
 	u := currentUser(c)
 	same, err := h.Store.NotificationDeliveries(ctx, d)
 	if err != nil {
@@ -152,7 +152,7 @@ func (h *Handlers) deliveryTools(c echo.Context, vm *pages.DeliveryPage, d *stor
 			if err != nil {
 				return err
 			}
-			dv.History = historyText(hist)
+			dv.History = historyText(hist, now.Location())
 		}
 		vm.Diagnosis = dv
 	}
@@ -161,7 +161,7 @@ func (h *Handlers) deliveryTools(c echo.Context, vm *pages.DeliveryPage, d *stor
 		a := &pages.ApplyAgainView{Note: "Paydesk verified this notification but could not apply it, and answered an error so that Antom retries. " + d.ParseError}
 		switch {
 		case !d.ReappliedAt.IsZero():
-			a.Done = fmt.Sprintf("Applied again by %s at %s: %s.", d.ReappliedBy, when(d.ReappliedAt), strings.ReplaceAll(string(d.Outcome), "_", " "))
+			a.Done = fmt.Sprintf("Applied again by %s at %s: %s.", d.ReappliedBy, when(d.ReappliedAt, now.Location()), strings.ReplaceAll(string(d.Outcome), "_", " "))
 		case can(u, PermApplyAgain):
 			a.Action, a.CSRFToken = paths.Notification(d.ID)+"/apply-again", csrfToken(c)
 		}
@@ -172,15 +172,15 @@ func (h *Handlers) deliveryTools(c echo.Context, vm *pages.DeliveryPage, d *stor
 
 // historyText says what the signature verdicts before a delivery suggest
 // about the key.
-func historyText(h store.SignatureHistory) string {
+func historyText(h store.SignatureHistory, loc *time.Location) string {
 	switch {
 	case h.LastVerified.IsZero() && h.FailedSince > 0:
 		return fmt.Sprintf("No delivery has ever verified with this key (%d failed). Check that the configured key is Antom's public key for this client-id, not the merchant's own key.", h.FailedSince)
 	case h.FailedSince >= 3:
 		return fmt.Sprintf("Every delivery since %s has failed verification (%d), and the one before verified at %s: a key rotation at Antom is likely. Compare the public key in Antom's dashboard with the fingerprint below.",
-			when(h.FailingSince), h.FailedSince, when(h.LastVerified))
+			when(h.FailingSince, loc), h.FailedSince, when(h.LastVerified, loc))
 	case !h.LastVerified.IsZero():
-		return fmt.Sprintf("Deliveries verified until %s; this failure is not part of a run, so a rotated key is unlikely.", when(h.LastVerified))
+		return fmt.Sprintf("Deliveries verified until %s; this failure is not part of a run, so a rotated key is unlikely.", when(h.LastVerified, loc))
 	}
 	return ""
 }
@@ -221,23 +221,24 @@ func (h *Handlers) NotificationApplyAgain(c echo.Context) error {
 }
 
 // sinceLayouts are the forms of the bulk form's since field (an HTML
-// datetime-local input, in UTC).
+// datetime-local input, in the viewer's zone).
 var sinceLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04", time.RFC3339}
 
 // NotificationApplyAgainBulk handles "POST /notifications/apply-again": apply
-// again every not-applied delivery received since the given time (UTC),
+// again every not-applied delivery received since the given time (in the
+// viewer's zone),
 // after an outage, each in its own transaction.
 func (h *Handlers) NotificationApplyAgainBulk(c echo.Context) error {
 	raw := strings.TrimSpace(c.FormValue("since"))
 	var since time.Time
 	var err error
 	for _, layout := range sinceLayouts {
-		if since, err = time.ParseInLocation(layout, raw, time.UTC); err == nil {
+		if since, err = time.ParseInLocation(layout, raw, h.viewerZone(c)); err == nil {
 			break
 		}
 	}
 	if err != nil {
-		return errInvalid("since", "Give the time to apply again from as YYYY-MM-DDTHH:MM (UTC).")
+		return errInvalid("since", "Give the time to apply again from as YYYY-MM-DDTHH:MM (%s).", h.viewerZone(c))
 	}
 	if since.After(h.Now()) {
 		return errInvalid("since", "The time to apply again from is in the future.")
@@ -273,10 +274,11 @@ func (h *Handlers) applyAgainBulk(c echo.Context) (*pages.ApplyAgainBulkView, er
 		}
 	}
 	if n > 0 {
-		b.Count = fmt.Sprintf("%d verified notification(s) could not be applied (the earliest at %s). Antom retries them, but after an outage you can apply them now.", n, when(first))
+		loc := h.viewerZone(c)
+		b.Count = fmt.Sprintf("%d verified notification(s) could not be applied (the earliest at %s). Antom retries them, but after an outage you can apply them now.", n, when(first, loc))
 		if can(currentUser(c), PermApplyAgain) {
 			b.Action, b.CSRFToken = paths.Notifications+"/apply-again", csrfToken(c)
-			b.Since = first.UTC().Format("2006-01-02T15:04:05")
+			b.Since, b.Zone = first.In(loc).Format("2006-01-02T15:04:05"), loc.String()
 		}
 	}
 	if b.Result == "" && b.Count == "" {

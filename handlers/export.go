@@ -172,7 +172,7 @@ func csvMinor(minor int64) string { return strconv.FormatInt(minor, 10) }
 func (h *Handlers) PaymentExport(c echo.Context) error {
 	q := parsePaymentListQuery(c)
 	q.Cursor, q.Since = "", ""
-	f, errs := q.filter()
+	f, errs := q.filter(h.viewerZone(c))
 	if err := firstFieldError(errs); err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func txnHeader(idName, doneAt string) []string {
 // CaptureExport handles the "GET /captures/export.csv" route: the captures
 // list's whole filter (status, from, to) as CSV, newest first.
 func (h *Handlers) CaptureExport(c echo.Context) error {
-	tf, errs, err := parseTxnListFilter(c, "capture")
+	tf, errs, err := parseTxnListFilter(c, "capture", h.viewerZone(c))
 	if err == nil {
 		err = firstFieldError(errs)
 	}
@@ -282,7 +282,7 @@ func (h *Handlers) CaptureExport(c echo.Context) error {
 // across payments (status, from, to, as the captures list filters) as CSV,
 // newest first.
 func (h *Handlers) RefundExport(c echo.Context) error {
-	tf, errs, err := parseTxnListFilter(c, "refund")
+	tf, errs, err := parseTxnListFilter(c, "refund", h.viewerZone(c))
 	if err == nil {
 		err = firstFieldError(errs)
 	}

@@ -96,6 +96,7 @@ type Handlers struct {
 	clientSecretKey []byte // HMAC key of the payments' client secrets
 	dummyOnce       sync.Once
 	dummyHash       string
+	zones           sync.Map // IANA name → *time.Location (viewerZone)
 }
 
 // New checks deps and builds the handlers.
@@ -218,6 +219,7 @@ func (h *Handlers) page(c echo.Context, title, active string) layout.Page {
 			CanManageAPIKeys: Can(u.Role, PermManageAPIKeys),
 			// The background-work page is the audit permission's (routes).
 			CanViewOperations: Can(u.Role, PermViewAudit),
+			TimeZone:          h.viewerZone(c).String(),
 		}
 	}
 	return p

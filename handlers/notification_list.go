@@ -79,7 +79,7 @@ func (h *Handlers) NotificationList(c echo.Context) error {
 	if vm.ApplyAgain, err = h.applyAgainBulk(c); err != nil {
 		return err
 	}
-	now := h.Now()
+	now := h.viewerNow(c)
 	for i := range page.Items {
 		vm.Rows = append(vm.Rows, deliveryRow(&page.Items[i], now))
 	}

@@ -39,7 +39,7 @@ func (h *Handlers) NotificationShow(c echo.Context) error {
 		Headers:    headerRows(d.Headers),
 		Response:   strconv.Itoa(d.ResponseStatus) + " " + http.StatusText(d.ResponseStatus) + "\n" + d.ResponseBody,
 		Summary: []pages.Field{
-			{Label: "Received", At: stampOf(d.ReceivedAt, h.Now())},
+			{Label: "Received", At: stampOf(d.ReceivedAt, h.viewerNow(c))},
 			{Label: "Path", Value: d.Path, Mono: true},
 			{Label: "notifyType", Value: d.NotifyType, Mono: true, TestID: "notify-type"},
 			{Label: "Result", Value: resultText(d.ResultStatus, d.ResultCode, ""), Mono: true},

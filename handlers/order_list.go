@@ -55,7 +55,7 @@ func (h *Handlers) OrderList(c echo.Context) error {
 		Empty:     ordersEmpty(q, state, cursor),
 		ExportURL: paths.Export(paths.Orders, url.Values{"q": {q}, "state": {state}}),
 	}
-	now := h.Now()
+	now := h.viewerNow(c)
 	for _, s := range orderStates {
 		vm.State = append(vm.State, pages.Option{Value: string(s), Label: orderBadge(s).Label, Selected: state == string(s)})
 	}

@@ -23,7 +23,7 @@ func (h *Handlers) PaymentCancel(c echo.Context) error {
 		return err
 	}
 	if !confirmed(c) {
-		if r := d.Allowed(h.Now()).CancelRefusal; r != "" {
+		if r := d.Allowed(h.viewerNow(c)).CancelRefusal; r != "" {
 			return h.actionFailed(c, id, http.StatusConflict, paymentForms{Cancel: pages.ActionForm{FormError: sentence(r)}})
 		}
 		return h.askConfirmation(c, id, paymentForms{Cancel: pages.ActionForm{Confirming: true}})

@@ -31,7 +31,7 @@ func (h *Handlers) PaymentCapture(c echo.Context) error {
 		return h.actionFailed(c, id, http.StatusUnprocessableEntity, paymentForms{Capture: form})
 	}
 	if !confirmed(c) {
-		a := d.Allowed(h.Now())
+		a := d.Allowed(h.viewerNow(c))
 		var status int
 		if form.Error, form.FormError, status = preflight(a.CaptureRefusal, a.Capturable, minor, d.Currency, "captured"); status != 0 {
 			return h.actionFailed(c, id, status, paymentForms{Capture: form})

@@ -15,9 +15,6 @@ import (
 // The formatting helpers below turn ledger values into what the payment
 // pages show. They are pure and tested in payment_format_test.go.
 
-// timeLayout is how the dashboard shows instants: UTC, to the second.
-const timeLayout = "2006-01-02 15:04:05 UTC"
-
 // money renders minor units in the currency's decimals with its code:
 // 420000 SGD → "4,200.00 SGD".
 func money(minor int64, currency string) string {
@@ -30,12 +27,13 @@ func plainMajor(minor int64, currency string) string {
 	return strings.ReplaceAll(antom.FormatMinor(minor, currency), ",", "")
 }
 
-// when renders an instant, or "" for the zero time.
-func when(t time.Time) string {
+// when renders an instant in the viewer's zone loc (components.FormatTime,
+// the one format staff see), or "" for the zero time.
+func when(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(timeLayout)
+	return components.FormatTime(t, loc)
 }
 
 // whenISO is the machine form for <time datetime>.
@@ -59,13 +57,14 @@ func relTime(t, now time.Time) string {
 	return components.RelativeTime(t, now)
 }
 
-// stampOf is an instant as the pages show it at now: absolute UTC and the
-// relative hint. The zero time is the zero Stamp (shown as "—").
+// stampOf is an instant as the pages show it at now, the viewer's clock
+// (viewerNow): absolute in now's zone and the relative hint. The zero time
+// is the zero Stamp (shown as "—").
 func stampOf(t, now time.Time) pages.Stamp {
 	if t.IsZero() {
 		return pages.Stamp{}
 	}
-	return pages.Stamp{Text: when(t), ISO: whenISO(t), Ago: relTime(t, now), NowMS: now.UnixMilli()}
+	return pages.Stamp{Text: when(t, now.Location()), ISO: whenISO(t), Ago: relTime(t, now), NowMS: now.UnixMilli()}
 }
 
 // shownStatus is the status badge of a payment at now: its status in words
@@ -78,7 +77,7 @@ func shownStatus(p *store.Payment, now time.Time) pages.Badge {
 	d := store.DisplayStatusOf(p, now)
 	b := pages.Badge{Label: string(d.Word), Tone: displayTone(d.Tone), Title: "Ledger status " + string(p.Status)}
 	if p.Status == store.StatusSessionReady && p.SessionExpired(now) {
-		b.Title = "The session expired at " + when(p.SessionExpiresAt) + "; the ledger still says SESSION_READY until the next sweep."
+		b.Title = "The session expired at " + when(p.SessionExpiresAt, now.Location()) + "; the ledger still says SESSION_READY until the next sweep."
 	}
 	return b
 }
@@ -127,7 +126,7 @@ func capturesEmpty(p *store.Payment, now time.Time) string {
 		if p.CaptureMode == antom.CaptureManual {
 			s := "Not captured yet: this payment uses manual capture."
 			if !p.AuthExpiresAt.IsZero() {
-				s += " Capture it before the authorization expires at " + when(p.AuthExpiresAt) + "."
+				s += " Capture it before the authorization expires at " + when(p.AuthExpiresAt, now.Location()) + "."
 			}
 			return s
 		}

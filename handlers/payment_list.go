@@ -57,7 +57,7 @@ func (q paymentListQuery) values() url.Values {
 
 // filter validates the query into a store filter; errs maps form fields to
 // messages.
-func (q paymentListQuery) filter() (store.PaymentFilter, map[string]string) {
+func (q paymentListQuery) filter(loc *time.Location) (store.PaymentFilter, map[string]string) {
 	errs := map[string]string{}
 	f := store.PaymentFilter{Query: q.Q, Cursor: q.Cursor, Limit: 50, NeedsAttention: q.Attention}
 	if q.Status != "" {
@@ -83,13 +83,13 @@ func (q paymentListQuery) filter() (store.PaymentFilter, map[string]string) {
 		f.CaptureState = store.CaptureState(q.Capture)
 	}
 	var ok bool
-	if f.From, ok = parseDay(q.From); !ok {
+	if f.From, ok = parseDay(q.From, loc); !ok {
 		errs["from"] = badDay
 	}
-	if f.To, ok = parseDay(q.To); !ok {
+	if f.To, ok = parseDay(q.To, loc); !ok {
 		errs["to"] = badDay
 	} else if !f.To.IsZero() {
-		f.To = f.To.AddDate(0, 0, 1) // the form's "to" is inclusive
+		f.To = f.To.AddDate(0, 0, 1) // the form's "to" is inclusive (the next local midnight, DST or not)
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) && errs["to"] == "" {
 		errs["to"] = "The end date is before the start date."
@@ -103,13 +103,13 @@ var captureStates = []store.CaptureState{store.CaptureNone, store.CapturePending
 // badDay is the inline error for a date filter that does not parse.
 const badDay = "Use a date like 2025-01-31."
 
-// parseDay reads a yyyy-mm-dd date as the start of that day in UTC; an
-// empty string is the zero time.
-func parseDay(s string) (time.Time, bool) {
+// parseDay reads a yyyy-mm-dd date as the start of that day in loc, the
+// viewer's zone (the filters say which); an empty string is the zero time.
+func parseDay(s string, loc *time.Location) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, true
 	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := time.ParseInLocation(time.DateOnly, s, loc)
 	return t, err == nil
 }
 
@@ -124,7 +124,7 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 	if q.Since != "" {
 		return h.paymentRowsLive(c, q)
 	}
-	f, errs := q.filter()
+	f, errs := q.filter(h.viewerZone(c))
 	vm := pages.PaymentListPage{
 		ActionURL: paths.Payments,
 		Filter:    paymentFilterView(q, errs),
@@ -145,7 +145,7 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 	if exact != "" {
 		return c.Redirect(http.StatusSeeOther, paths.Payment(exact))
 	}
-	vm.Rows = paymentRows(page.Items, h.Now(), paymentsEmpty(q, vm.NewURL))
+	vm.Rows = paymentRows(page.Items, h.viewerNow(c), paymentsEmpty(q, vm.NewURL))
 	vm.ExportURL = paths.Export(paths.Payments, q.values())
 	if q.Cursor == "" {
 		vm.Rows.LiveURL = paymentsLiveURL(q, seq)
@@ -200,7 +200,7 @@ func (h *Handlers) paymentRowsLive(c echo.Context, q paymentListQuery) error {
 	if seq <= since {
 		return c.NoContent(http.StatusNoContent)
 	}
-	f, errs := q.filter()
+	f, errs := q.filter(h.viewerZone(c))
 	if len(errs) > 0 {
 		return errInvalid("", "invalid filter")
 	}
@@ -209,7 +209,7 @@ func (h *Handlers) paymentRowsLive(c echo.Context, q paymentListQuery) error {
 	if err != nil {
 		return err
 	}
-	rows := paymentRows(page.Items, h.Now(), paymentsEmpty(q, newSessionURL(c)))
+	rows := paymentRows(page.Items, h.viewerNow(c), paymentsEmpty(q, newSessionURL(c)))
 	rows.LiveURL = paymentsLiveURL(q, seq)
 	return render(c, http.StatusOK, pages.PaymentRowsLive(rows))
 }

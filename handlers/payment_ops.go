@@ -13,6 +13,7 @@ import (
 	"paydesk/antom"
 	"paydesk/store"
 	"paydesk/store/ops"
+	"paydesk/views/components"
 	"paydesk/views/pages"
 )
 
@@ -37,7 +38,7 @@ func (h *Handlers) moneyRefused(c echo.Context, id string, err error, forms *pay
 // answer that is only late.
 func (h *Handlers) flashOperation(c echo.Context, res ops.Result) {
 	op := res.Op
-	now := h.Now()
+	now := h.viewerNow(c)
 	switch {
 	case op.State == store.OpSucceeded:
 		h.flash(c, flashSuccess, operationDone(op)+".")
@@ -160,17 +161,13 @@ func operationLastAnswer(op *store.Operation) string {
 	return op.LastAnswer
 }
 
-// clock is an instant as staff read it in a sentence at now: "12:04:10
-// UTC" on the same UTC day, the full date otherwise.
+// clock is an instant as staff read it in a sentence at now, the viewer's
+// clock: "12:04:10 +08" on the viewer's current day, the full date otherwise.
 func clock(t, now time.Time) string {
 	if t.IsZero() {
 		return "(not yet)"
 	}
-	t, now = t.UTC(), now.UTC()
-	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
-		return t.Format("15:04:05 UTC")
-	}
-	return t.Format(timeLayout)
+	return components.FormatClock(t, now, now.Location())
 }
 
 // lowerFirst lower-cases the first letter only, so a title reads inside a

@@ -42,7 +42,7 @@ func (h *Handlers) PaymentRefund(c echo.Context) error {
 		return fail(http.StatusUnprocessableEntity)
 	}
 	if !confirmed(c) {
-		a := d.Allowed(h.Now())
+		a := d.Allowed(h.viewerNow(c))
 		var status int
 		if form.Error, form.FormError, status = preflight(a.RefundRefusal, a.Refundable, minor, d.Currency, "refunded"); status != 0 {
 			return fail(status)

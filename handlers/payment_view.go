@@ -15,6 +15,7 @@ import (
 
 	"paydesk/antom"
 	"paydesk/store"
+	"paydesk/views/components"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
 )
@@ -55,7 +56,7 @@ func (h *Handlers) paymentDeliveries(ctx context.Context, id string) ([]store.De
 // paymentDetailView builds the detail page from a loaded payment.
 func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, deliveries []store.Delivery, forms paymentForms) pages.PaymentDetailPage {
 	p := &d.Payment
-	now := h.Now()
+	now := h.viewerNow(c)
 	vm := pages.PaymentDetailPage{
 		PaymentRequestID: p.PaymentRequestID,
 		ListURL:          paths.Payments,
@@ -128,7 +129,7 @@ func (h *Handlers) paymentActions(c echo.Context, d *store.PaymentDetail, forms 
 		a.Retry = &f
 	}
 	// store.Allowed is the rule the store enforces on submit too.
-	allowed := d.Allowed(h.Now())
+	allowed := d.Allowed(h.viewerNow(c))
 	moneyPossible := false
 	if allowed.CanCapture() {
 		moneyPossible = true
@@ -195,7 +196,7 @@ func stateNotices(d *store.PaymentDetail, now time.Time) []pages.Notice {
 	var out []pages.Notice
 	p := &d.Payment
 	if p.Status == store.StatusSessionReady && p.SessionExpired(now) {
-		at := when(p.SessionExpiresAt)
+		at := when(p.SessionExpiresAt, now.Location())
 		if ago := relTime(p.SessionExpiresAt, now); ago != "" {
 			at += " (" + ago + ")"
 		}
@@ -353,7 +354,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 			Tone:    tone,
 			At:      stampOf(e.At, now),
 			Actor:   e.Actor,
-			Summary: e.Summary,
+			Summary: localTimes(e.Summary, now),
 		}
 		if dl, ok := byID[e.DeliveryID]; ok && e.DeliveryID != 0 {
 			used[dl.ID] = true
@@ -390,7 +391,7 @@ func timeline(events []store.Event, deliveries []store.Delivery, redact bool, no
 		}
 		return items[i].order < items[j].order
 	})
-	return foldTimeline(items, redact)
+	return foldTimeline(items, redact, now.Location())
 }
 
 // timelineItem is a timeline entry with what sorting and folding need.
@@ -419,7 +420,8 @@ var attemptNumber = regexp.MustCompile(`\(attempt \d+\)`)
 // the most recent earlier ones (at most timelineFoldShown) on demand: a
 // payment polled every 3 s keeps a timeline people can read. Only the
 // entries shown whole get their detail (redacted with redact) and standout.
-func foldTimeline(items []timelineItem, redact bool) []pages.TimelineEntry {
+// The run's time range is in loc, the viewer's zone.
+func foldTimeline(items []timelineItem, redact bool, loc *time.Location) []pages.TimelineEntry {
 	out := make([]pages.TimelineEntry, 0, len(items))
 	for i := 0; i < len(items); {
 		j := i + 1
@@ -435,7 +437,7 @@ func foldTimeline(items []timelineItem, redact bool) []pages.TimelineEntry {
 		}
 		last.Standout = timelineStandsOut(&last)
 		if n := j - i; n > 1 {
-			last.Fold = fmt.Sprintf("%d inquiries %s, all %s", n, timeRange(items[i].at, items[j-1].at), items[j-1].result)
+			last.Fold = fmt.Sprintf("%d inquiries %s, all %s", n, timeRange(items[i].at, items[j-1].at, loc), items[j-1].result)
 			for k := j - 2; k >= i && len(last.Folded) < timelineFoldShown; k-- {
 				last.Folded = append(last.Folded, items[k].entry)
 			}
@@ -449,13 +451,20 @@ func foldTimeline(items []timelineItem, redact bool) []pages.TimelineEntry {
 	return out
 }
 
-// timeRange is "12:00:03–12:00:39 UTC" within a day, with dates otherwise.
-func timeRange(from, to time.Time) string {
-	from, to = from.UTC(), to.UTC()
-	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
-		return from.Format(time.TimeOnly) + "–" + to.Format(time.TimeOnly) + " UTC"
+// timeRange is "12:00:03–12:00:39 +08" within a day in loc (the viewer's
+// zone), with dates otherwise; the zone's abbreviation is the end's (a
+// range across a DST change names both).
+func timeRange(from, to time.Time, loc *time.Location) string {
+	loc = components.Zone(loc)
+	from, to = from.In(loc), to.In(loc)
+	fz, tz := from.Format("MST"), to.Format("MST")
+	if fz != tz {
+		return from.Format(components.TimeLayout) + "–" + to.Format(components.TimeLayout)
 	}
-	return from.Format(time.DateTime) + "–" + to.Format(time.DateTime) + " UTC"
+	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
+		return from.Format(time.TimeOnly) + "–" + to.Format(time.TimeOnly) + " " + tz
+	}
+	return from.Format(time.DateTime) + "–" + to.Format(time.DateTime) + " " + tz
 }
 
 // inquiryResult is what an inquiry event said, in a word where it can be:

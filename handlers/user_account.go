@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"paydesk/store"
+	"paydesk/views/components"
 	"paydesk/views/layout"
 	"paydesk/views/pages"
 	"paydesk/views/paths"
@@ -17,8 +18,16 @@ func (h *Handlers) AccountShow(c echo.Context) error {
 }
 
 func (h *Handlers) renderAccount(c echo.Context, status int, errs map[string]string) error {
+	return h.renderAccountZone(c, status, errs, pages.ZoneForm{Value: currentUser(c).TimeZone})
+}
+
+// renderAccountZone renders the Account page with the time-zone form zf
+// (its Value and Error; the rest is filled in here).
+func (h *Handlers) renderAccountZone(c echo.Context, status int, errs map[string]string, zf pages.ZoneForm) error {
 	u := currentUser(c)
-	vm := pages.AccountView{Email: u.Email, Name: u.Name, Role: string(u.Role), Errors: errs}
+	now := h.viewerNow(c)
+	zf.Label, zf.Saved, zf.Now = components.ZoneLabel(now.Location(), now), u.TimeZone != "", components.FormatTime(now, now.Location())
+	vm := pages.AccountView{Email: u.Email, Name: u.Name, Role: string(u.Role), Errors: errs, Zone: zf}
 	return render(c, status, pages.Account(h.page(c, "Your account", layout.NavAccount), vm))
 }
 

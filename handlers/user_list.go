@@ -26,7 +26,7 @@ func (h *Handlers) renderUsers(c echo.Context, status int, form pages.NewUserFor
 		return err
 	}
 	me := currentUser(c)
-	vm := pages.UserListView{Form: form, Secret: secret, Now: h.Now(), Roles: roleOptions()}
+	vm := pages.UserListView{Form: form, Secret: secret, Now: h.viewerNow(c), Roles: roleOptions()}
 	for _, u := range users {
 		vm.Users = append(vm.Users, pages.UserRowView{
 			ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), Disabled: u.Disabled,

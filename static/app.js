@@ -146,6 +146,33 @@
     }
   });
 
+  // The browser's time zone (an IANA name): the login form sends it so a
+  // user's first sign-in sets their preference (the server validates it and
+  // keeps an existing one); the Account page offers it as a one-click fill.
+  function browserZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return "";
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var tz = browserZone();
+    if (!tz) {
+      return;
+    }
+    var fields = document.querySelectorAll("input[data-browser-zone-field]");
+    for (var i = 0; i < fields.length; i++) {
+      fields[i].value = tz;
+    }
+    var buttons = document.querySelectorAll("[data-browser-zone]");
+    for (var j = 0; j < buttons.length; j++) {
+      buttons[j].setAttribute("data-fill-value", tz);
+      buttons[j].textContent = "Use this browser's zone (" + tz + ")";
+      buttons[j].hidden = false;
+    }
+  });
+
   // Select-all on click for secrets shown once (new API keys, passwords).
   document.addEventListener("click", function (evt) {
     var el = evt.target;

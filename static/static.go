@@ -11,7 +11,7 @@ import (
 	"sync"
 )
 
-//go:embed app.css app.js htmx.min.js
+//go:embed app.css app.js htmx.min.js live.js
 var files embed.FS
 
 // FS returns the embedded assets.

@@ -68,7 +68,13 @@ func allowedOf(p *Payment, t txnTotals, now time.Time) Allowed {
 	case p.PaymentID == "":
 		a.CaptureRefusal = "Antom's paymentId is not known yet; run an inquiry first"
 	case authExpired:
-		a.CaptureRefusal = "the authorization expired at " + p.AuthExpiresAt.Format("2006-01-02 15:04 MST")
+		// In now's zone (the handlers pass the viewer's clock); UTC for
+		// the server's own zone.
+		loc := now.Location()
+		if loc == time.Local {
+			loc = time.UTC
+		}
+		a.CaptureRefusal = "the authorization expired at " + p.AuthExpiresAt.In(loc).Format("2006-01-02 15:04:05 MST")
 	case t.cancelPending > 0:
 		a.CaptureRefusal = "a cancel is in progress; wait for Antom's answer"
 	case t.capturing > 0:

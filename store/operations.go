@@ -460,7 +460,7 @@ func (s *Store) recordTxnAnswer(ctx context.Context, opID int64, k txnKind, a At
 			if err := s.afterAttempt(ctx, tx, o.ID, a, words, OpInquire); err != nil {
 				return err
 			}
-			summary += fmt.Sprintf("; asking Antom for its outcome at %s", a.Next.UTC().Format("15:04:05"))
+			summary += fmt.Sprintf("; asking Antom for its outcome at %s", a.Next.UTC().Format(time.RFC3339))
 		}
 		if _, err := s.addEvent(ctx, tx, p, EventAPIResponse, "antom", summary, map[string]any{
 			"api": k.name, k.requestKey: o.RequestID, "outcome": oc, "effect": to.Effect, "attempt": o.Attempts,
@@ -522,7 +522,7 @@ func (s *Store) RecordCancelAnswer(ctx context.Context, opID int64, resp *antom.
 				if err := s.afterAttempt(ctx, tx, o.ID, a, words, OpInquire); err != nil {
 					return err
 				}
-				summary += "; asking Antom for its outcome at " + a.Next.UTC().Format("15:04:05")
+				summary += "; asking Antom for its outcome at " + a.Next.UTC().Format(time.RFC3339)
 			}
 		}
 		if _, err := s.addEvent(ctx, tx, p, EventAPIResponse, "antom", summary, map[string]any{"api": "cancel", "outcome": oc, "attempt": o.Attempts}, 0); err != nil {
@@ -623,7 +623,7 @@ func (s *Store) RescheduleOperation(ctx context.Context, opID int64, next time.T
 			return err
 		}
 		if resend {
-			summary := fmt.Sprintf("%s: %s; sending it again with the same request ID at %s", o.Title(), answer, next.UTC().Format("15:04:05"))
+			summary := fmt.Sprintf("%s: %s; sending it again with the same request ID at %s", o.Title(), answer, next.UTC().Format(time.RFC3339))
 			if _, err := s.addEvent(ctx, tx, p, EventAPIResponse, "system", summary, map[string]any{"operation": o.ID, "attempt": o.Attempts}, 0); err != nil {
 				return err
 			}

@@ -52,6 +52,7 @@ type User struct {
 	UpdatedAt         time.Time
 	PasswordChangedAt time.Time
 	LastLoginAt       time.Time // zero: never
+	TimeZone          string    // IANA name the dashboard shows times in; "" is UTC
 }
 
 // DisplayName is the name, or the email when there is none.
@@ -215,13 +216,13 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, by AuditContext) (*U
 	return s.UserByID(ctx, id)
 }
 
-const userColumns = `id, email, name, role, disabled_at, password_hash, created_at, updated_at, password_changed_at, last_login_at`
+const userColumns = `id, email, name, role, disabled_at, password_hash, created_at, updated_at, password_changed_at, last_login_at, time_zone`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var disabled, lastLogin sql.NullInt64
 	var created, updated, pwChanged int64
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &disabled, &u.PasswordHash, &created, &updated, &pwChanged, &lastLogin); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &disabled, &u.PasswordHash, &created, &updated, &pwChanged, &lastLogin, &u.TimeZone); err != nil {
 		return nil, err
 	}
 	u.Disabled = disabled.Valid
@@ -422,7 +423,7 @@ func (s *Store) StartStaffSession(ctx context.Context, ss StaffSession, replaceH
 // ErrNotFound. Timeouts and disabled users are the caller's policy.
 func (s *Store) StaffSessionUser(ctx context.Context, idHash string) (*StaffSession, *User, error) {
 	row := s.rdb.QueryRowContext(ctx, `SELECT ss.id_hash, ss.user_id, ss.created_at, ss.last_seen_at, ss.password_confirmed_at, ss.remote_addr, ss.user_agent,
-		u.id, u.email, u.name, u.role, u.disabled_at, u.password_hash, u.created_at, u.updated_at, u.password_changed_at, u.last_login_at
+		u.id, u.email, u.name, u.role, u.disabled_at, u.password_hash, u.created_at, u.updated_at, u.password_changed_at, u.last_login_at, u.time_zone
 		FROM staff_sessions ss JOIN users u ON u.id = ss.user_id WHERE ss.id_hash = ?`, idHash)
 	var ss StaffSession
 	var created, seen, confirmed int64
@@ -430,7 +431,7 @@ func (s *Store) StaffSessionUser(ctx context.Context, idHash string) (*StaffSess
 	var disabled, lastLogin sql.NullInt64
 	var uCreated, uUpdated, pwChanged int64
 	err := row.Scan(&ss.IDHash, &ss.UserID, &created, &seen, &confirmed, &ss.RemoteAddr, &ss.UserAgent,
-		&u.ID, &u.Email, &u.Name, &u.Role, &disabled, &u.PasswordHash, &uCreated, &uUpdated, &pwChanged, &lastLogin)
+		&u.ID, &u.Email, &u.Name, &u.Role, &disabled, &u.PasswordHash, &uCreated, &uUpdated, &pwChanged, &lastLogin, &u.TimeZone)
 	if err != nil {
 		return nil, nil, staffErr("session", err)
 	}

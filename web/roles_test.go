@@ -158,12 +158,24 @@ func TestStepUpIsRequiredForMoney(t *testing.T) {
 	c := app.client()
 	c.login("op@example.com")
 	app.Clock.Add(6 * time.Minute) // the login's confirmation has lapsed
+	// A refused step-up is audited against the payment (who tried what on
+	// which payment); any other entry would be a change.
+	stepUpFailures := 0
 	countAudit := func() int {
 		page, err := app.Store.ListAudit(ctx, store.AuditFilter{PaymentRequestID: p.PaymentRequestID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(page.Items)
+		n := 0
+		stepUpFailures = 0
+		for _, e := range page.Items {
+			if e.Action == "auth.stepup_failed" {
+				stepUpFailures++
+			} else {
+				n++
+			}
+		}
+		return n
 	}
 	unchanged := func(what string) {
 		t.Helper()
@@ -187,6 +199,9 @@ func TestStepUpIsRequiredForMoney(t *testing.T) {
 			t.Errorf("%s with a wrong password: status %d, want 403", action, res.StatusCode)
 		}
 		unchanged(action + " with a wrong password")
+	}
+	if countAudit(); stepUpFailures != 2 {
+		t.Errorf("%d refused step-ups audited against the payment, want 2 (refund, capture)", stepUpFailures)
 	}
 	// The right password passes the step-up (the payment's state then
 	// refuses the refund: it was never paid) and counts for 5 minutes for

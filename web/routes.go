@@ -79,6 +79,7 @@ func (s *Server) routes() []route {
 		// --- own account ---
 		{get, paths.Account, "account.show", h.AccountShow, staff(handlers.PermOwnAccount)},
 		{post, paths.Account, "account.password", h.AccountPassword, staff(handlers.PermOwnAccount)},
+		{post, paths.AccountZone, "account.time_zone", h.AccountTimeZone, staff(handlers.PermOwnAccount)},
 
 		// --- payment routes ---
 		// Staff pages.

@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -762,4 +763,156 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// TestBrowserLiveChangesAndTimeZone (issue 11, live changes and time
+// zones): a browser in Kathmandu signs in for the first time and every time
+// reads in +0545; a payment page that changes live highlights what changed
+// and announces the new status; a payments list whose changed row is
+// below the fold offers "N updated", which scrolls to the row.
+func TestBrowserLiveChangesAndTimeZone(t *testing.T) {
+	chromium := chromiumPath(t)
+	app := startProgram(t)
+	browser := startBrowser(t, chromium)
+	shots := newShotDir(t)
+	tb := openTab(t, browser, "live")
+	if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Kathmandu"}); err != nil {
+		t.Fatalf("emulate the time zone: %v", err)
+	}
+	tb.do("sign in",
+		chromedp.Navigate(app.url+"/login"),
+		chromedp.WaitVisible(testID("login-form")),
+		chromedp.SendKeys(testID("login-email"), e2eEmail),
+		chromedp.SendKeys(testID("login-password"), e2ePassword),
+		chromedp.Click(testID("login-submit")),
+		chromedp.WaitVisible(testID("payments-page")),
+	)
+	// Every announcement is kept, so later ones cannot hide earlier ones.
+	recordAnnouncements := chromedp.Evaluate[chromedp.Void](`(() => {
+		window.__announced = [];
+		const a = document.getElementById("live-announcer");
+		if (a) new MutationObserver(() => { if (a.textContent) window.__announced.push(a.textContent); }).observe(a, {childList: true, characterData: true, subtree: true});
+		window.__highlighted = [];
+		new MutationObserver((ms) => { for (const m of ms) if (m.target.hasAttribute && m.target.hasAttribute("data-live-changed")) window.__highlighted.push(m.target.getAttribute("data-payment-request-id") || m.target.getAttribute("data-testid") || m.target.id); })
+			.observe(document.body, {attributes: true, attributeFilter: ["data-live-changed"], subtree: true});
+	})()`)
+
+	// A: the payment paid while its page is open.
+	createSession(tb, app.url, sessionInput{Amount: "230.00", Currency: "SGD", Description: "E2E live", OrderID: "E2E-LIVE-A", BuyerID: "buyer-live", Capture: "AUTOMATIC"})
+	prA := tb.text(testID("payment-request-id"))
+	tb.waitFor("the session card to show times in Kathmandu", `[...document.querySelectorAll('#session time.stamp')].some(e => e.textContent.trim().endsWith('+0545'))`)
+	tb.do("record announcements", recordAnnouncements)
+	tb.markPage()
+	co := tb.openCheckout(app.simURL)
+	co.pay(cardSuccess)
+	co.close()
+	tb.activate()
+	// A later poll may replace a highlighted element, so the record of
+	// highlights (window.__highlighted) is what is checked.
+	tb.waitFor("the status to change live, highlighted and announced", `
+		text('[data-testid="status-badge"]') === "Captured" &&
+		window.__highlighted.includes("status-badge") &&
+		window.__highlighted.includes("timeline-entry") &&
+		window.__announced.includes("Payment now Captured")`)
+	tb.assertNotReloaded()
+	tb.shot(shots, "live-01-payment-changed", nil)
+	hl, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`window.__highlighted`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range hl {
+		if id == "amount" || id == "payment-request-id" {
+			t.Errorf("the unchanged %s was highlighted (highlights: %q)", id, hl)
+		}
+	}
+
+	// B: paid while the list is open, its row below the fold.
+	createSession(tb, app.url, sessionInput{Amount: "12.00", Currency: "SGD", Description: "E2E below the fold", OrderID: "E2E-LIVE-B", BuyerID: "buyer-live", Capture: "AUTOMATIC"})
+	prB := tb.text(testID("payment-request-id"))
+	href, err := chromedp.Run(tb.ctx, chromedp.AttributeValue(testID("open-checkout"), "href"))
+	if err != nil {
+		t.Fatalf("no checkout link for %s: %v", prB, err)
+	}
+	for i := range 3 {
+		createSession(tb, app.url, sessionInput{Amount: "1.00", Currency: "SGD", Description: "E2E filler", OrderID: fmt.Sprintf("E2E-LIVE-F%d", i), BuyerID: "buyer-live", Capture: "AUTOMATIC"})
+	}
+	rowB := `document.querySelector('tr[data-payment-request-id="` + prB + `"]')`
+	tb.do("open the list in a short window",
+		chromedp.EmulateViewport(1280, 320),
+		chromedp.Navigate(app.url+"/payments"),
+		chromedp.WaitVisible(testID("payments-table")),
+	)
+	tb.waitFor("B's row to be below the fold", rowB+` !== null && `+rowB+`.getBoundingClientRect().top >= window.innerHeight`)
+	if got := tb.text(chromedp.CSS(`tr[data-payment-request-id="` + prA + `"] td.time time`)); !strings.HasSuffix(got, "+0545") {
+		t.Errorf("list time of %s = %q, want it in Kathmandu (+0545)", prA, got)
+	}
+	tb.do("record announcements", recordAnnouncements)
+	pay := openTab(t, browser, "checkout-b")
+	pay.do("open B's checkout", chromedp.Navigate(href.Value), chromedp.WaitVisible(testID("card-form")))
+	pay.pay(cardSuccess)
+	pay.close()
+	tb.activate()
+	// Other rows change too (the poller learns the fillers' paymentIds), so
+	// the row in view after the click is the first changed one out of view.
+	tb.waitFor("B's change to be highlighted, announced and counted out of view", `(() => {
+		const n = document.querySelector('[data-testid="live-updates"]');
+		return text('tr[data-payment-request-id="`+prB+`"] [data-testid="row-status"]') === "Captured" &&
+			window.__highlighted.includes("`+prB+`") &&
+			window.__announced.some(s => s.includes("`+prB+` now Captured") || /payments changed status/.test(s)) &&
+			n && !n.hidden && /^\d+ updated/.test(n.textContent);
+	})()`)
+	// The click highlights the row it scrolls to: the first highlight after
+	// it names that row, which must then be in view.
+	tb.shot(shots, "live-02-list-updated-out-of-view", nil)
+	tb.do("click the notice",
+		chromedp.Evaluate[chromedp.Void](`window.__beforeClick = window.__highlighted.length`),
+		chromedp.Click(testID("live-updates")))
+	tb.waitFor("the changed row in view and the notice gone", `(() => {
+		const id = window.__highlighted[window.__beforeClick];
+		const tr = id && document.querySelector('tr[data-payment-request-id="' + id + '"]');
+		if (!tr) return false;
+		const r = tr.getBoundingClientRect();
+		return r.top >= 0 && r.bottom <= window.innerHeight && window.scrollY > 0 &&
+			document.querySelector('[data-testid="live-updates"]').hidden;
+	})()`)
+	tb.do("back to a full window", chromedp.EmulateViewport(1280, 900))
+	tb.shot(shots, "live-03-account-time-zone", func() {
+		tb.do("open the account page", chromedp.Navigate(app.url+"/account"), chromedp.WaitVisible(testID("time-zone-form")))
+	})
+	// Chromium names the zone by its older alias, Asia/Katmandu; both load.
+	if got := tb.text(testID("time-zone-current")); !strings.Contains(got, "Asia/Kathmandu (+0545)") && !strings.Contains(got, "Asia/Katmandu (+0545)") {
+		t.Errorf("account page says %q, want the browser's zone Asia/Kathmandu (+0545) saved at the first sign-in", got)
+	}
+	tb.shot(shots, "live-04-audit-amounts", func() {
+		tb.do("open the audit log", chromedp.Navigate(app.url+"/admin/audit?action=payment."), chromedp.WaitVisible(testID("audit-table")))
+	})
+	if got := tb.text(chromedp.CSS(`[data-testid="audit-row"][data-action="payment.session_create"] [data-testid="audit-after"]`)); !strings.Contains(got, "SGD") || strings.Contains(got, `"value"`) {
+		t.Errorf("audit entry's after = %q, want its amount formatted", got)
+	}
+
+	// The highlight animates, except for people who ask for reduced motion.
+	animation := func() string {
+		v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`(() => {
+			const d = document.createElement("div");
+			d.className = "live-changed";
+			document.body.appendChild(d);
+			const a = getComputedStyle(d).animationName + " " + getComputedStyle(d).outlineStyle;
+			d.remove();
+			return a;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := animation(); !strings.HasPrefix(got, "live-ring ") {
+		t.Errorf("highlight animation = %q, want live-ring", got)
+	}
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := animation(); got != "none solid" {
+		t.Errorf("highlight with reduced motion = %q, want no animation and a solid outline", got)
+	}
 }

@@ -9,6 +9,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// Staff time zones (IANA names) load from the zone database compiled
+	// into the binary: a slim image may have no /usr/share/zoneinfo.
+	_ "time/tzdata"
 )
 
 func main() {

@@ -17,15 +17,55 @@ func FormatAmount(minor int64, currency string) string {
 	return antom.FormatMinor(minor, currency) + " " + currency
 }
 
-// TimeLayout is how absolute times are shown.
-const TimeLayout = "2006-01-02 15:04:05 UTC"
+// TimeLayout is how absolute times are shown, everywhere staff see one: to
+// the second, in the viewer's zone, with the zone's abbreviation ("UTC",
+// "PDT", "+08", "+0545": the zone database's own, never invented).
+const TimeLayout = "2006-01-02 15:04:05 MST"
 
-// FormatTime renders t in UTC, or "—" for the zero time.
-func FormatTime(t time.Time) string {
+// ClockLayout is the short form of TimeLayout for an instant on the
+// viewer's current day: "14:02:11 +08".
+const ClockLayout = "15:04:05 MST"
+
+// Zone is the location times are shown in: loc, or UTC for nil and for
+// time.Local (the server's own zone is never a viewer's).
+func Zone(loc *time.Location) *time.Location {
+	if loc == nil || loc == time.Local {
+		return time.UTC
+	}
+	return loc
+}
+
+// FormatTime renders t in loc (see Zone) with TimeLayout, or "—" for the
+// zero time: (2026-12-04T06:02:11Z, Asia/Singapore) → "2026-12-04 14:02:11 +08".
+func FormatTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.UTC().Format(TimeLayout)
+	return t.In(Zone(loc)).Format(TimeLayout)
+}
+
+// FormatClock renders t as ClockLayout when it falls on the same day as now
+// in loc, else as FormatTime; "—" for the zero time.
+func FormatClock(t, now time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "—"
+	}
+	loc = Zone(loc)
+	lt, ln := t.In(loc), now.In(loc)
+	if lt.Year() == ln.Year() && lt.YearDay() == ln.YearDay() {
+		return lt.Format(ClockLayout)
+	}
+	return lt.Format(TimeLayout)
+}
+
+// ZoneLabel names a zone for labels: "Asia/Singapore (+08)", "UTC".
+func ZoneLabel(loc *time.Location, now time.Time) string {
+	loc = Zone(loc)
+	abbr := now.In(loc).Format("MST")
+	if loc.String() == abbr {
+		return abbr
+	}
+	return loc.String() + " (" + abbr + ")"
 }
 
 // RelativeTime renders t relative to now: "just now", "45 s ago",
@@ -52,7 +92,7 @@ func RelativeTime(t, now time.Time) string {
 	case d < 30*24*time.Hour:
 		s = strconv.Itoa(int(d/(24*time.Hour))) + " d"
 	default:
-		return t.UTC().Format("2006-01-02")
+		return t.In(Zone(now.Location())).Format("2006-01-02")
 	}
 	if future {
 		return "in " + s

@@ -45,7 +45,7 @@ func TestRelativeTime(t *testing.T) {
 			t.Errorf("RelativeTime(%v) = %q, want %q", tc.t, got, tc.want)
 		}
 	}
-	if got := FormatTime(time.Date(2026, 3, 1, 20, 4, 5, 0, time.FixedZone("SGT", 8*3600))); got != "2026-03-01 12:04:05 UTC" {
+	if got := FormatTime(time.Date(2026, 3, 1, 20, 4, 5, 0, time.FixedZone("SGT", 8*3600)), nil); got != "2026-03-01 12:04:05 UTC" {
 		t.Errorf("FormatTime = %q", got)
 	}
 }

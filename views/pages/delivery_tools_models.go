@@ -47,7 +47,8 @@ type ApplyAgainView struct {
 // not applied since T" form.
 type ApplyAgainBulkView struct {
 	Count     string // "3 verified notifications could not be applied"
-	Since     string // default value of the since field (UTC, datetime-local form)
+	Since     string // default value of the since field (in Zone, datetime-local form)
+	Zone      string // the viewer's time zone, which Since is in
 	Action    string
 	CSRFToken string
 	Result    string // the outcome of the last run, from the query

@@ -20,6 +20,7 @@ const (
 	Notifications = "/notifications"
 	NewSession    = "/sessions/new"
 	Account       = "/account"
+	AccountZone   = "/account/time-zone"
 	Users         = "/admin/users"
 	APIKeys       = "/admin/api-keys"
 	Audit         = "/admin/audit"
