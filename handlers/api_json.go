@@ -185,7 +185,8 @@ type apiPayment struct {
 	UpdatedAt         time.Time    `json:"updatedAt"`
 	Version           int64        `json:"version"`
 	// Card is the card, authorisation, acquirer and settlement details
-	// (api_card.go); absent until Antom reports any.
+	// (api_card.go); absent until Antom reports any, and in lists (the
+	// store decodes them for one payment at a time).
 	Card *apiCard `json:"card,omitempty"`
 }
 

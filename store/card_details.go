@@ -14,6 +14,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -267,6 +268,9 @@ func mergeThreeDS(dst **ThreeDS, t *antom.ThreeDSResult) bool {
 // answer says about the card, authorisation, acquirer, settlement and buyer
 // into p. It is pure (no I/O) and touches nothing the state machines read.
 func mergePaymentDetails(p *Payment, ri *antom.PaymentResultInfo, pd *antom.PaymentDetails) {
+	// p comes from a single-payment load (its details decoded) or is new
+	// (nothing stored): either way the merged details are what to store.
+	p.details.decoded = true
 	if ri == nil {
 		ri = &antom.PaymentResultInfo{}
 	}
@@ -393,6 +397,46 @@ func encodeDetails(v any) string {
 		return ""
 	}
 	return string(b)
+}
+
+// storedDetails is a payment's card_details and buyer_details as read,
+// until loadDetails decodes them into Payment.Card and Payment.Buyer.
+type storedDetails struct {
+	card, buyer string
+	decoded     bool
+}
+
+// loadDetails decodes the stored details into p.Card and p.Buyer (once).
+func (p *Payment) loadDetails() error {
+	if p.details.decoded {
+		return nil
+	}
+	if err := decodeDetails(p.details.card, &p.Card); err != nil {
+		return fmt.Errorf("store: payment %s card_details: %w", p.PaymentRequestID, err)
+	}
+	if err := decodeDetails(p.details.buyer, &p.Buyer); err != nil {
+		return fmt.Errorf("store: payment %s buyer_details: %w", p.PaymentRequestID, err)
+	}
+	p.details.decoded = true
+	return nil
+}
+
+// cardColumn and buyerColumn are what to store: the details as decoded
+// and perhaps changed, or, for a payment whose details were never decoded
+// (a new one, or one read by a list), what was read, so a save never
+// erases them.
+func (d storedDetails) cardColumn(p *Payment) string {
+	if !d.decoded {
+		return d.card
+	}
+	return encodeDetails(&p.Card)
+}
+
+func (d storedDetails) buyerColumn(p *Payment) string {
+	if !d.decoded {
+		return d.buyer
+	}
+	return encodeDetails(&p.Buyer)
 }
 
 // decodeDetails reads stored JSON into v; "" leaves v zero. A row written

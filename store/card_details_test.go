@@ -375,3 +375,58 @@ func TestCaptureAnswerAcquirer(t *testing.T) {
 		t.Errorf("capture %s details %s", got.Status, encodeDetails(&got.Details))
 	}
 }
+
+// BenchmarkListPaymentsCardDetails is a list page of 50 payments with and
+// without card details stored: what the JSON documents cost a list (every
+// row's are decoded).
+func BenchmarkListPaymentsCardDetails(b *testing.B) {
+	s, _ := newTestStore(b)
+	for i := range 60 {
+		mustCreate(b, s, func(n *NewPayment) { n.ReferenceOrderID = "order-" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) })
+	}
+	p := &Payment{}
+	n, err := antom.ParseNotification([]byte(richPaymentResult("p-1", "PID-1")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mergePaymentDetails(p, n.PaymentResultInfo, &n.PaymentDetails)
+	for _, tc := range []struct{ name, card, buyer string }{
+		{"without", "", ""},
+		{"with", encodeDetails(&p.Card), encodeDetails(&p.Buyer)},
+	} {
+		if _, err := s.wdb.Exec("UPDATE payments SET card_details = ?, buyer_details = ?", tc.card, tc.buyer); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				page, err := s.ListPayments(ctx, PaymentFilter{Limit: 50})
+				if err != nil || len(page.Items) != 50 {
+					b.Fatalf("%d items, %v", len(page.Items), err)
+				}
+			}
+		})
+	}
+}
+
+// Lists do not decode the details; a payment read by a list and saved
+// keeps them, and one payment's load has them.
+func TestCardDetailsDecodedForOnePayment(t *testing.T) {
+	s, _ := newTestStore(t)
+	p := mustReady(t, s)
+	deliver(t, s, richPaymentResult(p.PaymentRequestID, "PID-L"))
+	page, err := s.ListPayments(ctx, PaymentFilter{})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("list: %d items, %v", len(page.Items), err)
+	}
+	listed := page.Items[0]
+	if !listed.Card.IsZero() {
+		t.Errorf("a list decoded the details: %s", encodeDetails(&listed.Card))
+	}
+	cols := mutableColumns(&listed)
+	if got := cols[len(cols)-2].(string); !strings.Contains(got, "A1B2C3") {
+		t.Errorf("a listed payment would store card_details %q", got)
+	}
+	if d := mustGet(t, s, p.PaymentRequestID); d.Card.AuthCode != "A1B2C3" || d.Buyer.CardholderName != "Tan Ah Kow" {
+		t.Errorf("GetPayment: %s", encodeDetails(&d.Card))
+	}
+}

@@ -69,12 +69,9 @@ func scanPayment(sc scanner) (*Payment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := decodeDetails(card, &p.Card); err != nil {
-		return nil, fmt.Errorf("store: payment %s card_details: %w", p.PaymentRequestID, err)
-	}
-	if err := decodeDetails(buyer, &p.Buyer); err != nil {
-		return nil, fmt.Errorf("store: payment %s buyer_details: %w", p.PaymentRequestID, err)
-	}
+	// Decoded only when one payment is loaded (loadDetails): a list page
+	// does not pay for the JSON of fifty rows it does not show.
+	p.details = storedDetails{card: card, buyer: buyer}
 	p.PaymentID = paymentID.String
 	p.IdempotencyKey = idemKey.String
 	p.Flags = Flag(flags)
@@ -127,6 +124,9 @@ func paymentBy(ctx context.Context, q querier, col, val string) (*Payment, error
 	if err != nil {
 		return nil, fmt.Errorf("store: load payment: %w", err)
 	}
+	if err := p.loadDetails(); err != nil {
+		return nil, err
+	}
 	p.stored = mutableColumns(p)
 	return p, nil
 }
@@ -138,6 +138,9 @@ func paymentByID(ctx context.Context, q querier, id int64) (*Payment, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: load payment: %w", err)
+	}
+	if err := p.loadDetails(); err != nil {
+		return nil, err
 	}
 	p.stored = mutableColumns(p)
 	return p, nil
@@ -253,7 +256,7 @@ func mutableColumns(p *Payment) []any {
 		ms(p.AuthExpiresAt), p.PaymentMethod, p.CardBrand, p.CardLast4, p.AcquirerRef,
 		p.CapturedMinor, p.RefundedMinor, string(p.CaptureState), int64(p.Flags), p.Settled,
 		ms(p.NextPollAt), int64(p.PollCount), ms(p.LastInquiryAt), ms(p.pollSince), ms(p.FinalAt),
-		p.RefusalReasonRaw, p.MerchantAdviceCode, encodeDetails(&p.Card), encodeDetails(&p.Buyer),
+		p.RefusalReasonRaw, p.MerchantAdviceCode, p.details.cardColumn(p), p.details.buyerColumn(p),
 	}
 }
 

@@ -223,11 +223,14 @@ type Payment struct {
 	MerchantAdviceCode string
 	// Card is what Antom said about the card, the authorisation, the
 	// acquirer and settlement (card_details.go); Buyer identifies the
-	// buyer and is shown only with buyer-data access.
+	// buyer and is shown only with buyer-data access. Both are filled when
+	// one payment is loaded (GetPayment, and every write); lists and
+	// searches leave them zero.
 	Card  CardDetails
 	Buyer BuyerDetails
 
 	pollSince time.Time // when the current in-flight period began
+	details   storedDetails
 	// stored is the mutable columns as last loaded or saved in the write
 	// transaction (savePayment writes only those that differ);
 	// nil writes them all.
