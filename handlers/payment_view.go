@@ -291,6 +291,7 @@ func captureRows(cs []store.Capture, withPayment bool, now time.Time) []pages.Ca
 			Time:             stampOf(firstTime(cp.CapturedAt, cp.CreatedAt), now),
 			Actor:            cp.Actor,
 			Settlement:       settlementText(cp.Details.Settlement),
+			Acquirer:         acquirerText(cp.Details.Acquirer),
 		}
 		if withPayment {
 			r.PaymentURL = paths.Payment(cp.PaymentRequestID)

@@ -194,6 +194,7 @@ func TestRefundRowShowsBankReferences(t *testing.T) {
 		"notifyType": "CAPTURE_RESULT", "paymentId": pid, "captureRequestId": "cap-" + id, "captureId": "CAP-1",
 		"result":                map[string]string{"resultStatus": "S", "resultCode": "SUCCESS"},
 		"captureAmount":         map[string]string{"currency": "SGD", "value": "4200"},
+		"acquirerInfo":          map[string]string{"acquirerName": "Acme Acquiring", "acquirerResultCode": "00"},
 		"grossSettlementAmount": map[string]string{"currency": "USD", "value": "3102"},
 		"settlementQuote":       map[string]any{"quoteCurrencyPair": "SGD/USD", "quotePrice": 0.7384},
 	}))
@@ -215,6 +216,9 @@ func TestRefundRowShowsBankReferences(t *testing.T) {
 	}
 	if got := page.text("capture-settlement"); got != "Settles as 31.02 USD at 0.7384 SGD/USD" {
 		t.Errorf("capture settlement %q", got)
+	}
+	if got := page.text("capture-acquirer"); got != "Acme Acquiring: 00" {
+		t.Errorf("capture acquirer %q", got)
 	}
 	if got := page.text("refunded"); !strings.HasPrefix(got, "10.00 SGD") {
 		t.Errorf("refunded %q", got)

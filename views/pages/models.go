@@ -170,6 +170,7 @@ type CaptureRow struct {
 	Time             Stamp
 	Actor            string
 	Settlement       string // "Settles as 31.02 USD at 0.7384 SGD/USD"; "" when unknown
+	Acquirer         string // "Acme Acquiring: 00 Approved"; "" when unknown
 }
 
 // CaptureListPage is GET /captures.
