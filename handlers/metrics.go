@@ -7,9 +7,11 @@ import "time"
 // metrics library.
 type Metrics interface {
 	// WebhookDelivery counts one notification answered by the webhook:
-	// its signature verdict, its outcome ("not_stored" when the database
-	// could not take it, "rate_limited" when refused deliveries from its
-	// sender were over the limit) and the time from receipt to the answer.
+	// its signature verdict, its outcome (the store's, or "not_applied"
+	// when it was stored but applying it failed, "not_stored" when the
+	// database could not take it, "rate_limited" when refused deliveries
+	// from its sender were over the limit) and the time from receipt to
+	// the answer.
 	WebhookDelivery(verdict, outcome string, elapsed time.Duration)
 }
 

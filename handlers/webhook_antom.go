@@ -120,6 +120,9 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 		return errUnavailable(err, "The notification could not be stored; retry later.")
 	}
 	outcome = string(res.Outcome)
+	if ans.status == http.StatusInternalServerError {
+		outcome = "not_applied" // verified and stored, but applying it failed
+	}
 	h.Log.InfoContext(r.Context(), "webhook: delivery", "delivery", res.DeliveryID, "verdict", string(in.Verdict),
 		"outcome", string(res.Outcome), "payment", res.PaymentRequestID, "status", ans.status)
 	// A contradiction (res.NeedsInquiry) is answered by an inquiry, never

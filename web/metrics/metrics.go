@@ -47,7 +47,7 @@ func New() *Metrics {
 		reg: prometheus.NewRegistry(),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paydesk_webhook_deliveries_total",
-			Help: "Notifications answered by the webhook, by signature verdict (ok, missing, bad, unverifiable) and outcome (applied, duplicate, out_of_order, stale, contradiction, unknown_payment, rejected, not_stored, rate_limited).",
+			Help: "Notifications answered by the webhook, by signature verdict (ok, missing, bad, unverifiable) and outcome (applied, duplicate, out_of_order, stale, contradiction, unknown_payment, rejected, not_applied, not_stored, rate_limited).",
 		}, []string{"verdict", "outcome"}),
 		deliveryDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "paydesk_webhook_delivery_duration_seconds",
