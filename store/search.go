@@ -114,6 +114,10 @@ type SearchHit struct {
 	// Highlight is the captureRequestId or refundRequestId of the capture or
 	// refund whose ID matched; "" when the payment's own ID matched.
 	Highlight string
+	// HighlightKind ("capture" or "refund") and HighlightID (its rowid)
+	// name that capture or refund.
+	HighlightKind string
+	HighlightID   int64
 }
 
 // SearchResult is a search's hits, best match first, then newest first.
@@ -249,6 +253,13 @@ func globLiteral(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// CheckSearchAmount reports whether a typed amount can narrow a search: a
+// *FieldError on "amount" if not.
+func CheckSearchAmount(amount string) error {
+	_, err := amountCandidates(amount)
+	return err
 }
 
 // amountCandidates parses a typed amount into the minor-unit values it can
@@ -425,8 +436,10 @@ func (c *collector) load(ctx context.Context, db *sql.DB) error {
 	}
 	for _, sb := range c.subs {
 		q := "SELECT capture_request_id FROM captures WHERE id = ?"
+		c.hits[sb.hit].HighlightKind, c.hits[sb.hit].HighlightID = "capture", sb.sub
 		if isRefundKind(sb.kind) {
 			q = "SELECT refund_request_id FROM refunds WHERE id = ?"
+			c.hits[sb.hit].HighlightKind = "refund"
 		}
 		if err := db.QueryRowContext(ctx, q, sb.sub).Scan(&c.hits[sb.hit].Highlight); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: search: %w", err)

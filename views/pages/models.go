@@ -106,6 +106,7 @@ type PaymentRow struct {
 type PaymentListPage struct {
 	ActionURL string // the form's action (the list itself)
 	Filter    PaymentFilter
+	Search    SearchNote // what a search found beyond its rows (search_note.templ)
 	Rows      PaymentRows
 	Pager     components.PaginationView
 	NewURL    string // "New test session"
@@ -167,6 +168,7 @@ type CaptureRow struct {
 	AcquirerRef      string
 	Time             Stamp
 	Actor            string
+	Highlighted      bool // the capture a search matched (?highlight=)
 }
 
 // CaptureListPage is GET /captures.
@@ -194,6 +196,7 @@ type RefundRow struct {
 	Reason          string
 	Time            Stamp
 	Actor           string
+	Highlighted     bool // the refund a search matched (?highlight=)
 }
 
 // TimelineEntry is one entry of a payment's merged timeline.
