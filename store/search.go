@@ -21,9 +21,9 @@ import (
 // search_fts), prefixes ranked first. Four digits are also a card's last
 // four.
 
-// SearchLimit is the most payments one search returns; more matches set
-// SearchResult.More.
-const SearchLimit = 100
+// SearchLimit is the most payments one search returns, a list page's
+// worth; more matches set SearchResult.More.
+const SearchLimit = 50
 
 // CardNarrowAt is how many card-last-four matches make the search ask for
 // a second criterion (a date or an amount).
