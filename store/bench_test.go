@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -51,7 +52,8 @@ func BenchmarkDurableSingleCommit(b *testing.B) {
 // BenchmarkIngestNotification ingests verified notifications (delivery row,
 // dedupe, state machine, timeline event, payment update, durable commit)
 // from 1 and 32 concurrent senders, with group commit and, for
-// comparison, without it (one commit per notification).
+// comparison, without it (one commit per notification). All but the first
+// 256 are redeliveries; BenchmarkIngestFirstDelivery has none.
 func BenchmarkIngestNotification(b *testing.B) {
 	for _, tc := range []struct {
 		name    string
@@ -111,6 +113,59 @@ func BenchmarkIngestNotification(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkIngestFirstDelivery ingests a PAYMENT_RESULT for each of b.N
+// open sessions from 32 senders: every notification is a first delivery
+// that sets the paymentId and card (new search keys, card index entries).
+func BenchmarkIngestFirstDelivery(b *testing.B) {
+	s, _ := newTestStore(b)
+	f, err := s.SeedFixture(context.Background(), FixtureSpec{Payments: b.N, Open: b.N})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bodies := make([][]byte, b.N)
+	notes := make([]*antom.Notification, b.N)
+	for i := range bodies {
+		p := f.Payment(i)
+		body := strings.Replace(paymentResult(p.PaymentRequestID, p.PaymentID, "S", "SUCCESS", p.AmountMinor), `"SGD"`, strconv.Quote(p.Currency), 1)
+		bodies[i] = []byte(body)
+		if notes[i], err = antom.ParseNotification(bodies[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	headers := map[string][]string{"Client-Id": {"SANDBOX_1"}, "Request-Time": {"1700000000000"}, "Signature": {"algorithm=RSA256,keyVersion=1,signature=abc"}}
+	var next atomic.Int64
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for w := 0; w < 32; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				res, err := s.IngestNotification(context.Background(), DeliveryInput{
+					Path: "/webhooks/antom", Headers: headers, Body: bodies[i], ClientID: "SANDBOX_1",
+					RequestTime: "1700000000000", Verdict: VerdictOK, Notification: notes[i],
+					ResponseStatus: 200, ResponseBody: antom.AckBody,
+				})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if res.Outcome != OutcomeApplied {
+					b.Errorf("notification %d: outcome %s, want applied", i, res.Outcome)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notifications/s")
 }
 
 // ---- a large fixture for search and list benchmarks ----
