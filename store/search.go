@@ -44,10 +44,11 @@ const (
 	searchPrefixSQL = `SELECT payment_fk, kind, sub_fk FROM search_keys
 		WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`
 	// Newest keys first: a key's rowid grows with its payment's. The
-	// trigram index finds the candidates; FTS5 re-checks the GLOB on each.
+	// trigram index finds the candidates (fragmentMatch); the GLOB on the
+	// key keeps those that hold the fragment.
 	searchFragmentSQL = `SELECT k.payment_fk, k.kind, k.sub_fk
-		FROM search_fts f JOIN search_keys k ON k.id = f.rowid
-		WHERE f.key GLOB ? ORDER BY f.rowid DESC LIMIT ?`
+		FROM search_fts JOIN search_keys k ON k.id = search_fts.rowid
+		WHERE search_fts MATCH ? AND k.key GLOB ? ORDER BY search_fts.rowid DESC LIMIT ?`
 	searchCardSQL = `SELECT id, amount_minor, currency FROM payments WHERE card_last4 = ? AND card_last4 <> ''`
 	// With an amount, its index: the planner, to avoid a sort, would
 	// otherwise read every payment of the card by date.
@@ -226,8 +227,9 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		if err := c.keys(ctx, s.rdb, MatchPrefix, searchPrefixSQL, key, prefixEnd(key), limit+1); err != nil {
 			return nil, err
 		}
-		if !c.full() {
-			if err := c.keys(ctx, s.rdb, MatchFragment, searchFragmentSQL, "*"+globLiteral(key)+"*", limit+1); err != nil {
+		// A NUL ends an FTS5 query or a GLOB pattern early; no ID holds one.
+		if match := fragmentMatch(key); match != "" && !c.full() && !strings.ContainsRune(key, 0) {
+			if err := c.keys(ctx, s.rdb, MatchFragment, searchFragmentSQL, match, "*"+globLiteral(key)+"*", limit+1); err != nil {
 				return nil, err
 			}
 		}
@@ -238,6 +240,49 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	res.Hits, res.More = c.hits, c.more
 	return res, nil
 }
+
+// fragmentMatch is the FTS5 query that finds the candidates for a
+// fragment: its distinct trigrams, ANDed, at most maxFragmentTrigrams of
+// them spread over the fragment; trigrams of one repeated character
+// ("000") are left out while others remain, since nearly every numeric ID
+// has them and intersecting their long lists is what makes a fragment
+// search slow. The GLOB on the key then checks each candidate.
+func fragmentMatch(key string) string {
+	r := []rune(key)
+	seen := map[string]bool{}
+	var all, telling []string
+	for i := 0; i+3 <= len(r); i++ {
+		tg := string(r[i : i+3])
+		if seen[tg] {
+			continue
+		}
+		seen[tg] = true
+		all = append(all, tg)
+		if r[i] != r[i+1] || r[i+1] != r[i+2] {
+			telling = append(telling, tg)
+		}
+	}
+	if len(all) == 0 {
+		return "" // shorter than a trigram
+	}
+	if len(telling) == 0 {
+		telling = all[:1]
+	}
+	if n := len(telling); n > maxFragmentTrigrams {
+		spread := make([]string, maxFragmentTrigrams)
+		for i := range spread {
+			spread[i] = telling[i*(n-1)/(maxFragmentTrigrams-1)]
+		}
+		telling = spread
+	}
+	for i, tg := range telling {
+		telling[i] = `"` + strings.ReplaceAll(tg, `"`, `""`) + `"`
+	}
+	return strings.Join(telling, " AND ")
+}
+
+// maxFragmentTrigrams bounds the lists a fragment search intersects.
+const maxFragmentTrigrams = 4
 
 // globLiteral escapes GLOB's special characters so the text matches itself.
 func globLiteral(s string) string {

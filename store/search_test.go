@@ -298,13 +298,30 @@ func searchPlansUseIndexes(t *testing.T, plan func(string, ...any) string, noSca
 	}
 	uses("exact search", plan(searchExactSQL, "x", 10), "search_keys_key")
 	uses("prefix search", plan(searchPrefixSQL, "abcd", "abcd\xff", 10), "search_keys_key")
-	// FTS5 answers a GLOB from its trigram index (plan "INDEX 0:G…"); the
-	// scan it reports is of the virtual table's index, not of search_keys.
-	p := plan(searchFragmentSQL, "*abc*", 10)
-	if !strings.Contains(p, "VIRTUAL TABLE INDEX") || !strings.Contains(p, ":G") || !strings.Contains(p, "SEARCH k USING INTEGER PRIMARY KEY") {
+	// FTS5 answers the MATCH from its trigram index (plan "INDEX n:M…");
+	// the scan it reports is of that index, not of a table.
+	p := plan(searchFragmentSQL, `"abc"`, "*abc*", 10)
+	if !strings.Contains(p, "VIRTUAL TABLE INDEX") || !strings.Contains(p, ":M") || !strings.Contains(p, "SEARCH k USING INTEGER PRIMARY KEY") {
 		t.Errorf("fragment search does not read the trigram index:\n%s", p)
 	}
 	uses("card search", plan(searchCardSQL+" ORDER BY created_at DESC, id DESC LIMIT ?", "0768", 10), "payments_card_last4")
 	uses("card search by date", plan(searchCardSQL+" AND created_at >= ? AND created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?", "0768", 1, 2, 10), "payments_card_last4")
 	uses("card search by amount", plan(searchCardAmountSQL+" AND amount_minor IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?", "0768", 1, 100, 10), "payments_card_last4_amount")
+}
+
+func TestFragmentMatch(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"abc", `"abc"`},
+		{"abcd", `"abc" AND "bcd"`},
+		{"0000", `"000"`},
+		{"000012", `"001" AND "012"`},
+		{"abcabcabc", `"abc" AND "bca" AND "cab"`},
+		{"a\"bc", `"a""b" AND """bc"`},
+		{"0123456789", `"012" AND "234" AND "456" AND "789"`},
+		{"\xff\xfe", ""},
+	} {
+		if got := fragmentMatch(tc.in); got != tc.want {
+			t.Errorf("fragmentMatch(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
 }

@@ -2,8 +2,9 @@
 -- way store.NormalizeID does it (lower case; spaces, tabs, line breaks and
 -- dashes removed), one row per ID in search_keys. Exact and prefix searches
 -- read the (key) index; fragments of 3 or more characters read search_fts,
--- an FTS5 trigram index over the same rows (detail=none: the GLOB it answers
--- is re-checked against the key, so positions are not stored).
+-- an FTS5 trigram index over the same rows. It stores neither positions
+-- (detail=none) nor sizes (columnsize=0): the search ANDs a fragment's
+-- trigrams and checks each candidate key with GLOB itself.
 --
 -- kind: 1 paymentRequestId, 2 paymentId, 3 referenceOrderId, 4 buyer ID,
 -- 5 acquirer reference, 6 captureRequestId, 7 captureId, 8 a capture's
@@ -43,7 +44,7 @@ SELECT key, payment_fk, kind, sub_fk FROM (
 CREATE INDEX search_keys_key ON search_keys (key, payment_fk);
 
 CREATE VIRTUAL TABLE search_fts USING fts5 (key, content = 'search_keys', content_rowid = 'id',
-	tokenize = 'trigram case_sensitive 1', detail = 'none');
+	tokenize = 'trigram case_sensitive 1', detail = 'none', columnsize = 0);
 INSERT INTO search_fts (search_fts) VALUES ('rebuild');
 
 CREATE TRIGGER search_keys_ai AFTER INSERT ON search_keys BEGIN
