@@ -49,6 +49,10 @@ const (
 	searchFragmentSQL = `SELECT k.payment_fk, k.kind, k.sub_fk
 		FROM search_fts JOIN search_keys k ON k.id = search_fts.rowid
 		WHERE search_fts MATCH ? AND k.key GLOB ? ORDER BY search_fts.rowid DESC LIMIT ?`
+	// The keys the trigram index does not hold yet (search_index.go): a
+	// second's worth, read by rowid.
+	searchTailSQL = `SELECT payment_fk, kind, sub_fk FROM search_keys
+		WHERE id > (SELECT upto FROM search_fts_indexed WHERE id = 1) AND key GLOB ? ORDER BY id DESC LIMIT ?`
 	searchCardSQL = `SELECT id, amount_minor, currency FROM payments WHERE card_last4 = ? AND card_last4 <> ''`
 	// With an amount, its index: the planner, to avoid a sort, would
 	// otherwise read every payment of the card by date.
@@ -229,8 +233,14 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		}
 		// A NUL ends an FTS5 query or a GLOB pattern early; no ID holds one.
 		if match := fragmentMatch(key); match != "" && !c.full() && !strings.ContainsRune(key, 0) {
-			if err := c.keys(ctx, s.rdb, MatchFragment, searchFragmentSQL, match, "*"+globLiteral(key)+"*", limit+1); err != nil {
+			glob := "*" + globLiteral(key) + "*"
+			if err := c.keys(ctx, s.rdb, MatchFragment, searchTailSQL, glob, limit+1); err != nil {
 				return nil, err
+			}
+			if !c.full() {
+				if err := c.keys(ctx, s.rdb, MatchFragment, searchFragmentSQL, match, glob, limit+1); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

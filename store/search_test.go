@@ -56,8 +56,24 @@ func newSearchWorld(t *testing.T) *searchWorld {
 
 // The search inputs of issue 11: case, spaces, dashes, prefixes,
 // fragments, every ID column, and which capture or refund matched.
+// Each search runs twice: with the IDs not yet in the trigram index (read
+// directly), then indexed.
 func TestSearchFinds(t *testing.T) {
 	w := newSearchWorld(t)
+	for _, indexed := range []bool{false, true} {
+		if indexed {
+			if n, err := w.s.IndexSearchKeys(ctx); err != nil || n < 10 {
+				t.Fatalf("IndexSearchKeys = %d, %v; want the world's keys", n, err)
+			}
+			if n, err := w.s.IndexSearchKeys(ctx); err != nil || n != 0 {
+				t.Fatalf("IndexSearchKeys again = %d, %v; want nothing left", n, err)
+			}
+		}
+		t.Run(fmt.Sprintf("indexed=%v", indexed), func(t *testing.T) { searchFinds(t, w) })
+	}
+}
+
+func searchFinds(t *testing.T, w *searchWorld) {
 	p := w.p.PaymentRequestID
 	other := w.otherOrderPrefix.PaymentRequestID
 	for _, tc := range []struct {
@@ -251,13 +267,13 @@ func TestSearchMigrationBackfills(t *testing.T) {
 		drops = append(drops, "DROP "+typ+" "+name)
 	}
 	rows.Close()
-	drops = append(drops, "DROP TABLE search_fts", "DROP TABLE search_keys", "DELETE FROM schema_migrations WHERE version = 9")
+	drops = append(drops, "DROP TABLE search_fts", "DROP TABLE search_keys", "DROP TABLE search_fts_indexed", "DELETE FROM schema_migrations WHERE version = 9")
 	for _, d := range drops {
 		if _, err := db.Exec(d); err != nil {
 			t.Fatalf("%s: %v", d, err)
 		}
 	}
-	if len(drops) < 20 {
+	if len(drops) < 19 {
 		t.Fatalf("only %d schema objects of 0009 found to drop: %v", len(drops), drops)
 	}
 	db.Close()
@@ -298,6 +314,7 @@ func searchPlansUseIndexes(t *testing.T, plan func(string, ...any) string, noSca
 	}
 	uses("exact search", plan(searchExactSQL, "x", 10), "search_keys_key")
 	uses("prefix search", plan(searchPrefixSQL, "abcd", "abcd\xff", 10), "search_keys_key")
+	uses("fragment search of the keys not yet indexed", plan(searchTailSQL, "*abc*", 10), "INTEGER PRIMARY KEY (rowid>?)")
 	// FTS5 answers the MATCH from its trigram index (plan "INDEX n:M…");
 	// the scan it reports is of that index, not of a table.
 	p := plan(searchFragmentSQL, `"abc"`, "*abc*", 10)
@@ -323,5 +340,40 @@ func TestFragmentMatch(t *testing.T) {
 		if got := fragmentMatch(tc.in); got != tc.want {
 			t.Errorf("fragmentMatch(%q) = %s, want %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// An ID that changes leaves its old key behind in neither index, whether
+// the old key was in the trigram index yet or not.
+func TestSearchKeysFollowIDChanges(t *testing.T) {
+	s, _ := newTestStore(t)
+	p := mustReady(t, s, func(n *NewPayment) { n.BuyerID = "BUYER-OLD-77" })
+	for i, indexFirst := range []bool{true, false} {
+		if indexFirst {
+			if _, err := s.IndexSearchKeys(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		newBuyer := fmt.Sprintf("BUYER-NEW-%d", i)
+		if _, err := s.wdb.Exec("UPDATE payments SET buyer_id = ? WHERE id = ?", newBuyer, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.IndexSearchKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.wdb.Exec("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')"); err != nil {
+			t.Fatalf("trigram index after an ID change: %v", err)
+		}
+		for _, q := range []string{newBuyer, "new-" + fmt.Sprint(i), "yernew"} {
+			if got, err := s.FindPayment(ctx, q); err != nil || len(got) != 1 {
+				t.Errorf("%q: %d hits, %v; want the payment", q, len(got), err)
+			}
+		}
+		for _, q := range []string{"BUYER-OLD-77", "old-77"} {
+			if got, err := s.FindPayment(ctx, q); !errors.Is(err, ErrNotFound) {
+				t.Errorf("old buyer %q still finds %d payments (%v)", q, len(got), err)
+			}
+		}
+		p.BuyerID = newBuyer
 	}
 }

@@ -51,9 +51,13 @@ type Store struct {
 	queue    chan *writeReq
 	quit     chan struct{}
 	done     chan struct{}
-	closeMu  sync.RWMutex
-	closed   bool
-	probeMu  sync.Mutex // serialises Ping's disk probes
+	// indexEvery is how often the search indexer runs (0: never);
+	// indexDone closes when it has stopped (search_index.go).
+	indexEvery time.Duration
+	indexDone  chan struct{}
+	closeMu    sync.RWMutex
+	closed     bool
+	probeMu    sync.Mutex // serialises Ping's disk probes
 
 	tightened []string // files and directories Open found too open, and fixed
 }
@@ -116,13 +120,15 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		tightened: tightened,
-		path:      filepath.Join(dir, DBFile),
-		now:       time.Now,
-		newID:     defaultID,
-		maxBatch:  defaultMaxBatch,
-		quit:      make(chan struct{}),
-		done:      make(chan struct{}),
+		tightened:  tightened,
+		path:       filepath.Join(dir, DBFile),
+		now:        time.Now,
+		newID:      defaultID,
+		maxBatch:   defaultMaxBatch,
+		quit:       make(chan struct{}),
+		done:       make(chan struct{}),
+		indexEvery: time.Second,
+		indexDone:  make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
@@ -164,6 +170,7 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 	s.rdb = rdb
 
 	go s.writer()
+	go s.searchIndexer()
 	return s, nil
 }
 
@@ -219,6 +226,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	close(s.quit)
 	s.closeMu.Unlock()
+	<-s.indexDone
 	<-s.done
 	return errors.Join(s.rdb.Close(), s.wdb.Close())
 }

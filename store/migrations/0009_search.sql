@@ -2,7 +2,7 @@
 -- way store.NormalizeID does it (lower case; spaces, tabs, line breaks and
 -- dashes removed), one row per ID in search_keys. Exact and prefix searches
 -- read the (key) index; fragments of 3 or more characters read search_fts,
--- an FTS5 trigram index over the same rows. It stores neither positions
+-- an FTS5 trigram index over the same rows (and the keys not yet in it). It stores neither positions
 -- (detail=none) nor sizes (columnsize=0): the search ANDs a fragment's
 -- trigrams and checks each candidate key with GLOB itself.
 --
@@ -16,8 +16,10 @@
 -- the statement assigns one of its columns and the value really changed, so
 -- a notification that changes no ID writes nothing here. Payments, captures
 -- and refunds are never deleted.
+-- AUTOINCREMENT: a key written after a deleted one must get a new rowid,
+-- above search_fts_indexed.upto, or it would never be indexed.
 CREATE TABLE search_keys (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	key        TEXT    NOT NULL,
 	payment_fk INTEGER NOT NULL,
 	kind       INTEGER NOT NULL,
@@ -47,10 +49,17 @@ CREATE VIRTUAL TABLE search_fts USING fts5 (key, content = 'search_keys', conten
 	tokenize = 'trigram case_sensitive 1', detail = 'none', columnsize = 0);
 INSERT INTO search_fts (search_fts) VALUES ('rebuild');
 
-CREATE TRIGGER search_keys_ai AFTER INSERT ON search_keys BEGIN
-	INSERT INTO search_fts (rowid, key) VALUES (new.id, new.key);
-END;
-CREATE TRIGGER search_keys_ad AFTER DELETE ON search_keys BEGIN
+-- The trigram index is not kept by a trigger: a commit that adds to an FTS5
+-- index writes a new segment and merges, which tripled the cost of a first
+-- notification. Store.IndexSearchKeys adds the keys above upto every second
+-- in one transaction; a fragment search reads those few newer keys directly.
+CREATE TABLE search_fts_indexed (
+	id   INTEGER PRIMARY KEY CHECK (id = 1),
+	upto INTEGER NOT NULL  -- search_keys.id up to which search_fts is complete
+);
+INSERT INTO search_fts_indexed (id, upto) SELECT 1, coalesce(max(id), 0) FROM search_keys;
+CREATE TRIGGER search_keys_ad AFTER DELETE ON search_keys
+WHEN old.id <= (SELECT upto FROM search_fts_indexed WHERE id = 1) BEGIN
 	INSERT INTO search_fts (search_fts, rowid, key) VALUES ('delete', old.id, old.key);
 END;
 
