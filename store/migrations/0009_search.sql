@@ -16,10 +16,8 @@
 -- the statement assigns one of its columns and the value really changed, so
 -- a notification that changes no ID writes nothing here. Payments, captures
 -- and refunds are never deleted.
--- AUTOINCREMENT: a key written after a deleted one must get a new rowid,
--- above search_fts_indexed.upto, or it would never be indexed.
 CREATE TABLE search_keys (
-	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	id         INTEGER PRIMARY KEY,
 	key        TEXT    NOT NULL,
 	payment_fk INTEGER NOT NULL,
 	kind       INTEGER NOT NULL,
@@ -58,9 +56,15 @@ CREATE TABLE search_fts_indexed (
 	upto INTEGER NOT NULL  -- search_keys.id up to which search_fts is complete
 );
 INSERT INTO search_fts_indexed (id, upto) SELECT 1, coalesce(max(id), 0) FROM search_keys;
+-- A deleted key leaves the trigram index too. A new key takes the rowid
+-- after the highest one left, which may be at or below upto once the
+-- highest keys are deleted: upto comes down to it, so the new key is
+-- indexed. (Without AUTOINCREMENT, which would cost a write per insert.)
 CREATE TRIGGER search_keys_ad AFTER DELETE ON search_keys
 WHEN old.id <= (SELECT upto FROM search_fts_indexed WHERE id = 1) BEGIN
 	INSERT INTO search_fts (search_fts, rowid, key) VALUES ('delete', old.id, old.key);
+	UPDATE search_fts_indexed SET upto = (SELECT coalesce(max(id), 0) FROM search_keys)
+	WHERE id = 1 AND upto > (SELECT coalesce(max(id), 0) FROM search_keys);
 END;
 
 -- Card last four, newest first, and narrowed by a date or by an amount.
