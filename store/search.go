@@ -252,38 +252,29 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 }
 
 // fragmentMatch is the FTS5 query that finds the candidates for a
-// fragment: its distinct trigrams, ANDed, at most maxFragmentTrigrams of
-// them spread over the fragment; trigrams of one repeated character
-// ("000") are left out while others remain, since nearly every numeric ID
-// has them and intersecting their long lists is what makes a fragment
-// search slow. The GLOB on the key then checks each candidate.
+// fragment: up to maxFragmentTrigrams of its distinct trigrams, ANDed, the
+// GLOB on the key then checking each candidate. The trigrams are taken
+// from the end of the fragment: IDs share their beginnings (a prefix, a
+// merchant tag, a year) and differ at the end, so the last trigrams have
+// the shortest lists. Trigrams of one repeated character ("000") are left
+// out while others remain, since nearly every numeric ID has them.
 func fragmentMatch(key string) string {
 	r := []rune(key)
+	if len(r) < 3 {
+		return "" // shorter than a trigram
+	}
 	seen := map[string]bool{}
-	var all, telling []string
-	for i := 0; i+3 <= len(r); i++ {
+	var telling []string
+	for i := len(r) - 3; i >= 0 && len(telling) < maxFragmentTrigrams; i-- {
 		tg := string(r[i : i+3])
-		if seen[tg] {
+		if seen[tg] || (r[i] == r[i+1] && r[i+1] == r[i+2]) {
 			continue
 		}
 		seen[tg] = true
-		all = append(all, tg)
-		if r[i] != r[i+1] || r[i+1] != r[i+2] {
-			telling = append(telling, tg)
-		}
-	}
-	if len(all) == 0 {
-		return "" // shorter than a trigram
+		telling = append(telling, tg)
 	}
 	if len(telling) == 0 {
-		telling = all[:1]
-	}
-	if n := len(telling); n > maxFragmentTrigrams {
-		spread := make([]string, maxFragmentTrigrams)
-		for i := range spread {
-			spread[i] = telling[i*(n-1)/(maxFragmentTrigrams-1)]
-		}
-		telling = spread
+		telling = []string{string(r[len(r)-3:])}
 	}
 	for i, tg := range telling {
 		telling[i] = `"` + strings.ReplaceAll(tg, `"`, `""`) + `"`

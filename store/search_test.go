@@ -329,12 +329,12 @@ func searchPlansUseIndexes(t *testing.T, plan func(string, ...any) string, noSca
 func TestFragmentMatch(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"abc", `"abc"`},
-		{"abcd", `"abc" AND "bcd"`},
+		{"abcd", `"bcd" AND "abc"`},
 		{"0000", `"000"`},
-		{"000012", `"001" AND "012"`},
-		{"abcabcabc", `"abc" AND "bca" AND "cab"`},
-		{"a\"bc", `"a""b" AND """bc"`},
-		{"0123456789", `"012" AND "234" AND "456" AND "789"`},
+		{"000012", `"012" AND "001"`},
+		{"abcabcabc", `"abc" AND "cab" AND "bca"`},
+		{"a\"bc", `"""bc" AND "a""b"`},
+		{"0123456789", `"789" AND "678" AND "567" AND "456"`},
 		{"\xff\xfe", ""},
 	} {
 		if got := fragmentMatch(tc.in); got != tc.want {

@@ -56,7 +56,9 @@ func searchByPart(ctx context.Context, s *staff, f *store.Fixture, n int) (partR
 		var took []time.Duration
 		for i := 0; i < n; i++ {
 			var p store.FixturePayment
-			for p.PaymentID == "" || (strings.HasPrefix(mode, "card") && p.Status != store.StatusSuccess) {
+			// A payment whose paymentId is stored (idOf), and for the card
+			// modes one paid by card.
+			for idOf(p, "paymentId") == "" || (strings.HasPrefix(mode, "card") && p.Status != store.StatusSuccess) {
 				p = f.Payment(r.IntN(max(1, settled)))
 			}
 			q, mustShow := partQuery(f, p, mode)
