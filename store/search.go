@@ -16,9 +16,9 @@ import (
 // Search (issue 11, "search that finds"): every ID a person may paste is
 // kept normalized in search_keys (migration 0009, maintained by triggers).
 // A query is normalized the same way and matched exactly (the key index);
-// when nothing matches exactly, by prefix (a range of the key index) and
-// by a fragment of 3 or more characters (the FTS5 trigram index
-// search_fts), prefixes ranked first. Four digits are also a card's last
+// when nothing matches exactly, by prefix (a range of the key index); when
+// nothing starts with it either, by a fragment of 3 or more characters
+// (the FTS5 trigram index search_fts). Four digits are also a card's last
 // four.
 
 // SearchLimit is the most payments one search returns, a list page's
@@ -190,8 +190,8 @@ func isCardLast4(q string) bool {
 // Search finds payments by any ID a person quotes (paymentRequestId,
 // paymentId, referenceOrderId, buyer ID, captureRequestId, captureId,
 // refundRequestId, refundId, acquirer references), ignoring case, spaces
-// and dashes: exact matches; if there are none, prefixes, then fragments of
-// 3 or more characters. Four digits also match a card's last four, narrowed by
+// and dashes: exact matches; if there are none, prefixes; if there are
+// none, fragments of 3 or more characters. Four digits also match a card's last four, narrowed by
 // q.From/To and q.Amount. An empty query or a malformed amount is a
 // *FieldError; no match is an empty result.
 func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
@@ -231,8 +231,10 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		if err := c.keys(ctx, s.rdb, MatchPrefix, searchPrefixSQL, key, prefixEnd(key), limit+1); err != nil {
 			return nil, err
 		}
+		// Fragments only when no ID starts with the text: an ID's beginning is
+		// what people quote, and the trigram lists are the costly read.
 		// A NUL ends an FTS5 query or a GLOB pattern early; no ID holds one.
-		if match := fragmentMatch(key); match != "" && !c.full() && !strings.ContainsRune(key, 0) {
+		if match := fragmentMatch(key); match != "" && len(c.hits) == 0 && !strings.ContainsRune(key, 0) {
 			glob := "*" + globLiteral(key) + "*"
 			if err := c.keys(ctx, s.rdb, MatchFragment, searchTailSQL, glob, limit+1); err != nil {
 				return nil, err
