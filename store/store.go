@@ -51,15 +51,16 @@ type Store struct {
 	queue    chan *writeReq
 	quit     chan struct{}
 	done     chan struct{}
+	closeMu  sync.RWMutex
+	closed   bool
+	probeMu  sync.Mutex // serialises Ping's disk probes
+
+	tightened []string // files and directories Open found too open, and fixed
+
 	// indexEvery is how often the search indexer runs (0: never);
 	// indexDone closes when it has stopped (search_index.go).
 	indexEvery time.Duration
 	indexDone  chan struct{}
-	closeMu    sync.RWMutex
-	closed     bool
-	probeMu    sync.Mutex // serialises Ping's disk probes
-
-	tightened []string // files and directories Open found too open, and fixed
 }
 
 // Option configures Open.
@@ -120,16 +121,15 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		tightened:  tightened,
-		path:       filepath.Join(dir, DBFile),
-		now:        time.Now,
-		newID:      defaultID,
-		maxBatch:   defaultMaxBatch,
-		quit:       make(chan struct{}),
-		done:       make(chan struct{}),
-		indexEvery: time.Second,
-		indexDone:  make(chan struct{}),
+		tightened: tightened,
+		path:      filepath.Join(dir, DBFile),
+		now:       time.Now,
+		newID:     defaultID,
+		maxBatch:  defaultMaxBatch,
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
+	s.indexEvery, s.indexDone = time.Second, make(chan struct{})
 	for _, o := range opts {
 		o(s)
 	}
