@@ -389,7 +389,7 @@ func BenchmarkSearchMigration(b *testing.B) {
 		if err := f.fill(); err != nil {
 			b.Fatal(err)
 		}
-		for _, q := range []string{"DROP TABLE search_fts", "DROP TABLE search_keys", "DROP INDEX payments_card_last4",
+		for _, q := range []string{"DROP TABLE search_fts", "DROP TABLE search_keys", "DROP TABLE search_fts_indexed", "DROP INDEX payments_card_last4",
 			"DROP INDEX payments_card_last4_amount", "DELETE FROM schema_migrations WHERE version = 9"} {
 			if _, err := f.s.wdb.Exec(q); err != nil {
 				b.Fatal(err)
