@@ -137,7 +137,7 @@ func TestPaymentsEmpty(t *testing.T) {
 		{"nothing yet, may create", paymentListQuery{}, "/sessions/new", "No payments yet — create a test session.", "", true},
 		{"nothing yet, may not create", paymentListQuery{}, "", "No payments yet.", "appear here", false},
 		{"search without a hit", paymentListQuery{Q: "pay_nope"}, "", "No payment matches “pay_nope”.",
-			"Search takes paymentRequestId, paymentId, referenceOrderId, buyer ID or captureId.", false},
+			"Search takes paymentRequestId, paymentId, referenceOrderId, buyer ID, captureId, captureRequestId, refundId", false},
 		{"filters", paymentListQuery{Status: "FAIL", From: "2026-01-01"}, "", "No payment matches these filters.", "", true},
 		{"search and filters", paymentListQuery{Q: "x", Currency: "JPY"}, "", "No payment matches these filters.", "", true},
 		{"older page", paymentListQuery{Cursor: "abc"}, "", "No older payments.", "", true},

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,7 +25,9 @@ type paymentListQuery struct {
 	Capture   string
 	From      string
 	To        string
-	Attention bool // only payments with a flag set (stuck, contradiction, …)
+	Attention bool   // only payments with a flag set (stuck, contradiction, …)
+	On        string // a card-last-four search narrowed to a day (yyyy-mm-dd)
+	Amount    string // a card-last-four search narrowed to an amount
 	Cursor    string
 	Since     string // live poll: the change sequence the page shows
 }
@@ -40,6 +41,8 @@ func parsePaymentListQuery(c echo.Context) paymentListQuery {
 		From:      c.QueryParam("from"),
 		To:        c.QueryParam("to"),
 		Attention: c.QueryParam("attention") == "1",
+		On:        strings.TrimSpace(c.QueryParam("on")),
+		Amount:    strings.TrimSpace(c.QueryParam("amount")),
 		Cursor:    c.QueryParam("cursor"),
 		Since:     c.QueryParam("since"),
 	}
@@ -51,6 +54,12 @@ func (q paymentListQuery) values() url.Values {
 		"capture": {q.Capture}, "from": {q.From}, "to": {q.To}}
 	if q.Attention {
 		v.Set("attention", "1")
+	}
+	if q.On != "" {
+		v.Set("on", q.On)
+	}
+	if q.Amount != "" {
+		v.Set("amount", q.Amount)
 	}
 	return v
 }
@@ -94,6 +103,7 @@ func (q paymentListQuery) filter(loc *time.Location) (store.PaymentFilter, map[s
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) && errs["to"] == "" {
 		errs["to"] = "The end date is before the start date."
 	}
+	narrowSearch(q, &f, errs, loc)
 	return f, errs
 }
 
@@ -132,19 +142,21 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 	}
 	if len(errs) > 0 {
 		vm.Rows.Empty = pages.EmptyView{Title: "Fix the filter marked above to search."}
+		vm.Search.Narrow = narrowForm(q, errs, h.viewerZone(c))
 		return render(c, http.StatusBadRequest, pages.PaymentList(h.page(c, "Payments", layout.NavPayments), vm))
 	}
 	seq, err := h.Store.LatestSeq(ctx) // read before the list, so a change in between shows on the next poll
 	if err != nil {
 		return err
 	}
-	page, exact, err := h.searchOrList(ctx, q, f)
+	page, note, exact, err := h.searchOrList(ctx, q, f, h.viewerZone(c))
 	if err != nil {
 		return err
 	}
 	if exact != "" {
-		return c.Redirect(http.StatusSeeOther, paths.Payment(exact))
+		return c.Redirect(http.StatusSeeOther, exact)
 	}
+	vm.Search = note
 	vm.Rows = paymentRows(page.Items, h.viewerNow(c), paymentsEmpty(q, vm.NewURL))
 	vm.ExportURL = paths.Export(paths.Payments, q.values())
 	if q.Cursor == "" {
@@ -160,24 +172,16 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 	return render(c, http.StatusOK, pages.PaymentList(h.page(c, "Payments", layout.NavPayments), vm))
 }
 
-// searchOrList runs a bare ID search (FindPayment: exact matches, else
-// prefixes, on one page) or the filtered list. exact is the paymentRequestId
-// when the search hit one payment by one of its IDs exactly.
-func (h *Handlers) searchOrList(ctx context.Context, q paymentListQuery, f store.PaymentFilter) (page *store.Page[store.Payment], exact string, err error) {
+// searchOrList runs a bare ID search (store.Search: exact matches, else
+// prefixes and fragments; a card's last four, narrowed by a day or an
+// amount) or the filtered list. exact is the URL of the payment when the
+// search hit one payment by one of its IDs exactly (search_hit.go).
+func (h *Handlers) searchOrList(ctx context.Context, q paymentListQuery, f store.PaymentFilter, loc *time.Location) (page *store.Page[store.Payment], note pages.SearchNote, exact string, err error) {
 	if q.Q == "" || q.Cursor != "" || !onlySearch(q) {
 		page, err = h.Store.ListPayments(ctx, f)
-		return page, "", err
+		return page, note, "", err
 	}
-	hits, isExact, err := h.Store.SearchPayments(ctx, q.Q)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, "", err
-	}
-	if isExact && len(hits) == 1 {
-		// One payment carries this ID exactly: open it. A prefix match
-		// lists the payment instead.
-		return nil, hits[0].PaymentRequestID, nil
-	}
-	return &store.Page[store.Payment]{Items: hits}, "", nil
+	return h.search(ctx, q, f, loc)
 }
 
 // onlySearch reports whether the query is a bare ID search without filters.
@@ -262,9 +266,6 @@ func paymentRows(ps []store.Payment, now time.Time, empty pages.EmptyView) pages
 	return pages.PaymentRows{Rows: rows, Empty: empty}
 }
 
-// searchHelp names what the payments search box takes.
-const searchHelp = "Search takes paymentRequestId, paymentId, referenceOrderId, buyer ID or captureId."
-
 // paymentsEmpty is the payments list's empty state: nothing yet, a search
 // without a hit, or filters that match nothing. newURL is the New test
 // session link, "" for roles that may not create one.
@@ -272,7 +273,7 @@ func paymentsEmpty(q paymentListQuery, newURL string) pages.EmptyView {
 	switch {
 	case q.Q != "" && onlySearch(q):
 		return pages.EmptyView{Title: "No payment matches “" + q.Q + "”.",
-			Hint: searchHelp + " An ID matches exactly or by its beginning."}
+			Hint: "Search takes " + pages.SearchHint}
 	case q.Q != "" || !onlySearch(q):
 		return pages.EmptyView{Title: "No payment matches these filters.",
 			Hint: "Widen the dates or clear a filter.", LinkURL: paths.Payments, LinkText: "Clear the filters"}

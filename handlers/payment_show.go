@@ -18,6 +18,7 @@ func (h *Handlers) PaymentShow(c echo.Context) error {
 	if err != nil {
 		return paymentNotFound(err, id)
 	}
+	markSearchHit(&vm.Live, c.QueryParam("highlight")) // search_hit.go
 	return h.renderPaymentShow(c, http.StatusOK, vm)
 }
 

@@ -142,6 +142,10 @@ func (s *Store) SeedFixture(ctx context.Context, spec FixtureSpec) (*Fixture, er
 			return nil, err
 		}
 	}
+	// The trigram index of the new IDs, now rather than in the background.
+	if _, err := s.IndexSearchKeys(ctx); err != nil {
+		return nil, fmt.Errorf("store: fixture: %w", err)
+	}
 	if _, err := s.wdb.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		return nil, fmt.Errorf("store: fixture: checkpoint: %w", err)
 	}

@@ -483,7 +483,8 @@ type Page[T any] struct {
 
 // PaymentFilter selects payments for ListPayments. Zero fields do not filter.
 type PaymentFilter struct {
-	Query          string // any ID: exact on every ID column, prefix on IDs
+	Query          string // any ID, the rules of Store.Search
+	Amount         string // with a card's last four in Query: its amount in major units
 	Status         PaymentStatus
 	Display        DisplayWord // the status in words (DisplayStatusOf)
 	Currency       string

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,8 +15,6 @@ import (
 const (
 	defaultLimit = 50
 	maxLimit     = 500
-	// minPrefixLen is the shortest query that is also matched as an ID prefix.
-	minPrefixLen = 4
 )
 
 func pageLimit(n int) int {
@@ -190,93 +187,31 @@ func (s *Store) GetPayment(ctx context.Context, paymentRequestID string) (*Payme
 	return d, nil
 }
 
-// exactSearch finds payments by any ID exactly, each branch one index lookup.
-const exactSearch = `SELECT ` + paymentCols + ` FROM payments WHERE payment_request_id = ?1
-	UNION SELECT ` + paymentCols + ` FROM payments WHERE payment_id = ?1
-	UNION SELECT ` + paymentCols + ` FROM payments WHERE reference_order_id = ?1
-	UNION SELECT ` + paymentCols + ` FROM payments WHERE buyer_id = ?1
-	UNION SELECT ` + paymentCols + ` FROM payments WHERE id IN (
-		SELECT payment_fk FROM captures WHERE capture_id = ?1
-		UNION SELECT payment_fk FROM captures WHERE capture_request_id = ?1
-		UNION SELECT payment_fk FROM refunds WHERE refund_id = ?1
-		UNION SELECT payment_fk FROM refunds WHERE refund_request_id = ?1)
-	ORDER BY created_at DESC, id DESC LIMIT ?2`
-
-// prefixSearches find payments whose IDs start with a prefix, each one
-// index range, at most ?3 rows per ID kind.
-var prefixSearches = []string{
-	`SELECT ` + paymentCols + ` FROM payments WHERE payment_request_id >= ?1 AND payment_request_id < ?2 ORDER BY payment_request_id LIMIT ?3`,
-	`SELECT ` + paymentCols + ` FROM payments WHERE payment_id >= ?1 AND payment_id < ?2 ORDER BY payment_id LIMIT ?3`,
-	`SELECT ` + paymentCols + ` FROM payments WHERE reference_order_id >= ?1 AND reference_order_id < ?2 ORDER BY reference_order_id LIMIT ?3`,
-	`SELECT ` + paymentCols + ` FROM payments WHERE buyer_id >= ?1 AND buyer_id < ?2 ORDER BY buyer_id LIMIT ?3`,
-	`SELECT ` + paymentCols + ` FROM payments WHERE id IN (SELECT payment_fk FROM captures WHERE capture_id >= ?1 AND capture_id < ?2 ORDER BY capture_id LIMIT ?3)`,
-}
-
-// FindPayment finds the payments a person means by any ID they quote:
-// paymentRequestId, Antom's paymentId, referenceOrderId, buyer ID,
-// captureId or captureRequestId, refundId or refundRequestId. Exact
-// matches win; if there are none and the text is at least 4 characters, IDs
-// starting with it are returned. Newest first, at most 100. No match is
-// ErrNotFound.
+// FindPayment finds the payments a person means by any ID they quote (the
+// rules of Search): exact matches first, then prefixes and fragments,
+// newest first within each, at most SearchLimit. No match is ErrNotFound.
 func (s *Store) FindPayment(ctx context.Context, anyID string) ([]Payment, error) {
 	out, _, err := s.SearchPayments(ctx, anyID)
 	return out, err
 }
 
-// SearchPayments is FindPayment that also says whether the hits matched
-// one of their IDs exactly (rather than by prefix), so a caller can open a
-// single exact hit without reading it again.
+// SearchPayments is FindPayment that also says whether the hits are one
+// payment matched by one of its IDs exactly (rather than by prefix or
+// fragment), so a caller can open it without reading it again.
 func (s *Store) SearchPayments(ctx context.Context, anyID string) (hits []Payment, exact bool, err error) {
-	q := strings.TrimSpace(anyID)
-	if q == "" {
-		return nil, false, &FieldError{Field: "q", Message: "enter an ID to search for"}
-	}
-	out, exact, err := s.searchPayments(ctx, q, 100)
+	res, err := s.Search(ctx, SearchQuery{Text: anyID})
 	if err != nil {
 		return nil, false, err
 	}
-	if len(out) == 0 {
+	if len(res.Hits) == 0 {
 		return nil, false, ErrNotFound
 	}
+	_, exact = res.Exact()
+	out := make([]Payment, len(res.Hits))
+	for i := range res.Hits {
+		out[i] = res.Hits[i].Payment
+	}
 	return out, exact, nil
-}
-
-func (s *Store) searchPayments(ctx context.Context, q string, limit int) ([]Payment, bool, error) {
-	rows, err := s.rdb.QueryContext(ctx, exactSearch, q, limit)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: search: %w", err)
-	}
-	out, err := collectPayments(rows)
-	if err != nil || len(out) > 0 || len(q) < minPrefixLen {
-		return out, len(out) > 0, err
-	}
-	seen := map[int64]bool{}
-	for _, query := range prefixSearches {
-		rows, err := s.rdb.QueryContext(ctx, query, q, prefixEnd(q), limit)
-		if err != nil {
-			return nil, false, fmt.Errorf("store: search: %w", err)
-		}
-		ps, err := collectPayments(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, p := range ps {
-			if !seen[p.ID] {
-				seen[p.ID] = true
-				out = append(out, p)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.After(out[j].CreatedAt)
-		}
-		return out[i].ID > out[j].ID
-	})
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, false, nil
 }
 
 // ListPayments lists payments newest first (created_at, id), keyset
@@ -294,14 +229,16 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 		return nil, &FieldError{Field: "status", Message: fmt.Sprintf("%q is not a display status", f.Display)}
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		found, _, err := s.searchPayments(ctx, q, maxLimit)
+		// A card's last four is narrowed in SQL by the dates and amount;
+		// the other filters apply to the (capped) hits.
+		res, err := s.Search(ctx, SearchQuery{Text: q, From: f.From, To: f.To, Amount: f.Amount})
 		if err != nil {
 			return nil, err
 		}
 		page := &Page[Payment]{}
-		for _, p := range found {
-			if f.matches(&p, now) && len(page.Items) < limit {
-				page.Items = append(page.Items, p)
+		for _, h := range res.Hits {
+			if f.matches(&h.Payment, now) && len(page.Items) < limit {
+				page.Items = append(page.Items, h.Payment)
 			}
 		}
 		return page, nil

@@ -57,6 +57,11 @@ type Store struct {
 	probeMu  sync.Mutex // serialises Ping's disk probes
 
 	tightened []string // files and directories Open found too open, and fixed
+
+	// indexEvery is how often the search indexer runs (0: never);
+	// indexDone closes when it has stopped (search_index.go).
+	indexEvery time.Duration
+	indexDone  chan struct{}
 }
 
 // Option configures Open.
@@ -125,6 +130,7 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
+	s.indexEvery, s.indexDone = time.Second, make(chan struct{})
 	for _, o := range opts {
 		o(s)
 	}
@@ -165,6 +171,7 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 	s.rdb = rdb
 
 	go s.writer()
+	go s.searchIndexer()
 	return s, nil
 }
 
@@ -220,6 +227,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	close(s.quit)
 	s.closeMu.Unlock()
+	<-s.indexDone
 	<-s.done
 	return errors.Join(s.rdb.Close(), s.wdb.Close())
 }

@@ -21,7 +21,9 @@ import (
 func newTestStore(t testing.TB, opts ...Option) (*Store, *fakeClock) {
 	t.Helper()
 	clk := &fakeClock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
-	opts = append([]Option{WithClock(clk.Now)}, opts...)
+	// No background search indexing: its commits would come at random
+	// times; the search tests call IndexSearchKeys.
+	opts = append([]Option{WithClock(clk.Now), WithSearchIndexEvery(0)}, opts...)
 	s, err := Open(context.Background(), t.TempDir(), opts...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)

@@ -317,7 +317,7 @@ func TestEmptyStatesSayWhatToDo(t *testing.T) {
 		t.Error("support sees no empty state, or a link to a form it may not use")
 	}
 	if got := op.page(paths.Payments + "?q=nope-123").text("payments-empty"); !strings.Contains(got, "No payment matches “nope-123”") ||
-		!strings.Contains(got, "Search takes paymentRequestId, paymentId, referenceOrderId, buyer ID or captureId.") {
+		!strings.Contains(got, "refundId, refundRequestId") {
 		t.Errorf("search without a hit %q", got)
 	}
 	if got := op.page(paths.Payments + "?status=FAIL").text("payments-empty"); !strings.Contains(got, "these filters") {

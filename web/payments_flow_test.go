@@ -8,7 +8,9 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -338,7 +340,11 @@ func TestFlowSearchFindsEachIDKind(t *testing.T) {
 			if res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("search %q: status %d, want 303 to the payment\n%s", tc.q, res.StatusCode, body)
 			}
-			if got, want := res.Header.Get("Location"), paths.Payment(id); got != want {
+			want := paths.Payment(id)
+			if tc.kind == "captureId" { // the capture it matched highlighted (search_finds_test.go)
+				want += "?highlight=" + url.QueryEscape(d.Captures[0].CaptureRequestID) + "#capture-" + strconv.FormatInt(d.Captures[0].ID, 10)
+			}
+			if got := res.Header.Get("Location"); got != want {
 				t.Errorf("search %q went to %q, want %q", tc.q, got, want)
 			}
 		})

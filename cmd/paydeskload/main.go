@@ -69,6 +69,7 @@ type options struct {
 	payments, open, concurrency int
 	duration, baseline          time.Duration
 	searches, polls, listRounds int
+	partSearches                int
 	url, antomKey, clientID     string
 	email, password             string
 	dataDir                     string
@@ -98,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send notifications")
 	fs.DurationVar(&o.baseline, "baseline", 2*time.Second, "how long to measure the raw commit rate (before and after the ingest)")
 	fs.IntVar(&o.searches, "searches", 2000, "searches by ID")
+	fs.IntVar(&o.partSearches, "part-searches", 300, "searches by part of an ID, per mode (typed loosely, prefix, fragment, card last four)")
 	fs.IntVar(&o.polls, "polls", 2000, "unchanged live polls")
 	fs.IntVar(&o.listRounds, "list-rounds", 30, "requests per list case (6 filters x 3 depths)")
 	fs.StringVar(&o.url, "url", "", "base URL of a running Paydesk (default: start one in this process)")
@@ -134,8 +136,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.open < 1 || o.open > o.payments/2 {
 		errs = append(errs, errors.New("-open must be between 1 and half of -payments"))
 	}
-	if o.concurrency < 1 || o.duration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 {
-		errs = append(errs, errors.New("-concurrency, -duration, -baseline, -searches, -polls and -list-rounds must be positive"))
+	if o.concurrency < 1 || o.duration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 || o.partSearches < 1 {
+		errs = append(errs, errors.New("-concurrency, -duration, -baseline, -searches, -part-searches, -polls and -list-rounds must be positive"))
 	}
 	if o.url != "" {
 		if o.antomKey == "" || o.password == "" || o.dataDir == "" {
@@ -163,6 +165,7 @@ type report struct {
 	ingest                ingestResult
 	unique                int
 	search                searchResult
+	parts                 partResult
 	list                  listResult
 	poll                  pollResult
 	rssIngest, rssBrowse  int64
@@ -317,6 +320,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if r.search, err = searchByID(ctx, staff, fixture, o.searches); err != nil {
 		return err
 	}
+	progress("search by part of an ID: %d modes x %d", len(partModes), o.partSearches)
+	if r.parts, err = searchByPart(ctx, staff, fixture, o.partSearches); err != nil {
+		return err
+	}
 	progress("list pages: %d cases x %d", len(listCases(fixture)), o.listRounds)
 	if r.list, err = listPages(ctx, staff, fixture, o.listRounds); err != nil {
 		return err
@@ -403,6 +410,18 @@ func (r *report) print(w io.Writer) {
 	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))
 	row("  the search answer alone", r.search.answer.p50p99max(), "", nil)
 	row("  the detail page alone", r.search.detail.p50p99max(), "", nil)
+	for _, m := range partModes {
+		l := r.parts.perMode[m]
+		name := "  search by " + m
+		if m == partModes[0] {
+			name = "search by part of an ID (answer), " + m
+		}
+		miss := ""
+		if n := r.parts.misses[m]; n > 0 {
+			miss = fmt.Sprintf(", %d missed", n)
+		}
+		row(name, l.p50p99max()+miss, "", nil)
+	}
 	row("filtered list page, worst p99 / max", ms(r.list.worstP99)+" / "+ms(r.list.worst)+" ms ("+r.list.worstCase+")", "<= "+ms(targetListPage)+" ms", ptr(r.list.worstP99 <= targetListPage))
 	row("  all list requests p50/p99", ms(r.list.all.pct(50))+" / "+ms(r.list.all.pct(99))+" ms", "", nil)
 	row("unchanged live poll (204), detail", r.poll.detail.p50p99max(), "", nil)

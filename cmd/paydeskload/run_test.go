@@ -21,12 +21,12 @@ func TestRunSmoke(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, errOut.String())
 	}
 	report := out.String()
-	for _, want := range []string{"webhook ingest, 4 senders", "search by ID", "filtered list page", "unchanged live poll", "CPU per detail poll", "resident memory", "start-up"} {
+	for _, want := range []string{"webhook ingest, 4 senders", "search by ID", "search by part of an ID", "search by fragment", "filtered list page", "unchanged live poll", "CPU per detail poll", "resident memory", "start-up"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report has no %q line:\n%s", want, report)
 		}
 	}
-	if strings.Contains(report, "first ingest error") || strings.Contains(report, "did not lead") {
+	if strings.Contains(report, "first ingest error") || strings.Contains(report, "did not lead") || strings.Contains(report, "missed") {
 		t.Errorf("errors in the run:\n%s", report)
 	}
 }

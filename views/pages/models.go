@@ -106,6 +106,7 @@ type PaymentRow struct {
 type PaymentListPage struct {
 	ActionURL string // the form's action (the list itself)
 	Filter    PaymentFilter
+	Search    SearchNote // what a search found beyond its rows (search_note.templ)
 	Rows      PaymentRows
 	Pager     components.PaginationView
 	NewURL    string // "New test session"
@@ -171,6 +172,7 @@ type CaptureRow struct {
 	Actor            string
 	Settlement       string // "Settles as 31.02 USD at 0.7384 SGD/USD"; "" when unknown
 	Acquirer         string // "Acme Acquiring: 00 Approved"; "" when unknown
+	Highlighted      bool   // the capture a search matched (?highlight=)
 }
 
 // CaptureListPage is GET /captures.
@@ -204,6 +206,7 @@ type RefundRow struct {
 	ARN             string // acquirer reference number, for the buyer's bank
 	RRN             string
 	Settlement      string
+	Highlighted     bool // the refund a search matched (?highlight=)
 }
 
 // TimelineEntry is one entry of a payment's merged timeline.

@@ -1,0 +1,507 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"paydesk/antom"
+)
+
+// Search (issue 11, "search that finds"): every ID a person may paste is
+// kept normalized in search_keys (migration 0009, maintained by triggers).
+// A query is normalized the same way and matched exactly (the key index);
+// when nothing matches exactly, by prefix (a range of the key index); when
+// nothing starts with it either, by a fragment of 3 or more characters
+// (the FTS5 trigram index search_fts). Four digits are also a card's last
+// four.
+
+// SearchLimit is the most payments one search returns, a list page's
+// worth; more matches set SearchResult.More.
+const SearchLimit = 50
+
+// CardNarrowAt is how many card-last-four matches make the search ask for
+// a second criterion (a date or an amount).
+const CardNarrowAt = 20
+
+// minFragmentLen is the shortest query matched as a fragment inside an ID:
+// shorter than a trigram the FTS index cannot answer it.
+const minFragmentLen = 3
+
+// maxSearchLen bounds the normalized query: no stored ID is longer (Antom's
+// IDs are at most 64 characters, the merchant's are bounded on input).
+const maxSearchLen = 256
+
+// The search queries; each is one index read (TestQueryPlansUseIndexes).
+const (
+	searchExactSQL = `SELECT payment_fk, kind, sub_fk FROM search_keys
+		WHERE key = ? ORDER BY payment_fk DESC LIMIT ?`
+	searchPrefixSQL = `SELECT payment_fk, kind, sub_fk FROM search_keys
+		WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`
+	// Newest keys first: a key's rowid grows with its payment's. The
+	// trigram index finds the candidates (fragmentMatch); the GLOB on the
+	// key keeps those that hold the fragment.
+	searchFragmentSQL = `SELECT k.payment_fk, k.kind, k.sub_fk
+		FROM search_fts JOIN search_keys k ON k.id = search_fts.rowid
+		WHERE search_fts MATCH ? AND k.key GLOB ? ORDER BY search_fts.rowid DESC LIMIT ?`
+	// The keys the trigram index does not hold yet (search_index.go): a
+	// second's worth, read by rowid.
+	searchTailSQL = `SELECT payment_fk, kind, sub_fk FROM search_keys
+		WHERE id > (SELECT upto FROM search_fts_indexed WHERE id = 1) AND key GLOB ? ORDER BY id DESC LIMIT ?`
+	searchCardSQL = `SELECT id, amount_minor, currency FROM payments WHERE card_last4 = ? AND card_last4 <> ''`
+	// With an amount, its index: the planner, to avoid a sort, would
+	// otherwise read every payment of the card by date.
+	searchCardAmountSQL = `SELECT id, amount_minor, currency FROM payments INDEXED BY payments_card_last4_amount
+		WHERE card_last4 = ? AND card_last4 <> ''`
+)
+
+// MatchKind is how a search hit matched.
+type MatchKind int
+
+// The kinds of match, best first.
+const (
+	MatchExact MatchKind = iota
+	MatchCardLast4
+	MatchPrefix
+	MatchFragment
+)
+
+func (m MatchKind) String() string {
+	switch m {
+	case MatchExact:
+		return "exact"
+	case MatchCardLast4:
+		return "card last four"
+	case MatchPrefix:
+		return "prefix"
+	case MatchFragment:
+		return "fragment"
+	}
+	return "unknown"
+}
+
+// searchFields names search_keys.kind (see migration 0009).
+var searchFields = map[int]string{
+	1: "paymentRequestId", 2: "paymentId", 3: "referenceOrderId", 4: "buyer ID", 5: "acquirer reference",
+	6: "captureRequestId", 7: "captureId", 8: "capture acquirer reference",
+	9: "refundRequestId", 10: "refundId", 11: "refund acquirer reference",
+}
+
+// isCaptureKind and isRefundKind: the kinds whose sub_fk is a capture or a refund.
+func isCaptureKind(k int) bool { return k >= 6 && k <= 8 }
+func isRefundKind(k int) bool  { return k >= 9 && k <= 11 }
+
+// SearchQuery is one search: the text typed and, for a card's last four,
+// the optional second criterion.
+type SearchQuery struct {
+	Text string
+	// From and To bound created_at [From, To) of card-last-four matches;
+	// zero is unbounded.
+	From, To time.Time
+	// Amount, in major units as typed ("230", "230.00"), narrows
+	// card-last-four matches to payments of that amount in their currency.
+	Amount string
+	// Limit is the most hits returned; 0 or more than SearchLimit is SearchLimit.
+	Limit int
+}
+
+// SearchHit is one payment found and how.
+type SearchHit struct {
+	Payment
+	Match MatchKind
+	// Field names the ID that matched ("captureId", "card last four"…).
+	Field string
+	// Highlight is the captureRequestId or refundRequestId of the capture or
+	// refund whose ID matched; "" when the payment's own ID matched.
+	Highlight string
+	// HighlightKind ("capture" or "refund") and HighlightID (its rowid)
+	// name that capture or refund.
+	HighlightKind string
+	HighlightID   int64
+}
+
+// SearchResult is a search's hits, best match first, then newest first.
+type SearchResult struct {
+	Hits []SearchHit
+	// More: more payments matched than the hits show.
+	More bool
+	// CardLast4: the query was read as a card's last four digits.
+	CardLast4 bool
+	// NeedsNarrowing: a card's last four matched more than CardNarrowAt
+	// payments and no date or amount was given.
+	NeedsNarrowing bool
+}
+
+// Exact reports whether the result is one payment matched by one of its
+// IDs exactly: the hit a caller can open directly.
+func (r *SearchResult) Exact() (SearchHit, bool) {
+	if len(r.Hits) == 0 || r.Hits[0].Match != MatchExact || r.More {
+		return SearchHit{}, false
+	}
+	for _, h := range r.Hits[1:] {
+		if h.ID != r.Hits[0].ID {
+			return SearchHit{}, false
+		}
+	}
+	return r.Hits[0], true
+}
+
+// NormalizeID is how IDs are compared in search: surrounding and inner
+// white space and dashes removed (a pasted ID broken by spaces, "ORD-20435"
+// typed "ord20435"), ASCII letters lower-cased. Migration 0009 applies the
+// same rule in SQL to stored IDs (which hold no other white space or dash
+// characters); a test checks the two agree.
+func NormalizeID(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r), r == '-', r == '\u2010', r == '\u2011', r == '\u2012', r == '\u2013',
+			r == '\u2014', r == '\u2212', r == '\u200b', r == '\ufeff':
+			// Also the dashes and invisible spaces a copy from a document or
+			// a chat adds.
+		case r >= 'A' && r <= 'Z':
+			b.WriteByte(byte(r) + 'a' - 'A')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isCardLast4 reports whether q is four digits.
+func isCardLast4(q string) bool {
+	if len(q) != 4 {
+		return false
+	}
+	for i := 0; i < 4; i++ {
+		if q[i] < '0' || q[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Search finds payments by any ID a person quotes (paymentRequestId,
+// paymentId, referenceOrderId, buyer ID, captureRequestId, captureId,
+// refundRequestId, refundId, acquirer references), ignoring case, spaces
+// and dashes: exact matches; if there are none, prefixes; if there are
+// none, fragments of 3 or more characters. Four digits also match a card's last four, narrowed by
+// q.From/To and q.Amount. An empty query or a malformed amount is a
+// *FieldError; no match is an empty result.
+func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
+	text := strings.TrimSpace(q.Text)
+	if text == "" {
+		return nil, &FieldError{Field: "q", Message: "enter an ID to search for"}
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > SearchLimit {
+		limit = SearchLimit
+	}
+	amounts, err := amountCandidates(q.Amount)
+	if err != nil {
+		return nil, err
+	}
+	key := NormalizeID(text)
+	res := &SearchResult{}
+	if key == "" || len(key) > maxSearchLen {
+		return res, nil // only dashes, or longer than any ID: nothing can match
+	}
+	c := &collector{limit: limit, seen: map[int64]int{}}
+	// Exact: every payment carrying the ID (an order or a buyer has several).
+	if err := c.keys(ctx, s.rdb, MatchExact, searchExactSQL, key, limit+1); err != nil {
+		return nil, err
+	}
+	if isCardLast4(key) {
+		res.CardLast4 = true
+		n, err := c.card(ctx, s.rdb, key, q.From, q.To, amounts)
+		if err != nil {
+			return nil, err
+		}
+		res.NeedsNarrowing = n > CardNarrowAt && q.From.IsZero() && q.To.IsZero() && len(amounts) == 0
+	}
+	// An exact match is the answer (and opens the payment): prefixes and
+	// fragments are read only when there is none.
+	if len(key) >= minFragmentLen && len(c.hits) == 0 {
+		if err := c.keys(ctx, s.rdb, MatchPrefix, searchPrefixSQL, key, prefixEnd(key), limit+1); err != nil {
+			return nil, err
+		}
+		// Fragments only when no ID starts with the text: an ID's beginning is
+		// what people quote, and the trigram lists are the costly read.
+		// A NUL ends an FTS5 query or a GLOB pattern early; no ID holds one.
+		if match := fragmentMatch(key); match != "" && len(c.hits) == 0 && !strings.ContainsRune(key, 0) {
+			glob := "*" + globLiteral(key) + "*"
+			if err := c.keys(ctx, s.rdb, MatchFragment, searchTailSQL, glob, limit+1); err != nil {
+				return nil, err
+			}
+			if !c.full() {
+				if err := c.keys(ctx, s.rdb, MatchFragment, searchFragmentSQL, match, glob, limit+1); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if err := c.load(ctx, s.rdb); err != nil {
+		return nil, err
+	}
+	res.Hits, res.More = c.hits, c.more
+	return res, nil
+}
+
+// fragmentMatch is the FTS5 query that finds the candidates for a
+// fragment: up to maxFragmentTrigrams of its distinct trigrams, ANDed, the
+// GLOB on the key then checking each candidate. The trigrams are taken
+// from the end of the fragment: IDs share their beginnings (a prefix, a
+// merchant tag, a year) and differ at the end, so the last trigrams have
+// the shortest lists. Trigrams of one repeated character ("000") are left
+// out while others remain, since nearly every numeric ID has them.
+func fragmentMatch(key string) string {
+	r := []rune(key)
+	if len(r) < 3 {
+		return "" // shorter than a trigram
+	}
+	seen := map[string]bool{}
+	var telling []string
+	for i := len(r) - 3; i >= 0 && len(telling) < maxFragmentTrigrams; i-- {
+		tg := string(r[i : i+3])
+		if seen[tg] || (r[i] == r[i+1] && r[i+1] == r[i+2]) {
+			continue
+		}
+		seen[tg] = true
+		telling = append(telling, tg)
+	}
+	if len(telling) == 0 {
+		telling = []string{string(r[len(r)-3:])}
+	}
+	for i, tg := range telling {
+		telling[i] = `"` + strings.ReplaceAll(tg, `"`, `""`) + `"`
+	}
+	return strings.Join(telling, " AND ")
+}
+
+// maxFragmentTrigrams bounds the lists a fragment search intersects.
+const maxFragmentTrigrams = 4
+
+// globLiteral escapes GLOB's special characters so the text matches itself.
+func globLiteral(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '*', '?', '[':
+			b.WriteByte('[')
+			b.WriteRune(r)
+			b.WriteByte(']')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// CheckSearchAmount reports whether a typed amount can narrow a search: a
+// *FieldError on "amount" if not.
+func CheckSearchAmount(amount string) error {
+	_, err := amountCandidates(amount)
+	return err
+}
+
+// amountCandidates parses a typed amount into the minor-unit values it can
+// mean, one per currency exponent (0, 2 and 3 decimals): the exponent is
+// checked against each hit's currency.
+func amountCandidates(amount string) (map[int64][]int, error) {
+	amount = strings.TrimSpace(amount)
+	if amount == "" {
+		return nil, nil
+	}
+	out := map[int64][]int{}
+	var firstErr error
+	for _, ex := range []struct {
+		code string
+		exp  int
+	}{{"JPY", 0}, {"USD", 2}, {"IQD", 3}} {
+		minor, err := antom.ParseMajor(amount, ex.code)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		out[minor] = append(out[minor], ex.exp)
+	}
+	if len(out) == 0 {
+		return nil, &FieldError{Field: "amount", Message: firstErr.Error()}
+	}
+	return out, nil
+}
+
+// collector gathers ranked payment matches up to a limit.
+type collector struct {
+	limit int
+	seen  map[int64]int // payment rowid → index in hits
+	hits  []SearchHit
+	subs  []searchSub // capture or refund matched, by hit index
+	more  bool
+}
+
+type searchSub struct {
+	hit, kind int
+	sub       int64
+}
+
+func (c *collector) full() bool { return len(c.hits) >= c.limit }
+
+// add records payment id matched as m by field; a payment already found
+// keeps its better match.
+func (c *collector) add(id int64, m MatchKind, kind int, sub int64) {
+	if _, ok := c.seen[id]; ok {
+		return
+	}
+	if c.full() {
+		c.more = true
+		return
+	}
+	c.seen[id] = len(c.hits)
+	field := searchFields[kind]
+	if m == MatchCardLast4 {
+		field = "card last four"
+	}
+	c.hits = append(c.hits, SearchHit{Payment: Payment{ID: id}, Match: m, Field: field})
+	if sub != 0 && (isCaptureKind(kind) || isRefundKind(kind)) {
+		c.subs = append(c.subs, searchSub{hit: len(c.hits) - 1, kind: kind, sub: sub})
+	}
+}
+
+// keys runs a search_keys query returning (payment_fk, kind, sub_fk).
+func (c *collector) keys(ctx context.Context, db *sql.DB, m MatchKind, query string, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id, sub int64
+		var kind int
+		if err := rows.Scan(&id, &kind, &sub); err != nil {
+			return fmt.Errorf("store: search: %w", err)
+		}
+		if n++; n > c.limit {
+			c.more = true
+			break
+		}
+		c.add(id, m, kind, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	return nil
+}
+
+// card adds the payments whose card ends in last4, newest first, narrowed
+// by [from, to) and amounts; it returns how many matched, up to
+// CardNarrowAt+1 when not narrowed, so the caller knows to ask for more.
+func (c *collector) card(ctx context.Context, db *sql.DB, last4 string, from, to time.Time, amounts map[int64][]int) (int, error) {
+	query := searchCardSQL
+	args := []any{last4}
+	if len(amounts) > 0 {
+		query = searchCardAmountSQL
+	}
+	if !from.IsZero() {
+		query, args = query+" AND created_at >= ?", append(args, from.UnixMilli())
+	}
+	if !to.IsZero() {
+		query, args = query+" AND created_at < ?", append(args, to.UnixMilli())
+	}
+	if len(amounts) > 0 {
+		ph := make([]string, 0, len(amounts))
+		for minor := range amounts {
+			ph, args = append(ph, "?"), append(args, minor)
+		}
+		query += " AND amount_minor IN (" + strings.Join(ph, ", ") + ")"
+	}
+	rows, err := db.QueryContext(ctx, query+" ORDER BY created_at DESC, id DESC LIMIT ?", append(args, max(c.limit, CardNarrowAt)+1)...)
+	if err != nil {
+		return 0, fmt.Errorf("store: search card: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id, minor int64
+		var cur string
+		if err := rows.Scan(&id, &minor, &cur); err != nil {
+			return 0, fmt.Errorf("store: search card: %w", err)
+		}
+		if len(amounts) > 0 {
+			exp, err := antom.Exponent(cur)
+			if err != nil || !containsInt(amounts[minor], exp) {
+				continue // the same digits in a currency with other decimals
+			}
+		}
+		n++
+		c.add(id, MatchCardLast4, 0, 0)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: search card: %w", err)
+	}
+	return n, nil
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// load reads the payments of the hits and the capture or refund each
+// matched, then orders them: best match first, then newest first.
+func (c *collector) load(ctx context.Context, db *sql.DB) error {
+	if len(c.hits) == 0 {
+		return nil
+	}
+	ph := make([]string, len(c.hits))
+	args := make([]any, len(c.hits))
+	for i, h := range c.hits {
+		ph[i], args[i] = "?", h.ID
+	}
+	rows, err := db.QueryContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE id IN ("+strings.Join(ph, ", ")+")", args...)
+	if err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	ps, err := collectPayments(rows)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		c.hits[c.seen[p.ID]].Payment = p
+	}
+	for _, sb := range c.subs {
+		q := "SELECT capture_request_id FROM captures WHERE id = ?"
+		c.hits[sb.hit].HighlightKind, c.hits[sb.hit].HighlightID = "capture", sb.sub
+		if isRefundKind(sb.kind) {
+			q = "SELECT refund_request_id FROM refunds WHERE id = ?"
+			c.hits[sb.hit].HighlightKind = "refund"
+		}
+		if err := db.QueryRowContext(ctx, q, sb.sub).Scan(&c.hits[sb.hit].Highlight); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: search: %w", err)
+		}
+	}
+	sort.SliceStable(c.hits, func(i, j int) bool {
+		a, b := &c.hits[i], &c.hits[j]
+		if a.Match != b.Match {
+			return a.Match < b.Match
+		}
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.After(b.CreatedAt)
+		}
+		return a.ID > b.ID
+	})
+	return nil
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// The trigram index of search keys (search_fts, migration 0009) is filled
+// in the background, a second's worth of keys in one transaction, rather
+// than by a trigger in every write transaction: each commit that adds to
+// an FTS5 index writes a segment and merges, which made a first
+// notification's writer cost about 1.5 times. A fragment search reads the
+// keys not yet indexed directly (searchTailSQL), so it misses nothing.
+
+// searchIndexBatch is the most keys one indexing transaction adds.
+const searchIndexBatch = 20000
+
+// WithSearchIndexEvery sets how often pending search keys are added to the
+// trigram index (default 1 s); 0 never does it in the background (tests
+// call IndexSearchKeys).
+func WithSearchIndexEvery(d time.Duration) Option {
+	return func(s *Store) { s.indexEvery = d }
+}
+
+// searchIndexer runs IndexSearchKeys every indexEvery until Close. An error
+// (a full disk) is retried on the next round; searches stay complete.
+func (s *Store) searchIndexer() {
+	defer close(s.indexDone)
+	if s.indexEvery <= 0 {
+		return
+	}
+	t := time.NewTicker(s.indexEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+			s.IndexSearchKeys(context.Background())
+		}
+	}
+}
+
+// IndexSearchKeys adds the search keys written since the last call to the
+// trigram index, searchIndexBatch per write transaction, and returns how
+// many it added. With nothing pending it only reads.
+func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var upto, top int64
+		if err := s.rdb.QueryRowContext(ctx, "SELECT (SELECT upto FROM search_fts_indexed WHERE id = 1), (SELECT coalesce(max(id), 0) FROM search_keys)").Scan(&upto, &top); err != nil {
+			return total, fmt.Errorf("store: search index: %w", err)
+		}
+		if top <= upto {
+			return total, nil
+		}
+		var n int
+		var moved bool
+		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			n, moved = 0, false
+			// Read again inside the transaction: another call may have run.
+			if err := tx.QueryRowContext(ctx, "SELECT upto FROM search_fts_indexed WHERE id = 1").Scan(&upto); err != nil {
+				return err
+			}
+			hi := min(top, upto+searchIndexBatch)
+			if hi <= upto {
+				return nil
+			}
+			res, err := tx.ExecContext(ctx, "INSERT INTO search_fts (rowid, key) SELECT id, key FROM search_keys WHERE id > ? AND id <= ? ORDER BY id", upto, hi)
+			if err != nil {
+				return err
+			}
+			added, _ := res.RowsAffected()
+			n, moved = int(added), true
+			_, err = tx.ExecContext(ctx, "UPDATE search_fts_indexed SET upto = ? WHERE id = 1", hi)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("store: search index: %w", err)
+		}
+		total += n
+		if !moved {
+			return total, nil
+		}
+	}
+}
