@@ -226,8 +226,11 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		res.NeedsNarrowing = n > CardNarrowAt && q.From.IsZero() && q.To.IsZero() && len(amounts) == 0
 	}
 	// An exact match is the answer (and opens the payment): prefixes and
-	// fragments are read only when there is none.
-	if len(key) >= minFragmentLen && len(c.hits) == 0 {
+	// fragments are read only when there is none, and never for a card's
+	// last four narrowed by a day or an amount (the narrowing is about
+	// cards; other IDs that merely contain the four digits would be noise).
+	narrowedCard := res.CardLast4 && (!q.From.IsZero() || !q.To.IsZero() || len(amounts) > 0)
+	if len(key) >= minFragmentLen && len(c.hits) == 0 && !narrowedCard {
 		if err := c.keys(ctx, s.rdb, MatchPrefix, searchPrefixSQL, key, prefixEnd(key), limit+1); err != nil {
 			return nil, err
 		}

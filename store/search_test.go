@@ -160,6 +160,9 @@ func TestSearchCardLast4(t *testing.T) {
 	}
 	day3 := clk.Now()
 	dayStart := func(t time.Time) time.Time { return t.Truncate(24 * time.Hour) }
+	// An unpaid payment whose order ID merely contains the four digits: a
+	// narrowed card search never lists it.
+	mustReady(t, s, func(n *NewPayment) { n.ReferenceOrderID = "ORD-90768-1" })
 	for _, tc := range []struct {
 		name     string
 		q        SearchQuery
@@ -175,6 +178,7 @@ func TestSearchCardLast4(t *testing.T) {
 		{"narrowed by the first day", SearchQuery{Text: "0768", From: dayStart(day1), To: dayStart(day1).Add(24 * time.Hour)}, CardNarrowAt, false, false, nil},
 		{"narrowed by amount", SearchQuery{Text: "0768", Amount: "10.24"}, 1, false, false, last},
 		{"amount matching none", SearchQuery{Text: "0768", Amount: "99.99"}, 0, false, false, nil},
+		{"a day without card payments", SearchQuery{Text: "0768", From: dayStart(day1).Add(24 * time.Hour), To: dayStart(day1).Add(48 * time.Hour)}, 0, false, false, nil},
 		{"other last four", SearchQuery{Text: "1234"}, 0, false, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -254,6 +254,35 @@ func TestBrowser(t *testing.T) {
 		tab.shot(shots, "07-payment-detail-fail", nil)
 	})
 
+	t.Run("identical inquiries fold into one line", func(t *testing.T) {
+		tab := openTab(t, browser, "fold")
+		createSession(tab, app.url, sessionInput{Amount: "5.00", Currency: "SGD", Description: "E2E inquiries fold",
+			OrderID: "E2E-FOLD-1", BuyerID: "buyer-fold-1", Capture: "MANUAL"})
+		// Three inquiries by the same person that all say the same thing
+		// read as one timeline line (the poller's own inquiries fold too).
+		// They are posted from the page's own form (its CSRF field), one
+		// after the other, then the page is loaded again.
+		tab.do("re-run the inquiry three times", chromedp.Evaluate[chromedp.Void](`(() => {
+			const f = document.querySelector('[data-testid="inquiry-form"]');
+			for (let i = 0; i < 3; i++) {
+				const x = new XMLHttpRequest();
+				x.open('POST', f.action, false);
+				x.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+				x.send(new URLSearchParams(new FormData(f)).toString());
+				if (x.status !== 200) throw new Error('inquiry answered ' + x.status);
+			}
+		})()`))
+		here, err := chromedp.Run(tab.ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab.do("reload the payment", chromedp.Navigate(here), chromedp.WaitVisible(testID("payment-page")))
+		tab.waitFor("a folded line", `[...document.querySelectorAll('[data-testid="timeline-fold-summary"]')].some(e => / inquiries .*, all /.test(e.textContent))`)
+		tab.do("expand the folded line", chromedp.Click(testID("timeline-fold-summary")))
+		tab.waitFor("the folded inquiries listed", `[...document.querySelectorAll('[data-testid="timeline-folded-entry"]')].some(e => e.offsetParent !== null)`)
+		tab.shot(shots, "08-timeline-folded", nil)
+	})
+
 	t.Run("skip link and copy buttons", func(t *testing.T) {
 		checkSkipLinkAndCopy(t, first.with(t), app.url, shots, capturedID)
 	})
