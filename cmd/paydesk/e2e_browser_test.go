@@ -68,6 +68,11 @@ func TestBrowser(t *testing.T) {
 	if role := first.text(testID("user-role")); role != "admin" {
 		t.Fatalf("signed in with role %q, want admin", role)
 	}
+	// At 1280 px every link of an admin's nav is in view (none scrolled off).
+	if clipped, err := chromedp.Run(first.ctx, chromedp.Evaluate[bool](
+		`(() => { const n = document.querySelector('.nav-wide'); return n.scrollWidth > n.clientWidth + 1; })()`)); err != nil || clipped {
+		t.Errorf("the nav is wider than its bar at 1280 px (clipped: %v, %v)", clipped, err)
+	}
 
 	var capturedID string // a payment with a capture, for the page pass
 	ok := t.Run("automatic capture", func(t *testing.T) {
