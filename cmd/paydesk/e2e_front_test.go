@@ -50,6 +50,7 @@ func mainPages(paymentID, deliveryPath string) []mainPage {
 		{"notification-detail", deliveryPath, "notification-page"},
 		{"new-session", "/sessions/new", "session-form"},
 		{"sdk-codes", "/reference/sdk-events", "sdk-event-codes-page"},
+		{"failure-reasons", "/reference/failure-reasons", "failure-reasons-page"},
 		{"account", "/account", "account-page"},
 		{"users", "/admin/users", "users-page"},
 		{"api-keys", "/admin/api-keys", "apikeys-page"},
