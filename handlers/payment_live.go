@@ -35,5 +35,6 @@ func (h *Handlers) PaymentLive(c echo.Context) error {
 	if vm.Live.PollURL == "" {
 		status = StatusStopPolling
 	}
+	markSearchHit(&vm.Live, c.QueryParam("highlight")) // a search hit stays marked
 	return render(c, status, pages.PaymentLiveRegion(vm.Live))
 }

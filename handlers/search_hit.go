@@ -89,11 +89,15 @@ func searchHitURL(hit store.SearchHit) string {
 }
 
 // markSearchHit marks the capture or refund rows that carry the ID in
-// ?highlight= (either of their IDs, compared the way search compares them).
+// ?highlight= (either of their IDs, compared the way search compares them),
+// and keeps it in the live region's poll URL so a refresh keeps the mark.
 func markSearchHit(live *pages.PaymentLive, highlight string) {
 	id := store.NormalizeID(highlight)
 	if id == "" {
 		return
+	}
+	if live.PollURL != "" {
+		live.PollURL += "&highlight=" + url.QueryEscape(highlight)
 	}
 	same := func(a, b string) bool { return a != "" && store.NormalizeID(a) == b }
 	for i := range live.Captures {
