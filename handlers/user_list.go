@@ -54,6 +54,7 @@ var permissionDescriptions = map[Permission]string{
 	PermInquire:        "Re-run inquiries",
 	PermCreateSession:  "Create test payment sessions",
 	PermMoveMoney:      "Capture, cancel, refund (with password)",
+	PermApplyAgain:     "Apply again a notification that could not be applied",
 	PermManageUsers:    "Manage users and roles",
 	PermManageAPIKeys:  "Manage API keys",
 	PermViewAudit:      "Read and export the audit log",
