@@ -104,6 +104,42 @@ func attemptBadge(s antom.AttemptState) pages.Badge {
 	return pages.Badge{Label: "not in the schedule", Tone: pages.ToneWarn, Title: "An arrival no scheduled attempt explains: a resend after the acknowledgement, or a duplicate."}
 }
 
+// markAttempts badges each timeline entry of a delivery that was not
+// Antom's first attempt with which attempt it was ("Antom's attempt 3 of
+// 8"), or that no scheduled attempt explains it; first attempts stay plain.
+func markAttempts(entries []pages.TimelineEntry, groups []store.NotificationAttempts) {
+	labels := map[string]pages.Badge{}
+	for _, g := range groups {
+		for _, a := range g.Report.Attempts {
+			if a.Arrival == nil {
+				continue
+			}
+			url := paths.Notification(a.Arrival.ID)
+			switch {
+			case a.N == 0:
+				labels[url] = pages.Badge{Label: "resend, not in Antom's schedule", Tone: pages.ToneWarn,
+					Title: "No scheduled attempt explains this arrival: a duplicate, or a resend after the acknowledgement."}
+			case a.N > 1:
+				labels[url] = pages.Badge{Label: fmt.Sprintf("Antom's attempt %d of %d", a.N, antom.NotifyMaxAttempts), Tone: pages.ToneNeutral,
+					Title: "Antom sent this notification again because an earlier attempt was not acknowledged."}
+			}
+		}
+	}
+	if len(labels) == 0 {
+		return
+	}
+	for i := range entries {
+		if b, ok := labels[entries[i].DeliveryURL]; ok {
+			entries[i].Badges = append(entries[i].Badges, b)
+		}
+		for j := range entries[i].Folded {
+			if b, ok := labels[entries[i].Folded[j].DeliveryURL]; ok {
+				entries[i].Folded[j].Badges = append(entries[i].Folded[j].Badges, b)
+			}
+		}
+	}
+}
+
 // answerText is what Paydesk answered a delivery, in words.
 func answerText(d store.Delivery) string {
 	s := strconv.Itoa(d.ResponseStatus)

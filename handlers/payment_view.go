@@ -105,8 +105,10 @@ func (h *Handlers) paymentDetailView(c echo.Context, d *store.PaymentDetail, del
 		live.Notices = append([]pages.Notice{*forms.Notice}, live.Notices...)
 	}
 	live.Actions = h.paymentActions(c, d, forms)
+	groups := store.DeliveryAttempts(deliveries, now)
+	markAttempts(live.Timeline, groups)
 	vm.Live = live
-	vm.Attempts = attemptsViews(store.DeliveryAttempts(deliveries, now), 0, now)
+	vm.Attempts = attemptsViews(groups, 0, now)
 	return vm
 }
 
