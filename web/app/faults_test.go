@@ -365,6 +365,7 @@ type env struct {
 	mu       sync.Mutex
 	resends  []string                 // captures and refunds sent again although Antom had them
 	fused    string                   // the API whose exchanges get clientTimeout ("" none)
+	fusedIn  sync.WaitGroup           // fused exchanges passed on to the simulator, not ended
 	arrivals map[string]chan struct{} // API → closed when its next request reaches the simulator
 }
 
@@ -445,6 +446,10 @@ func (e *env) watchResends(next http.Handler) http.Handler {
 		if r.Header.Get(fusedHeader) != "" {
 			e.mu.Lock()
 			holds := e.fused == api
+			if holds {
+				e.fusedIn.Add(1)
+				defer e.fusedIn.Done()
+			}
 			e.mu.Unlock()
 			if !holds {
 				// Its client gives up after clientTimeout, but the
@@ -749,7 +754,8 @@ func (e *env) story(prid string) string {
 // once the simulator holds it, and puts the fuse out before the simulator
 // stops holding: a send made meanwhile is held and given up on (when the
 // call's budget ends), never answered slowly and cut short after Antom
-// processed it.
+// processed it; a fused send that arrives after that is held by
+// watchResends.
 func (e *env) setFaults(f sim.Faults) {
 	e.t.Helper()
 	fused := ""
@@ -760,6 +766,10 @@ func (e *env) setFaults(f sim.Faults) {
 		e.mu.Lock()
 		e.fused = ""
 		e.mu.Unlock()
+		// A fused exchange passed on to the simulator may not have
+		// reached it yet: lift the hold only once every one has ended
+		// (each ends when its client gives up).
+		e.fusedIn.Wait()
 	}
 	defer func() {
 		e.mu.Lock()
