@@ -241,11 +241,24 @@ func TestFlowReceiverDownThenRetriesDeliver(t *testing.T) {
 	app.pay(id, sim.CardVisaSuccess)
 
 	app.waitFor("SUCCESS after retries", app.settledAs(id, store.StatusSuccess, store.CaptureFull))
-	dropped, acked := 0, 0
-	for _, a := range app.Sim.Sim.Deliveries() {
-		if a.PaymentRequestID != id || a.NotifyType != antom.NotifyPaymentResult {
-			continue
+	// Paydesk applies a notification before it answers, and the simulator
+	// logs an attempt only once it has read that answer: the payment can be
+	// settled while the acknowledged attempt is not in the log yet. Wait for
+	// the attempt the simulator marks final (acknowledged, or given up).
+	paymentResults := func() []sim.DeliveryAttempt {
+		var out []sim.DeliveryAttempt
+		for _, a := range app.Sim.Sim.Deliveries() {
+			if a.PaymentRequestID == id && a.NotifyType == antom.NotifyPaymentResult {
+				out = append(out, a)
+			}
 		}
+		return out
+	}
+	app.waitFor("the simulator logged the last PAYMENT_RESULT attempt", func() bool {
+		return slices.ContainsFunc(paymentResults(), func(a sim.DeliveryAttempt) bool { return a.Final })
+	})
+	dropped, acked := 0, 0
+	for _, a := range paymentResults() {
 		if a.Dropped {
 			dropped++
 		}

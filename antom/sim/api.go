@@ -123,6 +123,12 @@ func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if f.appliesTo(api) && f.APIDelay > 0 {
+		// Read the body before holding: net/http notices a client that
+		// leaves only once the request body is read, and a send whose
+		// client gave up must end here, not be processed after the delay.
+		if b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1)); err == nil {
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
 		select {
 		case <-time.After(f.APIDelay):
 		case <-r.Context().Done():

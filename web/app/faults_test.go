@@ -47,32 +47,47 @@ import (
 	"paydesk/web/app"
 )
 
-// Timings of the matrix: with apiDelay, the client gives up on one
-// exchange after clientTimeout (three exchanges per call at most) and the
-// simulator holds every answer for apiDelay, longer than that, so it never
-// processes a send whose client gave up. Before a restart the simulator
-// holds the answer for restartDelay, long enough to restart Paydesk while
-// the answer is on its way; the client then waits calmTimeout, which no
-// answer comes near. So no send is ever repeated by the client after Antom
-// processed it, and any capture or refund that reaches Antom again for a
-// request ID it holds was Paydesk's choice: a defect.
+// Timings of the matrix. They must hold on a loaded machine (a load
+// average of 20 on two cores under -race), where an answer that takes a
+// millisecond when idle can take seconds:
+//
+//   - With apiDelay, the client gives up on one exchange of the faulted API
+//     after clientTimeout (three exchanges per call at most): the short fuse
+//     is on only while the simulator holds that API's answers (see fuse), so
+//     an answer that is merely slow is never given up on and sent again. The
+//     simulator holds each answer for apiDelay, far longer than any call
+//     lasts, so the client has long gone when the hold ends and the
+//     simulator never processes a send whose client gave up (it stops
+//     holding as soon as it sees the client leave).
+//   - Before a restart the simulator holds the answer for restartDelay, long
+//     enough to restart Paydesk while the answer is on its way; the client
+//     then waits calmTimeout, which no answer comes near.
+//   - The lease outlasts a whole attempt (call and record) with room to
+//     spare, as ops' default does, so the reconciler never asks Antom about
+//     a send that is still being processed.
+//
+// So no send is ever repeated by the client after Antom processed it, and
+// any capture or refund that reaches Antom again for a request ID it holds
+// was Paydesk's choice: a defect.
 const (
 	clientTimeout = 300 * time.Millisecond
 	calmTimeout   = 5 * time.Second
-	apiDelay      = time.Second
+	apiDelay      = 30 * time.Second       // never waited out: every held send is given up on
 	restartDelay  = 200 * time.Millisecond // less than calmTimeout
 	faultHold     = 300 * time.Millisecond // how long the fault stays after the first send
-	convergeIn    = 45 * time.Second       // a bound for loaded machines; cases take seconds
+	convergeIn    = 90 * time.Second       // a bound for loaded machines; cases take seconds
 	amount        = 4200                   // SGD minor units
 )
 
-// opsConfig is the operations layer on a test budget: short calls, a lease
-// that outlasts one call, quick backoff.
+// opsConfig is the operations layer on a test budget: short calls, a
+// record budget a loaded machine meets (reading or writing a payment can
+// take seconds there), a lease that outlasts a whole attempt (call and
+// record) as ops' default does, quick backoff.
 var opsConfig = ops.Config{
-	CallTimeout:   1500 * time.Millisecond,
-	RecordTimeout: 2 * time.Second,
+	CallTimeout:   4 * time.Second,
+	RecordTimeout: 6 * time.Second,
 	Wait:          100 * time.Millisecond,
-	Lease:         2500 * time.Millisecond,
+	Lease:         11 * time.Second,
 	BackoffBase:   50 * time.Millisecond,
 	BackoffMax:    400 * time.Millisecond,
 	Concurrency:   4,
@@ -344,10 +359,13 @@ type env struct {
 	front  *frontDoor // Paydesk's public URL, the same across restarts
 	app    *app.App
 	apiKey string
-	held   bool // answers are held past the client's timeout (apiDelay)
+	held   bool         // answers are held past the client's timeout (apiDelay)
+	client *http.Client // Paydesk's HTTP client for Antom, across restarts (fuse)
 
 	mu       sync.Mutex
 	resends  []string                 // captures and refunds sent again although Antom had them
+	fused    string                   // the API whose exchanges get clientTimeout ("" none)
+	fusedIn  sync.WaitGroup           // fused exchanges passed on to the simulator, not ended
 	arrivals map[string]chan struct{} // API → closed when its next request reaches the simulator
 }
 
@@ -358,6 +376,9 @@ func newEnv(t *testing.T, held bool) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, simURL: "http://" + ln.Addr().String(), dir: t.TempDir(), front: newFrontDoor(t), held: held}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(transport.CloseIdleConnections)
+	e.client = &http.Client{Transport: &fuse{e: e, next: transport}}
 	e.sim, err = sim.New(sim.Config{
 		ClientID:          app.SandboxClientID,
 		MerchantPublicKey: &merchant.PublicKey,
@@ -405,9 +426,13 @@ func (e *env) watchResends(next http.Handler) http.Handler {
 			delete(e.arrivals, api)
 		}
 		e.mu.Unlock()
+		// Reading the body whole lets the server notice a client that
+		// leaves while the answer is held (net/http watches the connection
+		// only once the body is read), so a held send whose client gave up
+		// ends then and is never processed.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if r.Method == http.MethodPost && (api == "capture" || api == "refund") {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
 			var req struct {
 				CaptureRequestID string `json:"captureRequestId"`
 				RefundRequestID  string `json:"refundRequestId"`
@@ -416,6 +441,24 @@ func (e *env) watchResends(next http.Handler) http.Handler {
 				e.mu.Lock()
 				e.resends = append(e.resends, api+" "+req.CaptureRequestID+req.RefundRequestID)
 				e.mu.Unlock()
+			}
+		}
+		if r.Header.Get(fusedHeader) != "" {
+			e.mu.Lock()
+			holds := e.fused == api
+			if holds {
+				e.fusedIn.Add(1)
+				defer e.fusedIn.Done()
+			}
+			e.mu.Unlock()
+			if !holds {
+				// Its client gives up after clientTimeout, but the
+				// simulator has stopped holding (the fault was lifted
+				// while it was on its way): hold it here, as the
+				// simulator would have, so that a send whose client
+				// gave up is never processed.
+				<-r.Context().Done()
+				return
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -494,16 +537,12 @@ func (e *env) antomHas(api, requestID string) bool {
 func (e *env) start() *app.App {
 	e.t.Helper()
 	merchant, antomKey := keys(e.t)
-	timeout := calmTimeout
-	if e.held {
-		timeout = clientTimeout
-	}
 	a, err := app.Start(context.Background(), app.Config{
 		DataDir:   e.dir,
 		PublicURL: e.front.URL,
 		Antom: &app.Antom{BaseURL: e.simURL, ClientID: app.SandboxClientID, MerchantKey: merchant,
 			AntomKey: &antomKey.PublicKey, CheckoutURL: e.sim.CheckoutURL},
-		AntomOptions: []antom.Option{antom.WithTimeout(timeout), antom.WithRetryBackoff(5 * time.Millisecond)},
+		AntomOptions: []antom.Option{antom.WithTimeout(calmTimeout), antom.WithHTTPClient(e.client), antom.WithRetryBackoff(5 * time.Millisecond)},
 		Auth: handlers.AuthConfig{
 			SessionKey:     bytes.Repeat([]byte("k"), handlers.MinSessionKeyLength),
 			PasswordParams: store.PasswordParams{Memory: 64, Time: 1, Threads: 1},
@@ -710,9 +749,33 @@ func (e *env) story(prid string) string {
 
 // --- talking to the simulator and to Paydesk ----------------------------
 
-// setFaults replaces the simulator's faults (PUT /sim/faults).
+// setFaults replaces the simulator's faults (PUT /sim/faults). In an
+// apiDelay case it also lights the client's short fuse for the held API
+// once the simulator holds it, and puts the fuse out before the simulator
+// stops holding: a send made meanwhile is held and given up on (when the
+// call's budget ends), never answered slowly and cut short after Antom
+// processed it; a fused send that arrives after that is held by
+// watchResends.
 func (e *env) setFaults(f sim.Faults) {
 	e.t.Helper()
+	fused := ""
+	if e.held && f.APIDelay > 0 && len(f.APIs) == 1 {
+		fused = f.APIs[0]
+	}
+	if fused == "" {
+		e.mu.Lock()
+		e.fused = ""
+		e.mu.Unlock()
+		// A fused exchange passed on to the simulator may not have
+		// reached it yet: lift the hold only once every one has ended
+		// (each ends when its client gives up).
+		e.fusedIn.Wait()
+	}
+	defer func() {
+		e.mu.Lock()
+		e.fused = fused
+		e.mu.Unlock()
+	}()
 	body, _ := json.Marshal(f)
 	req, _ := http.NewRequest(http.MethodPut, e.simURL+"/sim/faults", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -791,5 +854,59 @@ func capture(a *app.App, prid string, minor int64) error {
 
 func refund(a *app.App, prid string, minor int64) error {
 	_, err := a.Handlers.Operations.Refund(context.Background(), prid, minor, "fault matrix", store.AuditContext{Actor: "user:ops@example.com"})
+	return err
+}
+
+// fuse is Paydesk's transport to the simulator in the matrix: while the
+// simulator holds the answers of one API (apiDelay), each exchange with
+// that API is given up after clientTimeout, as a client with a short
+// timeout would; every other exchange has the client's calm timeout. A
+// client timeout shorter than a loaded machine needs for an ordinary
+// answer would give up on sends the simulator then processes, and the
+// client's retry (same request ID) would look like a re-send by Paydesk.
+//
+// A fused exchange carries fusedHeader, so that the simulator's front
+// (watchResends) holds it when it arrives after the fault was lifted: the
+// simulator reads its faults when a request arrives, and on a loaded
+// machine a send can arrive long after it left.
+type fuse struct {
+	e    *env
+	next http.RoundTripper
+}
+
+func (f *fuse) RoundTrip(r *http.Request) (*http.Response, error) {
+	api := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+	f.e.mu.Lock()
+	short := f.e.fused != "" && f.e.fused == api
+	f.e.mu.Unlock()
+	if !short {
+		return f.next.RoundTrip(r)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), clientTimeout)
+	r = r.WithContext(ctx)
+	r.Header = r.Header.Clone()
+	r.Header.Set(fusedHeader, "1")
+	res, err := f.next.RoundTrip(r)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	res.Body = &cancelOnClose{ReadCloser: res.Body, cancel: cancel}
+	return res, nil
+}
+
+// fusedHeader marks an exchange made with the short fuse (not signed;
+// Antom and the simulator ignore it).
+const fusedHeader = "X-Test-Fused"
+
+// cancelOnClose ends an exchange's context once its answer is read.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
 	return err
 }
