@@ -51,6 +51,9 @@ type csvExport struct {
 	header []string
 	// rows calls emit with every row of the filter, in the list's order.
 	rows func(ctx context.Context, emit func([]string) error) error
+	// capped, when set and true after rows, says the filter matched more
+	// than was sent (a search's answer stops at store.SearchLimit).
+	capped *bool
 }
 
 // streamCSV sends x: the header, then every row as it is read, flushed
@@ -106,7 +109,9 @@ func (h *Handlers) streamCSV(c echo.Context, x csvExport) error {
 		err = w.Error()
 	}
 
-	done := by.PaymentEntry("export.done", "", nil, map[string]any{"list": x.list, "filter": filter, "rows": rows, "complete": err == nil})
+	capped := x.capped != nil && *x.capped
+	done := by.PaymentEntry("export.done", "", nil, map[string]any{"list": x.list, "filter": filter, "rows": rows,
+		"complete": err == nil && !capped, "capped": capped})
 	done.Target = x.list
 	if aerr := h.Store.AddAudit(context.WithoutCancel(ctx), done); aerr != nil {
 		h.Log.ErrorContext(ctx, "export: audit of the end failed", "list", x.list, "rows", rows, "err", aerr.Error())
@@ -140,6 +145,16 @@ func eachPage[T any](ctx context.Context, fetch func(cursor string) (*store.Page
 		}
 		cursor = page.NextCursor
 	}
+}
+
+// setValues is v without its empty parameters.
+func setValues(v url.Values) url.Values {
+	for k, vs := range v {
+		if len(vs) == 0 || vs[0] == "" {
+			delete(v, k)
+		}
+	}
+	return v
 }
 
 // exportFilter is the query parameters of a list's filter that are set, as
@@ -178,9 +193,11 @@ func (h *Handlers) PaymentExport(c echo.Context) error {
 	}
 	f.Limit = exportPageSize
 	now := h.Now()
+	capped := false
 	return h.streamCSV(c, csvExport{
 		list:   "payments",
-		filter: exportFilter(c, "q", "status", "currency", "capture", "from", "to", "attention"),
+		filter: setValues(q.values()),
+		capped: &capped,
 		header: []string{"payment_request_id", "payment_id", "reference_order_id", "buyer_id", "description",
 			"status", "ledger_status", "result_code", "amount", "amount_minor", "currency",
 			"captured", "captured_minor", "refunded", "refunded_minor", "capture_state", "capture_mode",
@@ -188,7 +205,11 @@ func (h *Handlers) PaymentExport(c echo.Context) error {
 		rows: func(ctx context.Context, emit func([]string) error) error {
 			return eachPage(ctx, func(cursor string) (*store.Page[store.Payment], error) {
 				f.Cursor = cursor
-				return h.Store.ListPayments(ctx, f)
+				page, err := h.Store.ListPayments(ctx, f)
+				if err == nil && page.Capped {
+					capped = true
+				}
+				return page, err
 			}, func(p *store.Payment) error {
 				return emit([]string{
 					csvCell(p.PaymentRequestID), csvCell(p.PaymentID), csvCell(p.ReferenceOrderID), csvCell(p.BuyerID), csvCell(p.Description),

@@ -479,6 +479,9 @@ const (
 type Page[T any] struct {
 	Items      []T
 	NextCursor string // empty on the last page
+	// Capped: a search's answer, which stops at SearchLimit matches; more
+	// matched than Items holds.
+	Capped bool
 }
 
 // PaymentFilter selects payments for ListPayments. Zero fields do not filter.

@@ -235,7 +235,7 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 		if err != nil {
 			return nil, err
 		}
-		page := &Page[Payment]{}
+		page := &Page[Payment]{Capped: res.More}
 		for _, h := range res.Hits {
 			if f.matches(&h.Payment, now) && len(page.Items) < limit {
 				page.Items = append(page.Items, h.Payment)

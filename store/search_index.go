@@ -38,7 +38,9 @@ func (s *Store) searchIndexer() {
 		case <-s.quit:
 			return
 		case <-t.C:
-			s.IndexSearchKeys(context.Background())
+			// A failure (a full disk, a lock) is retried on the next tick;
+			// searches read the keys not yet indexed meanwhile.
+			_, _ = s.IndexSearchKeys(context.Background())
 		}
 	}
 }
@@ -60,8 +62,12 @@ func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
 		var moved bool
 		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			n, moved = 0, false
-			// Read again inside the transaction: another call may have run.
-			if err := tx.QueryRowContext(ctx, "SELECT upto FROM search_fts_indexed WHERE id = 1").Scan(&upto); err != nil {
+			// Read again inside the transaction: another call may have run,
+			// and a write may have removed the highest key since the read
+			// above (its rowid would then be given again, below a mark set
+			// past it, and never indexed).
+			var top int64
+			if err := tx.QueryRowContext(ctx, "SELECT (SELECT upto FROM search_fts_indexed WHERE id = 1), (SELECT coalesce(max(id), 0) FROM search_keys)").Scan(&upto, &top); err != nil {
 				return err
 			}
 			hi := min(top, upto+searchIndexBatch)

@@ -198,6 +198,24 @@ func TestExportIsTheListsFilter(t *testing.T) {
 		t.Errorf("no export.done audit entry for the payments export in %d entries", len(audit.Items))
 	}
 
+	// A search exports its first matches, as the list shows them, and the
+	// audit says the export was capped, not complete.
+	search := url.Values{"q": {"pay_" + fx.Tag}}
+	if got := len(exportCSV(t, c, paths.Export(paths.Payments, search))) - 1; got != store.SearchLimit {
+		t.Errorf("a search matching %d payments exported %d rows, want the first %d", 1300, got, store.SearchLimit)
+	}
+	audit, err = app.Store.ListAudit(ctx, store.AuditFilter{Action: "export.done"})
+	if err != nil || len(audit.Items) == 0 {
+		t.Fatalf("audit: %v", err)
+	}
+	var last struct {
+		Filter           string
+		Complete, Capped bool
+	}
+	if err := json.Unmarshal(audit.Items[0].After, &last); err != nil || last.Complete || !last.Capped || last.Filter != search.Encode() {
+		t.Errorf("audit of a capped search export: %+v (%v), want capped, not complete, filter %q", last, err, search.Encode())
+	}
+
 	// A bad filter is refused like the list refuses it, and nothing is sent.
 	if res, _ := c.get(paths.Export(paths.Payments, url.Values{"from": {"yesterday"}})); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad date: status %d, want 400", res.StatusCode)
