@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -34,7 +35,7 @@ type paymentListQuery struct {
 
 func parsePaymentListQuery(c echo.Context) paymentListQuery {
 	return paymentListQuery{
-		Q:         strings.TrimSpace(c.QueryParam("q")),
+		Q:         searchText(c.QueryParam("q")),
 		Status:    c.QueryParam("status"),
 		Currency:  strings.ToUpper(strings.TrimSpace(c.QueryParam("currency"))),
 		Capture:   c.QueryParam("capture"),
@@ -46,6 +47,17 @@ func parsePaymentListQuery(c echo.Context) paymentListQuery {
 		Cursor:    c.QueryParam("cursor"),
 		Since:     c.QueryParam("since"),
 	}
+}
+
+// searchText is the search box's text, trimmed and cut one byte past
+// store.MaxSearchText: longer is refused (filter), and what is kept,
+// echoed in the box, stays bounded.
+func searchText(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > store.MaxSearchText {
+		s = strings.ToValidUTF8(s[:store.MaxSearchText+1], "")
+	}
+	return s
 }
 
 // values is the query string that reproduces the filter (without cursor).
@@ -68,6 +80,10 @@ func (q paymentListQuery) values() url.Values {
 // messages.
 func (q paymentListQuery) filter(loc *time.Location) (store.PaymentFilter, map[string]string) {
 	errs := map[string]string{}
+	if len(q.Q) > store.MaxSearchText {
+		errs["q"] = fmt.Sprintf("An ID is at most %d characters; paste just the ID.", store.MaxSearchText)
+		q.Q = ""
+	}
 	f := store.PaymentFilter{Query: q.Q, Cursor: q.Cursor, Limit: 50, NeedsAttention: q.Attention}
 	if q.Status != "" {
 		if w, ok := store.DisplayWordByKey(q.Status); ok {

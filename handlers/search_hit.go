@@ -92,6 +92,9 @@ func searchHitURL(hit store.SearchHit) string {
 // ?highlight= (either of their IDs, compared the way search compares them),
 // and keeps it in the live region's poll URL so a refresh keeps the mark.
 func markSearchHit(live *pages.PaymentLive, highlight string) {
+	if len(highlight) > store.MaxSearchText {
+		return // no ID is that long: nothing to mark, nothing to carry on
+	}
 	id := store.NormalizeID(highlight)
 	if id == "" {
 		return

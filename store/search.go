@@ -35,7 +35,10 @@ const minFragmentLen = 3
 
 // maxSearchLen bounds the normalized query: no stored ID is longer (Antom's
 // IDs are at most 64 characters, the merchant's are bounded on input).
-const maxSearchLen = 256
+const maxSearchLen = MaxSearchText
+
+// MaxSearchText bounds what a search box takes, in bytes: no ID is longer.
+const MaxSearchText = 256
 
 // The search queries; each is one index read (TestQueryPlansUseIndexes).
 const (

@@ -162,3 +162,18 @@ func TestSearchCardLastFourAsksForASecondCriterion(t *testing.T) {
 		t.Errorf("a bad amount: status %d, want 400 with the error at the amount field", res.StatusCode)
 	}
 }
+
+// A search text longer than any ID is refused at the box, and the page
+// echoes it bounded.
+func TestSearchTextIsBounded(t *testing.T) {
+	app := startPayApp(t, payAppOptions{})
+	op := app.login(store.RoleOperator)
+	long := strings.Repeat("a", 4000)
+	res, body := op.get(paths.Payments + "?" + url.Values{"q": {long}}.Encode())
+	if res.StatusCode != http.StatusBadRequest || !parseDoc(t, body).has("q-error") {
+		t.Errorf("a 4,000-character search: status %d, want 400 with the error at the box", res.StatusCode)
+	}
+	if strings.Contains(body, strings.Repeat("a", store.MaxSearchText+2)) {
+		t.Error("the page echoes the whole text: it should be cut to the box's bound")
+	}
+}
