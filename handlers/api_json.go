@@ -272,7 +272,6 @@ func toAPIPayment(p *store.Payment, now time.Time) apiPayment {
 		CreatedAt:         p.CreatedAt,
 		UpdatedAt:         p.UpdatedAt,
 		Version:           p.Version,
-		Card:              toAPICard(p),
 	}
 }
 
@@ -280,6 +279,9 @@ func toAPIDetail(d *store.PaymentDetail, events []store.SDKEventRecord, now time
 	out := apiPaymentDetail{apiPayment: toAPIPayment(&d.Payment, now),
 		Captures: []apiCapture{}, Refunds: []apiRefund{}, SDKEvents: []apiSDKEvent{},
 		Failure: failureOf(store.FailureInputOf(d, now))}
+	// The card object comes with one payment, not in lists (whose rows do
+	// not decode their details).
+	out.Card = toAPICard(&d.Payment)
 	for _, c := range d.Captures {
 		out.Captures = append(out.Captures, apiCapture{
 			CaptureRequestID: c.CaptureRequestID, CaptureID: c.CaptureID, Amount: antom.NewAmount(c.AmountMinor, c.Currency),
