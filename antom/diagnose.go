@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -91,7 +92,8 @@ func KeyFingerprint(key *rsa.PublicKey) string {
 // of non-ASCII and HTML characters, a trailing newline). The first variant
 // that verifies is the cause; when none does, the key is the likely cause
 // (another key, a rotation) or the request is not Antom's. Every check is a
-// real RSA verification: at most a few dozen per call.
+// real RSA verification: a few dozen per call, about two hundred when a
+// UTC request-time makes every offset worth trying (some milliseconds).
 func DiagnoseSignature(in DiagnoseInput) Diagnosis {
 	d := Diagnosis{KeyFingerprint: KeyFingerprint(in.Key)}
 	if in.SignatureHeader == "" || in.ClientID == "" || in.RequestTime == "" {
@@ -238,14 +240,17 @@ func requestTimeVariants(rt string) []string {
 	}
 	add(strconv.FormatInt(at.UnixMilli(), 10))
 	add(strconv.FormatInt(at.Unix(), 10))
-	// The header's own offset, UTC, then every offset in use (a proxy that
-	// rewrote the header to UTC lost the sender's; each is checked).
+	// The header's own offset and UTC; when the header is in UTC (or epoch
+	// time), every offset in use too: a proxy that rewrote it to UTC lost
+	// the sender's, so each is checked.
 	zones := []*time.Location{time.UTC}
 	if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(rt)); err == nil {
 		zones = append([]*time.Location{t.Location()}, zones...)
 	}
-	for _, m := range utcOffsetsMinutes {
-		zones = append(zones, time.FixedZone("", m*60))
+	if _, off := at.In(zones[0]).Zone(); off == 0 {
+		for _, m := range utcOffsetsMinutes {
+			zones = append(zones, time.FixedZone("", m*60))
+		}
 	}
 	for _, z := range zones {
 		t := at.In(z)
@@ -395,7 +400,7 @@ func writeJSONString(b *bytes.Buffer, s string, ascii, html bool) {
 			fmt.Fprintf(b, `\u%04x`, r)
 		case ascii && r > 0x7e:
 			if r > 0xffff {
-				r1, r2 := utf16Pair(r)
+				r1, r2 := utf16.EncodeRune(r)
 				fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
 			} else {
 				fmt.Fprintf(b, `\u%04x`, r)
@@ -407,9 +412,4 @@ func writeJSONString(b *bytes.Buffer, s string, ascii, html bool) {
 		}
 	}
 	b.WriteByte('"')
-}
-
-func utf16Pair(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
 }

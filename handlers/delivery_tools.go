@@ -169,7 +169,7 @@ func (h *Handlers) deliveryTools(c echo.Context, vm *pages.DeliveryPage, d *stor
 	if d.Verdict == store.VerdictBad || d.Verdict == store.VerdictMissing {
 		in := antom.DiagnoseInput{
 			Key: h.notifyKey(), Path: d.Path, RawQuery: d.RawQuery, ClientID: d.ClientID, RequestTime: d.RequestTime,
-			SignatureHeader: headerValue(d.Headers, antom.HeaderSignature), Body: d.Body,
+			SignatureHeader: http.Header(d.Headers).Get(antom.HeaderSignature), Body: d.Body,
 			BodyComplete: int64(len(d.Body)) == d.BodySize, NotifyURL: h.NotifyURL,
 		}
 		if h.Antom != nil {
@@ -217,16 +217,6 @@ func historyText(h store.SignatureHistory, loc *time.Location) string {
 			when(h.FailingSince, loc), h.FailedSince, when(h.LastVerified, loc))
 	case !h.LastVerified.IsZero():
 		return fmt.Sprintf("Deliveries verified until %s; this failure is not part of a run, so a rotated key is unlikely.", when(h.LastVerified, loc))
-	}
-	return ""
-}
-
-// headerValue is the first value of a header, by case-insensitive name.
-func headerValue(hs map[string][]string, name string) string {
-	for k, vs := range hs {
-		if strings.EqualFold(k, name) && len(vs) > 0 {
-			return vs[0]
-		}
 	}
 	return ""
 }
@@ -282,6 +272,9 @@ func (h *Handlers) NotificationApplyAgainBulk(c echo.Context) error {
 	results, failed, more, err := h.Store.ApplyAgainSince(c.Request().Context(), since, h.auditContext(c))
 	if err != nil && len(results) == 0 {
 		return err
+	}
+	for id, ferr := range failed {
+		h.Log.ErrorContext(c.Request().Context(), "apply again", "delivery", id, "err", ferr.Error())
 	}
 	q := url.Values{"applied_again": {strconv.Itoa(len(results))}}
 	if len(failed) > 0 {

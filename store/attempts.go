@@ -94,10 +94,11 @@ func (s *Store) NotificationDeliveries(ctx context.Context, d *Delivery) ([]Deli
 	var args []any
 	switch {
 	case d.BodySHA256 != "" && d.DedupeKey != "":
-		query += "(d.body_sha256 = ? OR d.dedupe_key = ?)"
+		// "<> ''" lets SQLite use the partial index deliveries_body.
+		query += "((d.body_sha256 = ? AND d.body_sha256 <> '') OR d.dedupe_key = ?)"
 		args = []any{d.BodySHA256, d.DedupeKey}
 	case d.BodySHA256 != "":
-		query += "d.body_sha256 = ?"
+		query += "d.body_sha256 = ? AND d.body_sha256 <> ''"
 		args = []any{d.BodySHA256}
 	case d.DedupeKey != "":
 		query += "d.dedupe_key = ?"

@@ -103,7 +103,7 @@ func (s *Store) ApplyDeliveryAgain(ctx context.Context, id int64, who AuditConte
 }
 
 // ReapplyLimit bounds how many deliveries one ApplyAgainSince call applies.
-const ReapplyLimit = 10000
+const ReapplyLimit = 1000
 
 // ApplyAgainSince applies again, one transaction each and oldest first,
 // every verified delivery stored as not applied that arrived at or after
@@ -112,7 +112,7 @@ const ReapplyLimit = 10000
 // whether deliveries past the limit remain.
 func (s *Store) ApplyAgainSince(ctx context.Context, since time.Time, who AuditContext) (results []ReapplyResult, failed map[int64]error, more bool, err error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT id FROM deliveries WHERE outcome = 'not_applied' AND reapplied_at IS NULL
-		AND received_at >= ? ORDER BY id LIMIT ?`, since.UnixMilli(), ReapplyLimit+1)
+		AND verdict = 'ok' AND refused = 0 AND received_at >= ? ORDER BY id LIMIT ?`, since.UnixMilli(), ReapplyLimit+1)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("store: apply again since: %w", err)
 	}
@@ -155,7 +155,7 @@ func (s *Store) ApplyAgainSince(ctx context.Context, since time.Time, who AuditC
 func (s *Store) CountNotApplied(ctx context.Context) (n int64, earliest time.Time, err error) {
 	var first sql.NullInt64
 	err = s.rdb.QueryRowContext(ctx, `SELECT count(*), min(received_at) FROM deliveries
-		WHERE outcome = 'not_applied' AND reapplied_at IS NULL`).Scan(&n, &first)
+		WHERE outcome = 'not_applied' AND reapplied_at IS NULL AND verdict = 'ok' AND refused = 0`).Scan(&n, &first)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: count not applied: %w", err)
 	}
