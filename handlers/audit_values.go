@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -36,12 +37,23 @@ func auditValues(raw json.RawMessage, max int) []pages.AuditValue {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	out := make([]pages.AuditValue, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, pages.AuditValue{Label: k, Value: bound(auditValueText(obj[k]), max)})
+	out := make([]pages.AuditValue, 0, min(len(keys), auditFieldsShown+1))
+	for i, k := range keys {
+		if i == auditFieldsShown {
+			out = append(out, pages.AuditValue{Label: "…", Value: fmt.Sprintf("%d more fields (in the CSV)", len(keys)-i)})
+			break
+		}
+		out = append(out, pages.AuditValue{Label: bound(k, auditKeyMax), Value: bound(auditValueText(obj[k]), max)})
 	}
 	return out
 }
+
+// auditFieldsShown bounds the fields one audit value shows on the page,
+// and auditKeyMax the length of a field's name.
+const (
+	auditFieldsShown = 20
+	auditKeyMax      = 64
+)
 
 // auditValueText is one JSON value as text: an amount formatted, a string
 // unquoted, anything else compact JSON.

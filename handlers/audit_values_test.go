@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -48,5 +49,18 @@ func TestAuditEntryAmount(t *testing.T) {
 	}
 	if got := auditValuesText([]pages.AuditValue{{Label: "amount", Value: "230.00 SGD"}, {Label: "reason", Value: "x"}}); got != "amount: 230.00 SGD; reason: x" {
 		t.Errorf("auditValuesText = %q", got)
+	}
+}
+
+// An audit value with many fields shows a bounded number of them.
+func TestAuditValuesAreBounded(t *testing.T) {
+	obj := map[string]string{}
+	for i := range 50 {
+		obj[fmt.Sprintf("k%02d", i)] = "v"
+	}
+	raw, _ := json.Marshal(obj)
+	vs := auditValues(raw, 200)
+	if len(vs) != auditFieldsShown+1 || vs[auditFieldsShown].Label != "…" {
+		t.Fatalf("%d values, last %+v; want %d and a '…' line", len(vs), vs[len(vs)-1], auditFieldsShown+1)
 	}
 }

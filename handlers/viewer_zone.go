@@ -24,7 +24,7 @@ func (h *Handlers) viewerZone(c echo.Context) *time.Location {
 	}
 	_, loc, err := store.ValidateTimeZone(u.TimeZone)
 	if err != nil {
-		return time.UTC
+		loc = time.UTC // cached too: a name that does not load is not loaded again on every call
 	}
 	h.zones.Store(u.TimeZone, loc)
 	return loc

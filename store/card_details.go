@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"paydesk/antom"
 )
@@ -139,15 +138,7 @@ func clip(s string) string {
 		}
 		return r
 	}, s)
-	s = strings.TrimSpace(s)
-	if len(s) <= detailMax {
-		return s
-	}
-	cut := detailMax
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
+	return staffTruncate(strings.TrimSpace(s), detailMax)
 }
 
 // keep is the merge of one field: the new value when there is one.

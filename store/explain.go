@@ -490,7 +490,7 @@ func ExplainFailure(in FailureInput) (Explanation, bool) {
 		if code == "" {
 			e.Code = string(in.Status)
 		}
-		if msg := strings.TrimSpace(in.ResultMessage); msg != "" {
+		if msg := clip(in.ResultMessage); msg != "" {
 			e.Reason += " Antom's message: “" + msg + "”."
 		}
 	}
