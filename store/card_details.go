@@ -259,8 +259,10 @@ func mergeThreeDS(dst **ThreeDS, t *antom.ThreeDSResult) bool {
 // answer says about the card, authorisation, acquirer, settlement and buyer
 // into p. It is pure (no I/O) and touches nothing the state machines read.
 func mergePaymentDetails(p *Payment, ri *antom.PaymentResultInfo, pd *antom.PaymentDetails) {
-	// p comes from a single-payment load (its details decoded) or is new
-	// (nothing stored): either way the merged details are what to store.
+	// Decode what is stored first (a no-op for a single-payment load), so a
+	// merge always adds to it; stored text that does not decode is replaced
+	// by what this answer says.
+	_ = p.loadDetails()
 	p.details.decoded = true
 	if ri == nil {
 		ri = &antom.PaymentResultInfo{}
