@@ -194,10 +194,13 @@
 (function () {
   "use strict";
 
+  // Cleared first, then set on the next frame: a second "Copied" is the
+  // same text, which screen readers would not read again otherwise.
   function announce(msg) {
     var r = document.getElementById("copy-status");
     if (r) {
-      r.textContent = msg;
+      r.textContent = "";
+      window.requestAnimationFrame(function () { r.textContent = msg; });
     }
   }
 
