@@ -12,15 +12,18 @@ import (
 // after each _ and |, so a narrow cell wraps it between its words, never
 // mid-word. It writes the parts with nothing in between, so the text stays
 // exactly s ("ISSUER_REJECTS_TRANSACTION", not "ISSUER_ REJECTS_ …").
-func breakable(s string) templ.Component {
+func breakable(s string) templ.Component { return partsComponent(breakParts(s), "", "") }
+
+// partsComponent writes parts with a line-break opportunity (<wbr>) between
+// them, each wrapped in open…close when given (idText's unbreakable spans).
+func partsComponent(parts []string, open, close string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		for i, part := range breakParts(s) {
+		for i, part := range parts {
+			sep := open
 			if i > 0 {
-				if _, err := io.WriteString(w, "<wbr>"); err != nil {
-					return err
-				}
+				sep = "<wbr>" + open
 			}
-			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
+			if _, err := io.WriteString(w, sep+templ.EscapeString(part)+close); err != nil {
 				return err
 			}
 		}

@@ -1,8 +1,6 @@
 package pages
 
 import (
-	"context"
-	"io"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -15,18 +13,7 @@ import (
 // app.css ends a part too long for its box with an ellipsis (the element
 // carries the whole value as its title, and a copy button beside it).
 func idText(s string) templ.Component {
-	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		for i, part := range idParts(s) {
-			sep := `<span class="id-part">`
-			if i > 0 {
-				sep = `<wbr><span class="id-part">`
-			}
-			if _, err := io.WriteString(w, sep+templ.EscapeString(part)+`</span>`); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return partsComponent(idParts(s), `<span class="id-part">`, `</span>`)
 }
 
 // copyable reports whether a monospace value is an ID or a URL a copy
