@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -444,7 +445,7 @@ func (c *collector) card(ctx context.Context, db *sql.DB, last4 string, from, to
 		}
 		if len(amounts) > 0 {
 			exp, err := antom.Exponent(cur)
-			if err != nil || !containsInt(amounts[minor], exp) {
+			if err != nil || !slices.Contains(amounts[minor], exp) {
 				continue // the same digits in a currency with other decimals
 			}
 		}
@@ -455,15 +456,6 @@ func (c *collector) card(ctx context.Context, db *sql.DB, last4 string, from, to
 		return 0, fmt.Errorf("store: search card: %w", err)
 	}
 	return n, nil
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // load reads the payments of the hits and the capture or refund each
