@@ -103,13 +103,13 @@ func TestAppCredentialsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	files, err := migrationFiles(migrationFS)
+	files, err := migrationFiles(migrationFS, sqliteMigrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	apply := func(m migrationFile) {
 		t.Helper()
-		body, err := fs.ReadFile(migrationFS, "migrations/"+m.name)
+		body, err := fs.ReadFile(migrationFS, sqliteMigrations+"/"+m.name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -227,7 +227,7 @@ func TestCardDetailsMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := migrationFiles(migrationFS)
+	files, err := migrationFiles(migrationFS, sqliteMigrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestCardDetailsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range files[:i] {
-		body, err := fs.ReadFile(migrationFS, "migrations/"+m.name)
+		body, err := fs.ReadFile(migrationFS, sqliteMigrations+"/"+m.name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,8 +29,14 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations
 var migrationFS embed.FS
+
+// Each backend's migrations, numbered alike: NNNN_description.sql.
+const (
+	sqliteMigrations   = "migrations/sqlite"
+	postgresMigrations = "migrations/postgres"
+)
 
 // DBFile is the database file name inside the data directory.
 const DBFile = "paydesk.db"
@@ -266,7 +272,7 @@ func migrate(ctx context.Context, db *sql.DB, now func() time.Time) error {
 		applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
-	files, err := migrationFiles(migrationFS)
+	files, err := migrationFiles(migrationFS, sqliteMigrations)
 	if err != nil {
 		return err
 	}
@@ -278,7 +284,7 @@ func migrate(ctx context.Context, db *sql.DB, now func() time.Time) error {
 		if n > 0 {
 			continue
 		}
-		body, err := fs.ReadFile(migrationFS, "migrations/"+m.name)
+		body, err := fs.ReadFile(migrationFS, sqliteMigrations+"/"+m.name)
 		if err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
 		}
@@ -309,8 +315,8 @@ type migrationFile struct {
 
 // migrationFiles lists migrations/NNNN_*.sql sorted by number; a file whose
 // name does not start with a number, or two files with one number, is an error.
-func migrationFiles(fsys fs.FS) ([]migrationFile, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
+func migrationFiles(fsys fs.FS, dir string) ([]migrationFile, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("store: read migrations: %w", err)
 	}

@@ -160,7 +160,7 @@ func TestOpenMigrates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := migrationFiles(migrationFS)
+	files, err := migrationFiles(migrationFS, sqliteMigrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +205,9 @@ func TestMigrationFilesRejectsBadNames(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fsys := fstest.MapFS{}
 			for _, f := range tc.files {
-				fsys["migrations/"+f] = &fstest.MapFile{Data: []byte("SELECT 1;")}
+				fsys["m/"+f] = &fstest.MapFile{Data: []byte("SELECT 1;")}
 			}
-			if _, err := migrationFiles(fsys); err == nil {
+			if _, err := migrationFiles(fsys, "m"); err == nil {
 				t.Errorf("got nil error for %v, want one", tc.files)
 			}
 		})
