@@ -72,6 +72,8 @@ type NewUser struct {
 	Name         string
 	Role         Role
 	PasswordHash string // from HashPassword
+
+	onlyFirst bool // CreateFirstUser: only when there are no users
 }
 
 // MinPasswordLength is the shortest password accepted.
@@ -192,6 +194,15 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, by AuditContext) (*U
 	now := s.now()
 	var id int64
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		if nu.onlyFirst {
+			var users int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&users); err != nil {
+				return err
+			}
+			if users > 0 {
+				return ErrUsersExist
+			}
+		}
 		var taken int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE email = ?", email).Scan(&taken); err != nil {
 			return err

@@ -457,8 +457,13 @@ func ensureFirstAdmin(ctx context.Context, st *store.Store, fa FirstAdmin, param
 	if name == "" {
 		name = "Admin"
 	}
-	u, err := st.CreateUser(ctx, store.NewUser{Email: fa.Email, Name: name, Role: store.RoleAdmin, PasswordHash: hash},
+	// Checked again in the write: a replica starting beside this one on
+	// the same database may have created it meanwhile.
+	u, err := st.CreateFirstUser(ctx, store.NewUser{Email: fa.Email, Name: name, Role: store.RoleAdmin, PasswordHash: hash},
 		store.AuditContext{Actor: "system"})
+	if errors.Is(err, store.ErrUsersExist) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("first admin: %w", err)
 	}
