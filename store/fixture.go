@@ -241,6 +241,13 @@ func (s *Store) seedChunk(ctx context.Context, f *Fixture, seq0 int64, lo, hi in
 	if seq != seq0+int64(hi) {
 		return errors.New("store: fixture: the change sequence moved while seeding; seed before serving")
 	}
+	if s.postgres() {
+		// The payments were written with their ids: the identity column's
+		// sequence must go on after them, or the next payment collides.
+		if _, err := tx.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('payments', 'id'), (SELECT max(id) FROM payments))"); err != nil {
+			return fmt.Errorf("store: fixture: payments id sequence: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: fixture: commit: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 )
@@ -157,6 +158,8 @@ func TestPostgresSchema(t *testing.T) {
 			}
 		}
 	}
+	sameBehaviour(t, ctx, lite, conn)
+
 	for ti := range schemaOnlyIn.postgresIndex {
 		table, name, _ := strings.Cut(ti, ".")
 		var n int
@@ -170,9 +173,75 @@ func TestPostgresSchema(t *testing.T) {
 	}
 }
 
+// sameBehaviour runs the same writes on both freshly migrated databases
+// and checks that their triggers did the same: the search keys written and
+// removed, the audit log refusing changes. The writes are plain SQL that
+// both dialects take.
+func sameBehaviour(t *testing.T, ctx context.Context, lite *sql.DB, pg *sql.Conn) {
+	t.Helper()
+	writes := []string{
+		`INSERT INTO payments (payment_request_id, reference_order_id, buyer_id, amount_minor, currency, capture_mode,
+			status, created_at, updated_at, seq, acquirer_ref)
+			VALUES ('PAY-Ab c_1%', 'ORD-1` + "\u00c9\t" + `x', '', 100, 'SGD', 'MANUAL', 'INIT', 1, 1, 1, 'Acq` + "\r\n" + `X')`,
+		`INSERT INTO payments (payment_request_id, reference_order_id, buyer_id, amount_minor, currency, capture_mode,
+			status, created_at, updated_at, seq)
+			VALUES ('pay-2', 'ORD-2', 'Buyer-2', 200, 'SGD', 'AUTOMATIC', 'INIT', 2, 2, 2)`,
+		`INSERT INTO captures (payment_fk, capture_request_id, amount_minor, currency, status, acquirer_ref, created_at, updated_at)
+			VALUES (1, 'CAP-1', 100, 'SGD', 'PROCESSING', 'ACQ-C1', 3, 3)`,
+		`INSERT INTO refunds (payment_fk, refund_request_id, amount_minor, currency, status, created_at, updated_at)
+			VALUES (1, 'REF-1', 50, 'SGD', 'PROCESSING', 4, 4)`,
+		`UPDATE payments SET payment_id = '2025-PID-1', status = 'SUCCESS' WHERE id = 1`,
+		`UPDATE payments SET status = 'SUCCESS', payment_id = '2025-PID-1' WHERE id = 1`, // no ID changes
+		`UPDATE payments SET buyer_id = '', acquirer_ref = 'ACQ-2' WHERE id = 2`,
+		`UPDATE captures SET capture_id = 'CAPID-1' WHERE id = 1`,
+		`UPDATE captures SET capture_id = 'CAPID-2', acquirer_ref = '' WHERE id = 1`,
+		`UPDATE refunds SET refund_id = 'REFID-1', acquirer_ref = 'ACQ-R1' WHERE id = 1`,
+		`UPDATE refunds SET refund_id = NULL WHERE id = 1`,
+		`INSERT INTO audit_log (at, actor, action) VALUES (1, 'cli', 'test')`,
+	}
+	for _, w := range writes {
+		if _, err := lite.ExecContext(ctx, w); err != nil {
+			t.Fatalf("sqlite: %s: %v", w, err)
+		}
+		if _, err := pg.ExecContext(ctx, w); err != nil {
+			t.Fatalf("postgres: %s: %v", w, err)
+		}
+	}
+	const keys = `SELECT key || ' ' || payment_fk || ' ' || kind || ' ' || sub_fk FROM search_keys`
+	liteKeys, pgKeys := queryStrings(t, ctx, lite, keys), queryStrings(t, ctx, pg, keys)
+	if !slices.Equal(liteKeys, pgKeys) || len(liteKeys) < 10 {
+		t.Errorf("search keys differ:\nsqlite:   %q\npostgres: %q", liteKeys, pgKeys)
+	}
+	for _, k := range pgKeys {
+		if key, _, _ := strings.Cut(k, " "); key != NormalizeID(key) {
+			t.Errorf("search key %q is not normalized (%q)", key, NormalizeID(key))
+		}
+	}
+	for _, w := range []string{"UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"} {
+		if _, err := lite.ExecContext(ctx, w); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("sqlite: %s: %v, want refused as append-only", w, err)
+		}
+		if _, err := pg.ExecContext(ctx, w); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("postgres: %s: %v, want refused as append-only", w, err)
+		}
+	}
+	// The fragment search's LIKE: metacharacters escaped match themselves only.
+	for frag, want := range map[string]int{"c_1%": 1, "c%1": 0, "a_c": 0, "bc_": 1, "2025pid": 1} {
+		var n int
+		if err := pg.QueryRowContext(ctx, `SELECT count(*) FROM search_keys WHERE key LIKE $1 ESCAPE '\'`,
+			"%"+likeLiteral(frag)+"%").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("fragment %q: %d keys, want %d", frag, n, want)
+		}
+	}
+}
+
 // sqlExecer is a *sql.DB or a *sql.Conn.
 type sqlExecer interface {
 	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -217,4 +286,28 @@ func queryStrings(t *testing.T, ctx context.Context, db sqlExecer, query string,
 	}
 	sort.Strings(out)
 	return out
+}
+
+// prefixEnd bounds exactly the strings that start with a prefix, in byte
+// order, and is valid UTF-8 (PostgreSQL takes no other text); but for a
+// prefix of U+10FFFF alone, the one documented miss.
+func TestPrefixEnd(t *testing.T) {
+	prefixes := []string{"ord", "a", "ab\u007f", "x\ud7ff", "y\U0010FFFF", "é", "pay\u00ff"}
+	probes := []string{"", "a", "b", "ord", "ord0", "ore", "orc\U0010FFFF", "ab\u007f", "ab\u0080", "ab\u007f\u0080", "ab\u007fz",
+		"x\ud7ff", "x\ue000", "x\ud7ffa", "y", "y\U0010FFFF", "y\U0010FFFFa", "z", "\U0010FFFF", "\U0010FFFFa", "é", "éa", "ê",
+		"pay\u00ff", "pay\u00ffx", "pay\u0100"}
+	for _, p := range prefixes {
+		end := prefixEnd(p)
+		if !utf8.ValidString(end) {
+			t.Errorf("prefixEnd(%q) = %q, not UTF-8", p, end)
+		}
+		for _, s := range append(probes, p+"0", p+"\U0010FFFF", p+"\u00ff") {
+			if in, want := p <= s && s < end, strings.HasPrefix(s, p); in != want {
+				t.Errorf("prefix %q, end %q: %q in range = %v, want %v", p, end, s, in, want)
+			}
+		}
+	}
+	if got := prefixEnd("a\xff"); got != "a\xff\xff" {
+		t.Errorf("prefixEnd of invalid UTF-8 = %q, want it followed by 0xFF", got)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 const (
@@ -88,9 +89,33 @@ func decodeIDCursor(c string) (int64, error) {
 	return 0, &FieldError{Field: "cursor", Message: "is not a cursor this list gave out"}
 }
 
-// prefixEnd is the exclusive upper bound of the strings starting with p
-// (BINARY collation compares bytes; IDs are ASCII).
-func prefixEnd(p string) string { return p + "\xff" }
+// prefixEnd is the exclusive upper bound of the strings starting with p,
+// in byte order (SQLite's BINARY collation, PostgreSQL's COLLATE "C"): p
+// with its last character replaced by the next one. UTF-8's byte order is
+// code point order, so p <= s < prefixEnd(p) holds exactly for the s that
+// start with p, and the bound is valid UTF-8, the only text PostgreSQL
+// takes. A p that is not valid UTF-8 (only SQLite can hold such text) gets
+// p + 0xFF, above every continuation.
+func prefixEnd(p string) string {
+	if !utf8.ValidString(p) {
+		return p + "\xff"
+	}
+	r := []rune(p)
+	for i := len(r) - 1; i >= 0; i-- {
+		switch r[i] {
+		case utf8.MaxRune:
+			continue // no next character: carry to the one before
+		case 0xD7FF:
+			r[i] = 0xE000 // past the surrogates, which UTF-8 cannot hold
+		default:
+			r[i]++
+		}
+		return string(r[:i+1])
+	}
+	// Only U+10FFFF, a noncharacter no ID holds: the strings that go on
+	// with more of it are missed.
+	return p + string(utf8.MaxRune)
+}
 
 func collectPayments(rows *sql.Rows) ([]Payment, error) {
 	defer rows.Close()
