@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 const (
@@ -89,33 +88,10 @@ func decodeIDCursor(c string) (int64, error) {
 	return 0, &FieldError{Field: "cursor", Message: "is not a cursor this list gave out"}
 }
 
-// prefixEnd is the exclusive upper bound of the strings starting with p,
-// in byte order (SQLite's BINARY collation, PostgreSQL's COLLATE "C"): p
-// with its last character replaced by the next one. UTF-8's byte order is
-// code point order, so p <= s < prefixEnd(p) holds exactly for the s that
-// start with p, and the bound is valid UTF-8, the only text PostgreSQL
-// takes. A p that is not valid UTF-8 (only SQLite can hold such text) gets
-// p + 0xFF, above every continuation.
-func prefixEnd(p string) string {
-	if !utf8.ValidString(p) {
-		return p + "\xff"
-	}
-	r := []rune(p)
-	for i := len(r) - 1; i >= 0; i-- {
-		switch r[i] {
-		case utf8.MaxRune:
-			continue // no next character: carry to the one before
-		case 0xD7FF:
-			r[i] = 0xE000 // past the surrogates, which UTF-8 cannot hold
-		default:
-			r[i]++
-		}
-		return string(r[:i+1])
-	}
-	// Only U+10FFFF, a noncharacter no ID holds: the strings that go on
-	// with more of it are missed.
-	return p + string(utf8.MaxRune)
-}
+// prefixEnd is the exclusive upper bound of the strings starting with p
+// (SQLite's BINARY and PostgreSQL's "C" collation compare bytes, and no
+// valid UTF-8 continues p with bytes above U+10FFFF's).
+func prefixEnd(p string) string { return p + "\U0010FFFF" }
 
 func collectPayments(rows *sql.Rows) ([]Payment, error) {
 	defer rows.Close()
@@ -188,7 +164,7 @@ func (s *Store) GetPayment(ctx context.Context, paymentRequestID string) (*Payme
 	d.TimelineOmitted = max(d.TimelineOmitted-TimelineLimit, 0)
 	rows, err = tx.QueryContext(ctx, `SELECT id, kind, actor, summary, detail, delivery_fk, at FROM (
 		SELECT id, kind, actor, summary, detail, coalesce(delivery_fk, 0) AS delivery_fk, at
-		FROM events WHERE payment_fk = ? ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id`, p.ID, TimelineLimit)
+		FROM events WHERE payment_fk = ? ORDER BY at DESC, id DESC LIMIT ?) AS newest ORDER BY at, id`, p.ID, TimelineLimit)
 	if err != nil {
 		return nil, fmt.Errorf("store: timeline: %w", err)
 	}
@@ -250,6 +226,11 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 	}
 	now := s.now()
 	displayWhere, displayArgs, ok := displayCondition(f.Display, now)
+	if s.pg {
+		// SQLite's unary + (keeps its planner off the status index) is
+		// not an operator on PostgreSQL's text.
+		displayWhere = strings.TrimPrefix(displayWhere, "+")
+	}
 	if f.Display != "" && !ok {
 		return nil, &FieldError{Field: "status", Message: fmt.Sprintf("%q is not a display status", f.Display)}
 	}
