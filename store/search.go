@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"paydesk/antom"
 )
@@ -222,7 +223,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	}
 	key := NormalizeID(text)
 	res := &SearchResult{}
-	if key == "" || len(key) > maxSearchLen || strings.ContainsRune(key, 0) {
+	if key == "" || len(key) > maxSearchLen || !textValue(key) {
 		// Only dashes, longer than any ID, or holding a NUL (which no ID
 		// holds, and PostgreSQL text cannot): nothing can match.
 		return res, nil
@@ -323,6 +324,13 @@ func globLiteral(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// textValue reports whether s can be a text parameter on both backends:
+// valid UTF-8 without NUL (PostgreSQL refuses anything else with an error;
+// no ID holds it).
+func textValue(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // likeLiteral escapes LIKE's special characters, with \ as the escape
