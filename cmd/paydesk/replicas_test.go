@@ -80,7 +80,8 @@ const (
 // database's); two captures or two refunds of one payment race on two
 // replicas. Mid-load, while captures, cancels and refunds sent by one
 // replica are held at the simulator, that replica is killed with SIGKILL:
-// the others must take its operations over once their lease ends.
+// the others must take its operations over once their lease ends. It then
+// comes back and takes its share of the last operations.
 //
 // At the end every payment must equal the simulator's (status, totals, each
 // capture and refund, nothing pending), every notification attempt the
@@ -133,14 +134,26 @@ func TestReplicas(t *testing.T) {
 	w.door.remove(replicaVictim)
 
 	// The load goes on through the replicas left while they take the
-	// victim's operations over.
+	// victim's operations over; those end equal to the simulator's with
+	// the victim still dead.
 	live := []int{0, 1}
 	for i, p := range late {
 		w.createSession(t, live[i%len(live)], p)
 	}
 	w.payAll(t, late)
+	for _, p := range early[replicaHeld:] {
+		w.eventually(t, p.prid+" taken over by the replicas left", func() error { return w.compare(p.prid) })
+	}
+
+	// The victim comes back on its data directory and takes its share of
+	// the last operations.
+	r, err := w.launch(t, replicaVictim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.replicas[replicaVictim] = r
 	for _, p := range late {
-		w.operate(t, staff, p, live)
+		w.operate(t, staff, p, []int{0, 1, 2})
 	}
 
 	// Everything converges.
@@ -180,9 +193,6 @@ func TestReplicas(t *testing.T) {
 		len(w.sent), again, w.door.counts())
 	w.mu.Unlock()
 	for i, r := range w.replicas {
-		if i == replicaVictim {
-			continue
-		}
 		select {
 		case err := <-r.exited:
 			t.Errorf("replica %d exited: %v", i, err)
@@ -423,7 +433,7 @@ func (w *replicaWorld) kill(t *testing.T, n int) {
 	if err := r.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	r.exited <- <-r.exited // kept for the cleanup's wait
+	<-r.exited
 }
 
 // watchAntom is a reverse proxy to the simulator that counts the captures
