@@ -44,7 +44,8 @@ const (
 	// replicaVictim is the replica killed mid-load.
 	replicaVictim = 2
 	// replicaPayments are created in all; the last replicaLate of them
-	// after the kill, through the replicas left.
+	// around the kill: half paid as it happens, half created after it
+	// through the replicas left. Their operations come last.
 	replicaPayments = 40
 	replicaLate     = 8
 	// replicaHeld is where the payments whose operations are held at
@@ -109,7 +110,8 @@ func TestReplicas(t *testing.T) {
 	for i, p := range early {
 		w.createSession(t, i%replicaCount, p)
 	}
-	w.payAll(t, early)
+	w.pay(t, early)
+	w.waitPaid(t, early)
 
 	// Staff operations on the replicas they did not sign in on.
 	for _, p := range early[:replicaHeld] {
@@ -117,13 +119,19 @@ func TestReplicas(t *testing.T) {
 	}
 
 	// Captures, cancels and refunds sent by the victim are held at the
-	// simulator when it is killed: its claims and leases die with it.
+	// simulator when it is killed: its claims and leases die with it. Just
+	// before, payments made through every replica are paid, so that their
+	// notifications are on their way when it dies.
 	w.setFaults(t, sim.Faults{Duplicate: 3, Reorder: true, APIDelay: time.Minute, APIs: []string{"capture", "cancel", "refund"}})
 	var held sync.WaitGroup
 	for _, p := range early[replicaHeld:] {
 		w.operateHeld(t, staff, p, &held)
 	}
-	time.Sleep(300 * time.Millisecond) // the sends are at the simulator
+	atKill, afterKill := late[:replicaLate/2], late[replicaLate/2:]
+	for i, p := range atKill {
+		w.createSession(t, i%replicaCount, p)
+	}
+	w.pay(t, atKill)
 	w.kill(t, replicaVictim)
 	held.Wait()
 	w.setFaults(t, sim.Faults{Duplicate: 3, Reorder: true})
@@ -137,10 +145,11 @@ func TestReplicas(t *testing.T) {
 	// victim's operations over; those end equal to the simulator's with
 	// the victim still dead.
 	live := []int{0, 1}
-	for i, p := range late {
+	for i, p := range afterKill {
 		w.createSession(t, live[i%len(live)], p)
 	}
-	w.payAll(t, late)
+	w.pay(t, afterKill)
+	w.waitPaid(t, late)
 	for _, p := range early[replicaHeld:] {
 		w.eventually(t, p.prid+" taken over by the replicas left", func() error { return w.compare(p.prid) })
 	}
@@ -560,9 +569,8 @@ func (w *replicaWorld) createSession(t *testing.T, n int, p *replicaPlan) {
 	}
 }
 
-// payAll pays each payment at the simulator once its session is ready and
-// waits until Paydesk knows the outcome (and the automatic capture).
-func (w *replicaWorld) payAll(t *testing.T, plans []*replicaPlan) {
+// pay pays each payment at the simulator once its session is ready.
+func (w *replicaWorld) pay(t *testing.T, plans []*replicaPlan) {
 	t.Helper()
 	for _, p := range plans {
 		w.eventually(t, p.prid+" session ready", func() error {
@@ -576,6 +584,12 @@ func (w *replicaWorld) payAll(t *testing.T, plans []*replicaPlan) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// waitPaid waits until Paydesk knows each payment's outcome (and its
+// automatic capture).
+func (w *replicaWorld) waitPaid(t *testing.T, plans []*replicaPlan) {
+	t.Helper()
 	for _, p := range plans {
 		w.eventually(t, p.prid+" paid", func() error {
 			d, err := w.st.GetPayment(context.Background(), p.prid)
@@ -692,7 +706,13 @@ func (w *replicaWorld) checkDeliveriesStored(t *testing.T, plans []*replicaPlan)
 	if total == 0 {
 		t.Error("the simulator counts no notification as acknowledged")
 	}
-	t.Logf("%d acknowledged notification attempts, each stored", total)
+	failed := 0
+	for _, a := range w.sim.Sim.Deliveries() {
+		if !a.Acked {
+			failed++
+		}
+	}
+	t.Logf("%d acknowledged notification attempts, each stored; %d attempts failed (a dead replica) and were made again", total, failed)
 }
 
 // eventually retries check until replicaWait has passed.
