@@ -312,3 +312,75 @@ func TestPrefixEnd(t *testing.T) {
 		}
 	}
 }
+
+// On PostgreSQL the search reads its indexes: the key index for exact and
+// prefix lookups (a range on text, so COLLATE "C" must match the
+// parameters'), the trigram index for fragments, the card indexes, and the
+// orders key for the orders prefix filter. The tables are tiny, so the
+// planner is told to avoid what the index should replace (it still picks
+// a scan it was told to avoid when no index can answer).
+func TestPostgresSearchPlans(t *testing.T) {
+	s, _ := newTestStore(t)
+	if !s.postgres() {
+		t.Skip("PostgreSQL only: reads PostgreSQL's EXPLAIN (PAYDESK_TEST_BACKEND=postgres)")
+	}
+	plan := func(avoid []string, query string, args ...any) string {
+		t.Helper()
+		tx, err := s.rdb.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		for _, a := range avoid {
+			if _, err := tx.Exec("SET LOCAL " + a + " = off"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lines := queryStringsTx(t, tx, "EXPLAIN "+query, args...)
+		return strings.Join(lines, "\n")
+	}
+	seq := []string{"enable_seqscan"}
+	for _, tc := range []struct {
+		name, query string
+		avoid       []string
+		args        []any
+		want        string
+	}{
+		{"exact", searchExactSQL, seq, []any{"ord20435", 51}, "Index Cond: (key = "},
+		{"prefix", searchPrefixSQL, seq, []any{"ord", prefixEnd("ord"), 51}, "Index Cond: ((key >= "},
+		{"fragment", pgSearchFragmentSQL, []string{"enable_seqscan", "enable_indexscan"}, []any{"%" + likeLiteral("d_20") + "%", 51},
+			"Bitmap Index Scan on search_keys_key_trgm"},
+		{"card", searchCardSQL + " ORDER BY created_at DESC, id DESC LIMIT ?", seq, []any{"1234", 21}, "Index Cond: (card_last4 = "},
+		{"card and amount", pgSearchCardAmountSQL + " AND amount_minor IN (?, ?)" + pgSearchCardAmountOrder, seq,
+			[]any{"1234", 4200, 42, 51}, "payments_card_last4_amount"},
+		{"orders prefix", "SELECT reference_order_id FROM orders WHERE reference_order_id >= ? AND reference_order_id < ?", seq,
+			[]any{"ord", prefixEnd("ord")}, "Index Cond: ((reference_order_id >= "},
+	} {
+		p := plan(tc.avoid, tc.query, tc.args...)
+		if !strings.Contains(p, tc.want) || strings.Contains(p, "Seq Scan") {
+			t.Errorf("%s: want %q and no Seq Scan in the plan:\n%s", tc.name, tc.want, p)
+		}
+	}
+}
+
+// queryStringsTx is queryStrings inside a transaction, in the rows' order.
+func queryStringsTx(t *testing.T, tx *sql.Tx, query string, args ...any) []string {
+	t.Helper()
+	rows, err := tx.Query(query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
