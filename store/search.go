@@ -258,7 +258,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		// what people quote, and the trigram lists are the costly read.
 		match := fragmentMatch(key)
 		if match != "" && len(c.hits) == 0 && s.postgres() {
-			if err := c.keys(ctx, s.rdb, MatchFragment, pgSearchFragmentSQL, "%"+likeLiteral(key)+"%", limit+1); err != nil {
+			if err := c.pgFragment(ctx, s.rdb, key, limit+1); err != nil {
 				return nil, err
 			}
 		} else if match != "" && len(c.hits) == 0 {
@@ -416,8 +416,28 @@ func (c *collector) add(id int64, m MatchKind, kind int, sub int64) {
 	}
 }
 
+// pgFragment adds the keys holding fragment key on PostgreSQL, with a plan
+// made for this very pattern. The generic plan a prepared statement
+// switches to after a few runs cannot tell a rare fragment (the trigram
+// index finds its few keys) from a common one (reading the newest keys
+// until enough match is quicker): it read every key newest first for the
+// rare ones too. Measured on 20,000 seeded payments (96,000 keys), 50
+// order fragments: median 22 ms with the generic plan, 9.5 ms with this
+// (a loaded 2-core machine; EXPLAIN ANALYZE put the index read at 2-7 ms).
+func (c *collector) pgFragment(ctx context.Context, db *sql.DB, key string, limit int) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	return c.keys(ctx, tx, MatchFragment, pgSearchFragmentSQL, "%"+likeLiteral(key)+"%", limit)
+}
+
 // keys runs a search_keys query returning (payment_fk, kind, sub_fk).
-func (c *collector) keys(ctx context.Context, db *sql.DB, m MatchKind, query string, args ...any) error {
+func (c *collector) keys(ctx context.Context, db querier, m MatchKind, query string, args ...any) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: search: %w", err)
