@@ -32,8 +32,8 @@ const (
 // a flag that wins over it. Secrets (the session key, the admin password)
 // come only from the environment: flags show up in process listings.
 type Config struct {
-	Addr      string // PAYDESK_ADDR / -addr: listen address
-	DataDir   string // PAYDESK_DATA_DIR / -data-dir
+	Addr    string // PAYDESK_ADDR / -addr: listen address
+	DataDir string // PAYDESK_DATA_DIR / -data-dir
 
 	// PostgreSQL instead of SQLite in the data directory: several replicas
 	// may share it. A password in the URL is refused from the flag (process
@@ -41,11 +41,11 @@ type Config struct {
 	DatabaseURL string // PAYDESK_DATABASE_URL / -database-url: postgres://…
 	Migrate     string // PAYDESK_MIGRATE / -migrate: on (default) applies pending migrations at start, off leaves them to "paydesk migrate"
 
-	databaseURLFlag bool // DatabaseURL came from the flag
-	PublicURL string // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
-	Env       string // PAYDESK_ENV / -env: development or production
-	LogLevel  string // PAYDESK_LOG_LEVEL / -log-level: debug, info, warn, error
-	LogFormat string // PAYDESK_LOG_FORMAT / -log-format: json or text; empty: text on a terminal, else JSON
+	databaseURLFlag bool   // DatabaseURL came from the flag
+	PublicURL       string // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
+	Env             string // PAYDESK_ENV / -env: development or production
+	LogLevel        string // PAYDESK_LOG_LEVEL / -log-level: debug, info, warn, error
+	LogFormat       string // PAYDESK_LOG_FORMAT / -log-format: json or text; empty: text on a terminal, else JSON
 
 	MetricsToken string // PAYDESK_METRICS_TOKEN (env only): Bearer token for GET /metrics from non-loopback clients
 
