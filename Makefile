@@ -11,10 +11,10 @@ help: ## List the targets
 run: ## Run Paydesk with the embedded Antom simulator on http://localhost:8080 (data in ./data)
 	$(GO) run ./cmd/paydesk serve
 
-test: ## Install chromium if missing, check generated code, run every test with -race
+test: ## Install chromium and postgresql if missing, check generated code, run every test with -race (SQLite, then the store suite on a throw-away PostgreSQL)
 	./.ci/install-chromium
 	./.ci/check-generated
-	$(GO) test -race -count=1 ./...
+	./.ci/with-postgres sh -c '$(GO) test -race -count=1 ./... && PAYDESK_TEST_BACKEND=postgres $(GO) test -race -count=1 ./store/...'
 
 generate: ## Regenerate the templ views (*_templ.go, committed)
 	$(GO) tool templ generate

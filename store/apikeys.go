@@ -145,12 +145,9 @@ func (s *Store) CreateAPIKey(ctx context.Context, name string, by AuditContext, 
 	now := s.now()
 	var id int64
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			name, token[:apiKeyShownPrefix], HashToken(token), joinScopes(scopes), by.Actor, now.UnixMilli())
+		err := tx.QueryRowContext(ctx, `INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			name, token[:apiKeyShownPrefix], HashToken(token), joinScopes(scopes), by.Actor, now.UnixMilli()).Scan(&id)
 		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		return s.insertAudit(ctx, tx, by.entry("apikey.create", fmt.Sprintf("apikey:%d", id), nil,

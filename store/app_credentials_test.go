@@ -98,6 +98,7 @@ func TestPaymentOwnerAndFinalAt(t *testing.T) {
 // sessions alone, old payments their key when its name is unambiguous, and
 // final payments a final time.
 func TestAppCredentialsMigration(t *testing.T) {
+	sqliteOnly(t)
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "old.db"))
 	if err != nil {
 		t.Fatal(err)

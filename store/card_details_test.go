@@ -222,6 +222,7 @@ func TestCaptureDetails(t *testing.T) {
 // Migration 0007 on a database of the version before: existing payments,
 // captures and refunds read with empty details and take new ones.
 func TestCardDetailsMigration(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, DBFile))
 	if err != nil {

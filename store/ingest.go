@@ -120,7 +120,7 @@ func (s *Store) applyVerified(ctx context.Context, tx *sql.Tx, id int64, n *anto
 	switch {
 	case errors.Is(err, ErrNotFound):
 		// Kept for follow-up: applied when the paymentId becomes known.
-		dup, err := firstWithKey(ctx, tx, n.DedupeKey(), id, true)
+		dup, err := firstWithKey(ctx, tx, n.DedupeKey(), id)
 		if err != nil {
 			return v, err
 		}
@@ -210,15 +210,39 @@ func (s *Store) findNotificationPayment(ctx context.Context, tx *sql.Tx, n *anto
 	return p, err
 }
 
-// firstWithKey returns the earliest other delivery with the dedupe key whose
-// effect was considered (anyOutcome=false), or any (anyOutcome=true); 0 if none.
-func firstWithKey(ctx context.Context, q querier, key string, self int64, anyOutcome bool) (int64, error) {
-	query := "SELECT id FROM deliveries WHERE dedupe_key = ? AND id <> ?"
-	if !anyOutcome {
-		query += " AND outcome NOT IN ('unknown_payment', 'rejected')"
+// claimNotification records that delivery id is the one whose effect counts
+// for the notification with dedupe key key, unless another delivery was
+// first: then it returns that one (0 when id is first). The key is unique
+// in applied_notifications and the claim is an INSERT … ON CONFLICT DO
+// NOTHING, so two deliveries of one notification can never both be applied,
+// whatever else runs at the same time (two replicas, on PostgreSQL).
+func claimNotification(ctx context.Context, tx *sql.Tx, key string, id int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO applied_notifications (dedupe_key, delivery_id) VALUES (?, ?)
+		ON CONFLICT (dedupe_key) DO NOTHING`, key, id)
+	if err != nil {
+		return 0, fmt.Errorf("store: dedupe: %w", err)
 	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, fmt.Errorf("store: dedupe: %w", err)
+	} else if n == 1 {
+		return 0, nil
+	}
+	var first int64
+	if err := tx.QueryRowContext(ctx, "SELECT delivery_id FROM applied_notifications WHERE dedupe_key = ?", key).Scan(&first); err != nil {
+		return 0, fmt.Errorf("store: dedupe: %w", err)
+	}
+	if first == id {
+		return 0, nil
+	}
+	return first, nil
+}
+
+// firstWithKey returns the earliest other delivery with the dedupe key,
+// whatever its outcome; 0 if none. (A notification about a payment Paydesk
+// does not know claims nothing: it is applied when the payment is known.)
+func firstWithKey(ctx context.Context, q querier, key string, self int64) (int64, error) {
 	var id int64
-	err := q.QueryRowContext(ctx, query+" ORDER BY id LIMIT 1", key, self).Scan(&id)
+	err := q.QueryRowContext(ctx, "SELECT id FROM deliveries WHERE dedupe_key = ? AND id <> ? ORDER BY id LIMIT 1", key, self).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -245,8 +269,7 @@ type applied struct {
 // and records the timeline event. It neither saves p nor writes the delivery row.
 func (s *Store) applyNotification(ctx context.Context, tx *sql.Tx, p *Payment, deliveryID int64, n *antom.Notification) (applied, error) {
 	var a applied
-	key := n.DedupeKey()
-	dup, err := firstWithKey(ctx, tx, key, deliveryID, false)
+	dup, err := claimNotification(ctx, tx, n.DedupeKey(), deliveryID)
 	if err != nil {
 		return a, err
 	}

@@ -433,12 +433,12 @@ func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, p *Payment, kind Event
 	if deliveryID != 0 {
 		dfk = deliveryID
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO events (payment_fk, kind, actor, summary, detail, delivery_fk, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.ID, kind, actor, summary, string(raw), dfk, at.UnixMilli())
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO events (payment_fk, kind, actor, summary, detail, delivery_fk, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, p.ID, kind, actor, summary, string(raw), dfk, at.UnixMilli()).Scan(&id)
 	if err != nil {
 		return nil, fmt.Errorf("store: add event: %w", err)
 	}
-	id, _ := res.LastInsertId()
 	return &Event{ID: id, PaymentRequestID: p.PaymentRequestID, Kind: kind, Actor: actor, Summary: summary,
 		Detail: raw, DeliveryID: deliveryID, At: at}, nil
 }

@@ -168,18 +168,17 @@ func (s *Store) insertOperation(ctx context.Context, tx *sql.Tx, p *Payment, o *
 	o.State, o.Mode, o.Attempts = OpPending, OpSend, 1
 	o.CreatedAt, o.UpdatedAt, o.LastAttemptAt, o.NextAttemptAt = now, now, now, firstLease.UTC()
 	o.PaymentRequestID, o.PaymentID, o.NotifyURL, o.paymentFK = p.PaymentRequestID, p.PaymentID, p.NotifyURL, p.ID
-	res, err := tx.ExecContext(ctx, `INSERT INTO operations (payment_fk, kind, request_id, amount_minor, currency,
+	err := tx.QueryRowContext(ctx, `INSERT INTO operations (payment_fk, kind, request_id, amount_minor, currency,
 		reason, actor, state, mode, attempts, next_attempt_at, last_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.ID, o.Kind, o.RequestID, o.AmountMinor, o.Currency, o.Reason, o.Actor, o.State, o.Mode, o.Attempts,
-		ms(o.NextAttemptAt), ms(o.LastAttemptAt), now.UnixMilli(), now.UnixMilli())
+		ms(o.NextAttemptAt), ms(o.LastAttemptAt), now.UnixMilli(), now.UnixMilli()).Scan(&o.ID)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return conflictf("a %s is already in progress; wait for its result", o.Kind)
 		}
 		return fmt.Errorf("store: insert operation: %w", err)
 	}
-	o.ID, _ = res.LastInsertId()
 	return nil
 }
 

@@ -206,22 +206,22 @@ func (s *Store) CreatePayment(ctx context.Context, np NewPayment) (*Payment, err
 			return nil
 		}
 		now := s.now().UTC()
-		res, err := tx.ExecContext(ctx, `INSERT INTO payments (payment_request_id, reference_order_id, buyer_id,
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO payments (payment_request_id, reference_order_id, buyer_id,
 			description, amount_minor, currency, capture_mode, three_ds, terminal_type, os_type, sandbox,
 			status, notify_url, redirect_url, created_by, created_by_key, idempotency_key, created_at, updated_at,
 			capture_state, version, seq)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) RETURNING id`,
 			np.PaymentRequestID, np.ReferenceOrderID, np.BuyerID, np.Description, np.AmountMinor,
 			np.Currency, np.CaptureMode, np.ThreeDS, np.TerminalType, np.OSType, np.Sandbox,
 			StatusCreated, np.NotifyURL, np.RedirectURL, np.CreatedBy, nullInt(np.CreatedByKey), nullStr(np.IdempotencyKey),
-			now.UnixMilli(), now.UnixMilli(), CaptureNotApply)
+			now.UnixMilli(), now.UnixMilli(), CaptureNotApply).Scan(&id)
 		if err != nil {
 			if isUniqueViolation(err) {
 				return conflictf("paymentRequestId %s already exists", np.PaymentRequestID)
 			}
 			return fmt.Errorf("store: insert payment: %w", err)
 		}
-		id, _ := res.LastInsertId()
 		p, err := paymentByID(ctx, tx, id)
 		if err != nil {
 			return err
@@ -246,7 +246,7 @@ func (s *Store) CreatePayment(ctx context.Context, np NewPayment) (*Payment, err
 }
 
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || isPgUniqueViolation(err))
 }
 
 // OutcomeOf classifies the error of an Antom call: nil is S; an

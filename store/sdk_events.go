@@ -151,14 +151,13 @@ func (s *Store) ReportSDKEvent(ctx context.Context, paymentRequestID string, ev 
 			return err
 		}
 		rec.EventID = e.ID
-		res, err := tx.ExecContext(ctx, `INSERT INTO sdk_events (payment_fk, event_fk, event_code, result_code,
-			message, occurred_at, occurred_given, received_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		err = tx.QueryRowContext(ctx, `INSERT INTO sdk_events (payment_fk, event_fk, event_code, result_code,
+			message, occurred_at, occurred_given, received_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			p.ID, e.ID, rec.EventCode, rec.PaymentResultCode, rec.Message, occurred.UnixMilli(),
-			!rec.OccurredAt.IsZero(), now.UnixMilli(), actor)
+			!rec.OccurredAt.IsZero(), now.UnixMilli(), actor).Scan(&rec.ID)
 		if err != nil {
 			return fmt.Errorf("store: insert sdk event: %w", err)
 		}
-		rec.ID, _ = res.LastInsertId()
 		if code.Kind == antom.SDKKindResult {
 			// The latest result by the app's clock is what the buyer was
 			// last told; an older report arriving late does not replace it.

@@ -232,6 +232,7 @@ func TestNormalizeIDMatchesSQL(t *testing.T) {
 
 // Migration 0009 backfills the search keys of a ledger written before it.
 func TestSearchMigrationBackfills(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	s, err := Open(ctx, dir)
 	if err != nil {

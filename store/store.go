@@ -64,6 +64,10 @@ type Store struct {
 
 	tightened []string // files and directories Open found too open, and fixed
 
+	pg      bool // on PostgreSQL (postgres.go) rather than SQLite
+	migrate bool // Open applies pending migrations (WithMigrate)
+	readers int  // reader pool size (WithReaders); 0: the default
+
 	// indexEvery is how often the search indexer runs (0: never);
 	// indexDone closes when it has stopped (search_index.go).
 	indexEvery time.Duration
@@ -92,6 +96,17 @@ func WithMaxBatch(n int) Option {
 		}
 	}
 }
+
+// WithMigrate says whether Open applies pending migrations (default true).
+// With false it applies none: a schema behind this binary is reported by
+// SchemaVersion (and /readyz) until `paydesk migrate` has run; a schema
+// newer than this binary knows is refused either way.
+func WithMigrate(apply bool) Option { return func(s *Store) { s.migrate = apply } }
+
+// WithReaders sets the size of the reader pool (default max(4, GOMAXPROCS)).
+// With PostgreSQL each replica holds this many connections plus one for the
+// writer.
+func WithReaders(n int) Option { return func(s *Store) { s.readers = n } }
 
 // dsn builds the modernc.org/sqlite DSN. Pragmas use the driver's
 // _pragma=name(value) form, applied on every new connection.
@@ -127,20 +142,9 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{
-		tightened: tightened,
-		path:      filepath.Join(dir, DBFile),
-		now:       time.Now,
-		newID:     defaultID,
-		maxBatch:  defaultMaxBatch,
-		quit:      make(chan struct{}),
-		done:      make(chan struct{}),
-	}
-	s.indexEvery, s.indexDone = time.Second, make(chan struct{})
-	for _, o := range opts {
-		o(s)
-	}
-	s.queue = make(chan *writeReq, 4*s.maxBatch)
+	s := newStore(opts)
+	s.tightened = tightened
+	s.path = filepath.Join(dir, DBFile)
 
 	wdb, err := openCached(dsn(s.path, true))
 	if err != nil {
@@ -155,7 +159,7 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", s.path, err)
 	}
-	if err := migrate(ctx, wdb, s.now); err != nil {
+	if err := s.migrateOrCheck(ctx); err != nil {
 		wdb.Close()
 		return nil, err
 	}
@@ -165,7 +169,10 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
-	n := max(4, runtime.GOMAXPROCS(0))
+	n := s.readers
+	if n <= 0 {
+		n = max(4, runtime.GOMAXPROCS(0))
+	}
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	rdb.SetConnMaxIdleTime(0)
@@ -175,10 +182,32 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
 	s.rdb = rdb
+	s.start()
+	return s, nil
+}
 
+// newStore is a Store with its defaults and opts applied, not yet connected.
+func newStore(opts []Option) *Store {
+	s := &Store{
+		now:      time.Now,
+		newID:    defaultID,
+		maxBatch: defaultMaxBatch,
+		migrate:  true,
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	s.indexEvery, s.indexDone = time.Second, make(chan struct{})
+	for _, o := range opts {
+		o(s)
+	}
+	s.queue = make(chan *writeReq, 4*s.maxBatch)
+	return s
+}
+
+// start starts the writer and the search indexer once wdb and rdb are open.
+func (s *Store) start() {
 	go s.writer()
 	go s.searchIndexer()
-	return s, nil
 }
 
 // Tightened lists what Open found readable by others and made private
@@ -250,8 +279,10 @@ func (s *Store) Path() string { return s.path }
 // disk often succeeds: the WAL reuses its own space after a checkpoint, so
 // only larger writes, and the checkpoint, fail.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.probeDisk(); err != nil {
-		return err
+	if !s.pg { // PostgreSQL's disk is the server's: a full one fails the write below
+		if err := s.probeDisk(); err != nil {
+			return err
+		}
 	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE change_seq SET value = value WHERE id = 1")
@@ -261,30 +292,117 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // ---- migrations ----
 
-// migrate applies every embedded migrations/NNNN_name.sql file not yet
-// recorded in schema_migrations, in numeric order, each in its own
-// transaction. Hand-written rather than goose: it is these few lines, needs no
-// extra dependency, and the files stay plain SQL either way.
-func migrate(ctx context.Context, db *sql.DB, now func() time.Time) error {
+// ErrSchemaNewer is returned by Open when the database has migrations this
+// binary does not know: a newer Paydesk migrated it, and this one could
+// misread or damage what that one wrote.
+var ErrSchemaNewer = errors.New("store: database schema is newer than this Paydesk")
+
+// migrationDir is the folder of this backend's migrations.
+func (s *Store) migrationDir() string {
+	if s.pg {
+		return postgresMigrations
+	}
+	return sqliteMigrations
+}
+
+// SchemaVersion returns the highest migration applied to the database and
+// the highest this binary knows. applied < known means migrations are
+// pending (Open with WithMigrate(false), or `paydesk migrate` still running
+// elsewhere).
+func (s *Store) SchemaVersion(ctx context.Context) (applied, known int, err error) {
+	files, err := migrationFiles(migrationFS, s.migrationDir())
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(files) > 0 {
+		known = files[len(files)-1].version
+	}
+	db := s.rdb
+	if db == nil {
+		db = s.wdb
+	}
+	var v sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v); err != nil {
+		return 0, known, fmt.Errorf("store: schema version: %w", err)
+	}
+	return int(v.Int64), known, nil
+}
+
+// migrateOrCheck applies the pending migrations (WithMigrate, the default)
+// and refuses a schema newer than this binary knows.
+func (s *Store) migrateOrCheck(ctx context.Context) error {
+	if s.pg {
+		// One migrator at a time across replicas: the others wait here and
+		// then find nothing left to do.
+		conn, err := s.wdb.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrations: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", int64(migrateLockKey)); err != nil {
+			return fmt.Errorf("store: migrations lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", int64(migrateLockKey))
+		return migrate(ctx, conn, s.migrationDir(), s.migrate, s.now)
+	}
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	defer conn.Close()
+	return migrate(ctx, conn, s.migrationDir(), s.migrate, s.now)
+}
+
+// migrate applies every embedded dir/NNNN_name.sql file not yet recorded in
+// schema_migrations, in numeric order, each in its own transaction (apply
+// false: none). A recorded version above every file is ErrSchemaNewer.
+// Hand-written rather than goose or golang-migrate: it is these few lines
+// over plain SQL files, and a library would add a dependency per backend
+// without adding a behaviour Paydesk needs (no down migrations: a payments
+// ledger is restored from backup, not rolled back).
+func migrate(ctx context.Context, db *sql.Conn, dir string, apply bool, now func() time.Time) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
+		version BIGINT PRIMARY KEY,
 		name TEXT NOT NULL,
-		applied_at INTEGER NOT NULL)`); err != nil {
+		applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
-	files, err := migrationFiles(migrationFS, sqliteMigrations)
+	files, err := migrationFiles(migrationFS, dir)
 	if err != nil {
 		return err
 	}
-	for _, m := range files {
-		var n int
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
-			return fmt.Errorf("store: migration %s: %w", m.name, err)
+	applied := map[int]bool{}
+	rows, err := db.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	top := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: migrations: %w", err)
 		}
-		if n > 0 {
+		applied[v], top = true, max(top, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("store: no migrations in %s", dir)
+	}
+	if known := files[len(files)-1].version; top > known {
+		return fmt.Errorf("%w: the database is at migration %d, this Paydesk knows up to %d; run the newer Paydesk or restore a backup", ErrSchemaNewer, top, known)
+	}
+	if !apply {
+		return nil
+	}
+	for _, m := range files {
+		if applied[m.version] {
 			continue
 		}
-		body, err := fs.ReadFile(migrationFS, sqliteMigrations+"/"+m.name)
+		body, err := fs.ReadFile(migrationFS, dir+"/"+m.name)
 		if err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
 		}

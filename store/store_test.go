@@ -15,7 +15,17 @@ import (
 	"time"
 
 	"paydesk/antom"
+	"paydesk/store/storetest"
 )
+
+// sqliteOnly skips a test of something only SQLite has (its file, pragmas,
+// an old SQLite database) when the suite runs on PostgreSQL.
+func sqliteOnly(t testing.TB) {
+	t.Helper()
+	if storetest.Postgres() {
+		t.Skip("SQLite only: this checks the SQLite file or its pragmas")
+	}
+}
 
 // newTestStore opens a store in a temp dir on a fixed, settable clock.
 func newTestStore(t testing.TB, opts ...Option) (*Store, *fakeClock) {
@@ -24,7 +34,13 @@ func newTestStore(t testing.TB, opts ...Option) (*Store, *fakeClock) {
 	// No background search indexing: its commits would come at random
 	// times; the search tests call IndexSearchKeys.
 	opts = append([]Option{WithClock(clk.Now), WithSearchIndexEvery(0)}, opts...)
-	s, err := Open(context.Background(), t.TempDir(), opts...)
+	var s *Store
+	var err error
+	if storetest.Postgres() {
+		s, err = OpenPostgres(context.Background(), storetest.PostgresURL(t), opts...)
+	} else {
+		s, err = Open(context.Background(), t.TempDir(), opts...)
+	}
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -155,6 +171,7 @@ func count(t testing.TB, s *Store, query string, args ...any) int {
 }
 
 func TestOpenMigrates(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	s, err := Open(ctx, dir)
 	if err != nil {
@@ -215,6 +232,7 @@ func TestMigrationFilesRejectsBadNames(t *testing.T) {
 }
 
 func TestPragmasApplied(t *testing.T) {
+	sqliteOnly(t)
 	s, _ := newTestStore(t)
 	check := func(db *sql.DB, pragma, want string) {
 		t.Helper()
@@ -376,10 +394,7 @@ func TestGroupCommitRecoversBrokenBatch(t *testing.T) {
 }
 
 func TestWriteAfterCloseFails(t *testing.T) {
-	s, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := newTestStore(t)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -402,6 +417,7 @@ func TestPing(t *testing.T) {
 // and database become 0700 and 0600, and so do the -wal and -shm files
 // SQLite creates; Tightened says what was fixed.
 func TestOpenMakesFilesPrivate(t *testing.T) {
+	sqliteOnly(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)

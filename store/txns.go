@@ -56,16 +56,15 @@ func (s *Store) insertCapture(ctx context.Context, tx *sql.Tx, p *Payment, c *Ca
 	now := s.now().UTC()
 	c.CreatedAt, c.UpdatedAt = now, now
 	c.PaymentRequestID, c.PaymentID, c.paymentFK = p.PaymentRequestID, p.PaymentID, p.ID
-	res, err := tx.ExecContext(ctx, `INSERT INTO captures (payment_fk, capture_request_id, capture_id,
+	err := tx.QueryRowContext(ctx, `INSERT INTO captures (payment_fk, capture_request_id, capture_id,
 		amount_minor, currency, status, result_status, result_code, result_message, acquirer_ref, actor,
-		created_at, captured_at, updated_at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_at, captured_at, updated_at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.ID, c.CaptureRequestID, nullStr(c.CaptureID), c.AmountMinor, c.Currency, c.Status,
 		c.ResultStatus, c.ResultCode, c.ResultMessage, c.AcquirerRef, c.Actor,
-		now.UnixMilli(), ms(c.CapturedAt), now.UnixMilli(), encodeDetails(&c.Details))
+		now.UnixMilli(), ms(c.CapturedAt), now.UnixMilli(), encodeDetails(&c.Details)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("store: insert capture: %w", err)
 	}
-	c.ID, _ = res.LastInsertId()
 	return nil
 }
 
@@ -128,16 +127,15 @@ func (s *Store) insertRefund(ctx context.Context, tx *sql.Tx, p *Payment, r *Ref
 	now := s.now().UTC()
 	r.CreatedAt, r.UpdatedAt = now, now
 	r.PaymentRequestID, r.PaymentID, r.paymentFK = p.PaymentRequestID, p.PaymentID, p.ID
-	res, err := tx.ExecContext(ctx, `INSERT INTO refunds (payment_fk, refund_request_id, refund_id,
+	err := tx.QueryRowContext(ctx, `INSERT INTO refunds (payment_fk, refund_request_id, refund_id,
 		amount_minor, currency, status, result_status, result_code, result_message, reason, acquirer_ref,
-		actor, created_at, refunded_at, updated_at, arn, rrn, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actor, created_at, refunded_at, updated_at, arn, rrn, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.ID, r.RefundRequestID, nullStr(r.RefundID), r.AmountMinor, r.Currency, r.Status,
 		r.ResultStatus, r.ResultCode, r.ResultMessage, r.Reason, r.AcquirerRef, r.Actor,
-		now.UnixMilli(), ms(r.RefundedAt), now.UnixMilli(), r.ARN, r.RRN, encodeDetails(&r.Details))
+		now.UnixMilli(), ms(r.RefundedAt), now.UnixMilli(), r.ARN, r.RRN, encodeDetails(&r.Details)).Scan(&r.ID)
 	if err != nil {
 		return fmt.Errorf("store: insert refund: %w", err)
 	}
-	r.ID, _ = res.LastInsertId()
 	return nil
 }
 

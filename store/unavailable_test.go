@@ -68,6 +68,7 @@ func rawDB(t *testing.T, path string, pragmas ...string) *sql.DB {
 // TestStorageErrorsFromSQLite provokes real SQLite failures through the
 // caching driver and checks which ones are ErrUnavailable.
 func TestStorageErrorsFromSQLite(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "t.db")
 	db := rawDB(t, path, "busy_timeout(0)", "journal_mode(WAL)")
@@ -142,6 +143,7 @@ func TestStorageErrKeepsOtherErrors(t *testing.T) {
 }
 
 func TestPingFailsWhenTheProbeCannotBeWritten(t *testing.T) {
+	sqliteOnly(t)
 	s, _ := newTestStore(t)
 	// A directory where the probe file goes: the write fails as on a
 	// broken disk.
@@ -206,6 +208,7 @@ func fillDisk(t *testing.T, dir string) string {
 // with ErrUnavailable and nothing is half-written; once space is freed the
 // same writer takes writes again, without reopening the store.
 func TestDiskFull(t *testing.T) {
+	sqliteOnly(t)
 	dir := mountTmpfs(t, "4m")
 	s, err := Open(ctx, dir)
 	if err != nil {

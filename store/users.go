@@ -199,12 +199,9 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, by AuditContext) (*U
 		if taken > 0 {
 			return conflictf("a user with email %s already exists", email)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, role, password_hash, created_at, updated_at, password_changed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, email, name, string(nu.Role), nu.PasswordHash, now.UnixMilli(), now.UnixMilli(), now.UnixMilli())
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, role, password_hash, created_at, updated_at, password_changed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, email, name, string(nu.Role), nu.PasswordHash, now.UnixMilli(), now.UnixMilli(), now.UnixMilli()).Scan(&id)
 		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		return s.insertAudit(ctx, tx, by.entry("user.create", "user:"+email, nil,

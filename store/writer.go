@@ -108,10 +108,19 @@ func (s *Store) runBatch(batch []*writeReq) {
 // it gets its error and the others are returned to run again.
 func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq) {
 	ctx := context.Background()
-	tx, err := s.wdb.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock=immediate)
+	tx, err := s.wdb.BeginTx(ctx, nil) // SQLite: BEGIN IMMEDIATE (_txlock=immediate)
 	if err != nil {
 		answerAll(batch, fmt.Errorf("store: begin: %w", err))
 		return nil
+	}
+	if s.pg {
+		// One writing transaction at a time across every replica
+		// (postgres.go): what BEGIN IMMEDIATE is to SQLite.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(writeLockKey)); err != nil {
+			tx.Rollback()
+			answerAll(batch, fmt.Errorf("store: write lock: %w", err))
+			return nil
+		}
 	}
 	results := make([]error, len(batch))
 	for i, r := range batch {

@@ -1,0 +1,298 @@
+package store
+
+// The PostgreSQL backend: the same Store, the same SQL text (written with
+// `?` placeholders, integers for booleans and times), on a database shared
+// by any number of Paydesk replicas.
+//
+// What makes the SQLite design hold across replicas:
+//   - Every write transaction takes one transaction-level advisory lock
+//     (writeLockKey) right after BEGIN. Writes are serialised across all
+//     replicas exactly as SQLite serialises them within one process, so every
+//     check-then-act inside a write (a state machine's version, a balance, a
+//     throttle, a claim of due work, a dedupe) holds under concurrent
+//     replicas. Each replica still groups its queued writes into one commit,
+//     so the lock is taken once per batch, not once per write. The cost is
+//     that commits of different replicas do not overlap; on one database
+//     server that is where the time goes anyway (one WAL flush per commit).
+//   - Reads use a pool and READ COMMITTED: they see what any replica has
+//     committed, so a live page polling replica B sees a notification that
+//     replica A applied.
+//   - Migrations run under a session-level advisory lock (migrateLockKey),
+//     so replicas starting together apply each one once.
+//
+// The driver is pgx v5 through database/sql (github.com/jackc/pgx/v5/stdlib),
+// wrapped (pgConnector) in the one place every statement passes: `?`
+// placeholders become `$n`, Go bools are sent as 0/1 (the schema's booleans
+// are integers, as in SQLite), and storage failures (connection lost, server
+// shutting down, disk full) are marked ErrUnavailable as SQLite's are.
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Advisory lock keys (any 64-bit numbers, the same in every replica).
+const (
+	writeLockKey   = 0x7061796465736b01 // "paydesk" 01: one writer at a time
+	migrateLockKey = 0x7061796465736b02 // "paydesk" 02: one migrator at a time
+)
+
+// OpenPostgres opens the store on a PostgreSQL database (a postgres:// or
+// postgresql:// URL, as pgx reads it), applies the embedded PostgreSQL
+// migrations unless WithMigrate(false), and starts the writer. Any number of
+// processes may open the same database.
+func OpenPostgres(ctx context.Context, databaseURL string, opts ...Option) (*Store, error) {
+	cfg, err := parsePostgresURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := newStore(opts)
+	s.pg = true
+	s.path = RedactURL(databaseURL)
+
+	wdb := sql.OpenDB(&pgConnector{inner: stdlib.GetConnector(*cfg)})
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	s.wdb = wdb
+	if err := wdb.PingContext(ctx); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", s.path, err)
+	}
+	if err := s.migrateOrCheck(ctx); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	rdb := sql.OpenDB(&pgConnector{inner: stdlib.GetConnector(*cfg)})
+	n := s.readers
+	if n <= 0 {
+		n = max(4, runtime.GOMAXPROCS(0))
+	}
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	s.rdb = rdb
+	s.start()
+	return s, nil
+}
+
+// parsePostgresURL checks the URL's scheme and lets pgx parse the rest.
+func parsePostgresURL(databaseURL string) (*pgx.ConnConfig, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, fmt.Errorf("store: database URL must start with postgres:// or postgresql:// (got %q)", RedactURL(databaseURL))
+	}
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: database URL %s: %w", RedactURL(databaseURL), err)
+	}
+	return cfg, nil
+}
+
+// RedactURL returns a database URL fit for logs: the password replaced.
+func RedactURL(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "(unparsable database URL)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Postgres reports whether the store is on PostgreSQL.
+func (s *Store) Postgres() bool { return s.pg }
+
+// postgres is Postgres for the package's own dialect branches.
+func (s *Store) postgres() bool { return s.pg }
+
+// ---- the driver wrapper ----
+
+type pgConnector struct{ inner driver.Connector }
+
+func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.inner.Connect(ctx)
+	if err != nil {
+		return nil, pgStorageErr(err)
+	}
+	return &pgConn{inner: conn.(*stdlib.Conn)}, nil
+}
+
+func (c *pgConnector) Driver() driver.Driver { return c.inner.Driver() }
+
+// pgConn is a pgx connection that takes the store's SQL text.
+type pgConn struct{ inner *stdlib.Conn }
+
+func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
+	st, err := c.inner.Prepare(rebind(query))
+	return st, pgStorageErr(err)
+}
+
+func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.inner.PrepareContext(ctx, rebind(query))
+	return st, pgStorageErr(err)
+}
+
+func (c *pgConn) Close() error { return c.inner.Close() }
+
+func (c *pgConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.inner.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, pgStorageErr(err)
+	}
+	return pgTx{tx}, nil
+}
+
+func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	res, err := c.inner.ExecContext(ctx, rebind(query), args)
+	return res, pgStorageErr(err)
+}
+
+func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.inner.QueryContext(ctx, rebind(query), args)
+	return rows, pgStorageErr(err)
+}
+
+func (c *pgConn) Ping(ctx context.Context) error { return pgStorageErr(c.inner.Ping(ctx)) }
+
+func (c *pgConn) ResetSession(ctx context.Context) error { return c.inner.ResetSession(ctx) }
+
+// CheckNamedValue sends a Go bool as the integer the schema stores; every
+// other value takes database/sql's default conversion.
+func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if b, ok := nv.Value.(bool); ok {
+		nv.Value = int64(0)
+		if b {
+			nv.Value = int64(1)
+		}
+		return nil
+	}
+	return driver.ErrSkip
+}
+
+type pgTx struct{ inner driver.Tx }
+
+func (t pgTx) Commit() error   { return pgStorageErr(t.inner.Commit()) }
+func (t pgTx) Rollback() error { return t.inner.Rollback() }
+
+// rebinds caches rewritten statements: the store's SQL is a bounded set of
+// constants and filter combinations. Past rebindCacheMax entries it stops
+// adding (the rewrite is cheap; the cache only saves garbage).
+var rebinds sync.Map // string → string
+
+const rebindCacheMax = 4096
+
+var rebindCount struct {
+	sync.Mutex
+	n int
+}
+
+// rebind rewrites `?` placeholders to PostgreSQL's `$1, $2, …`, leaving
+// string literals, quoted identifiers and comments alone.
+func rebind(query string) string {
+	if !strings.Contains(query, "?") {
+		return query
+	}
+	if q, ok := rebinds.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		ch := query[i]
+		switch {
+		case ch == '\'' || ch == '"':
+			j := i + 1
+			for j < len(query) {
+				if query[j] == ch {
+					if j+1 < len(query) && query[j+1] == ch { // doubled quote
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			b.WriteString(query[i:min(j+1, len(query))])
+			i = j
+		case ch == '-' && i+1 < len(query) && query[i+1] == '-':
+			j := strings.IndexByte(query[i:], '\n')
+			if j < 0 {
+				j = len(query) - i
+			}
+			b.WriteString(query[i : i+j])
+			i += j - 1
+		case ch == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(fmt.Sprint(n))
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	out := b.String()
+	rebindCount.Lock()
+	if rebindCount.n < rebindCacheMax {
+		rebindCount.n++
+		rebinds.Store(query, out)
+	}
+	rebindCount.Unlock()
+	return out
+}
+
+// pgStorageErr marks err with ErrUnavailable when it is a storage failure
+// rather than a bug or a constraint: the connection could not be made or
+// was lost, the server is shutting down or out of resources (disk full, too
+// many connections), an I/O error, a read-only server. Nothing the request
+// asked for was committed, and the same request may succeed later.
+func pgStorageErr(err error) error {
+	if err == nil || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			strings.HasPrefix(pe.Code, "53"),  // insufficient resources (53100 disk full)
+			strings.HasPrefix(pe.Code, "57P"), // operator intervention: shutdown, cannot connect now
+			strings.HasPrefix(pe.Code, "58"),  // system error (I/O)
+			pe.Code == "25006":                // read-only transaction (a standby)
+			return &unavailableError{err: err}
+		}
+		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.Timeout(err) ||
+		strings.Contains(err.Error(), "conn closed") {
+		return &unavailableError{err: err}
+	}
+	return err
+}
+
+// isPgUniqueViolation reports PostgreSQL's unique_violation (23505).
+func isPgUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
