@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
-	"os"
 	"testing"
+
+	"paydesk/store/storetest"
 )
 
 // sharedBackend is one database that several *Store may open at once, as
@@ -14,7 +15,7 @@ type sharedBackend struct {
 }
 
 // sharedBackends is SQLite, and PostgreSQL when PAYDESK_TEST_DATABASE_URL
-// is set (each test gets a private schema, dropped at its end).
+// is set (each test gets a private schema: storetest.PostgresURL).
 func sharedBackends(t *testing.T) []sharedBackend {
 	t.Helper()
 	openWith := func(t *testing.T, s *Store, err error) *Store {
@@ -30,8 +31,8 @@ func sharedBackends(t *testing.T) []sharedBackend {
 		s, err := Open(context.Background(), dir, append([]Option{WithSearchIndexEvery(0)}, opts...)...)
 		return openWith(t, s, err)
 	}}}
-	if base := os.Getenv("PAYDESK_TEST_DATABASE_URL"); base != "" {
-		u := base // TODO(merge): a private schema from storetest
+	if storetest.Available() || storetest.Postgres() {
+		u := storetest.PostgresURL(t)
 		out = append(out, sharedBackend{"postgres", func(t *testing.T, opts ...Option) *Store {
 			s, err := OpenPostgres(context.Background(), u, append([]Option{WithSearchIndexEvery(0)}, opts...)...)
 			return openWith(t, s, err)

@@ -36,7 +36,7 @@ func runMigrate(ctx context.Context, args []string, env func(string) string, std
 	}
 	where := "SQLite " + filepath.Join(cfg.DataDir, store.DBFile)
 	if cfg.DatabaseURL != "" {
-		where = "PostgreSQL " + app.RedactURL(cfg.DatabaseURL)
+		where = "PostgreSQL " + store.RedactURL(cfg.DatabaseURL)
 	}
 	before, known, err := schemaVersion(ctx, cfg)
 	if err != nil {

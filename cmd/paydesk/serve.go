@@ -11,6 +11,7 @@ import (
 
 	"paydesk/antom"
 	"paydesk/handlers"
+	"paydesk/store"
 	"paydesk/store/ops"
 	"paydesk/web/app"
 )
@@ -62,7 +63,7 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 	}
 	database := "sqlite"
 	if cfg.DatabaseURL != "" {
-		database = app.RedactURL(cfg.DatabaseURL)
+		database = store.RedactURL(cfg.DatabaseURL)
 	}
 	log.Info("paydesk started", "url", a.URL, "listen", a.Addr, "antom", mode, "data", cfg.DataDir, "database", database)
 	fmt.Fprintf(stdout, "Paydesk is running on %s (%s)\n", a.URL, mode)

@@ -25,7 +25,7 @@ func OpenStore(ctx context.Context, dataDir, databaseURL string, migrate bool, o
 	}
 	st, err := store.OpenPostgres(ctx, databaseURL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("database %s: %w", RedactURL(databaseURL), err)
+		return nil, fmt.Errorf("database %s: %w", store.RedactURL(databaseURL), err)
 	}
 	return st, nil
 }
@@ -37,19 +37,9 @@ func CheckDatabaseURL(s string) error {
 		return fmt.Errorf("PAYDESK_DATABASE_URL is not a URL (want postgres://user@host:5432/dbname): %w", err)
 	}
 	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		return fmt.Errorf("PAYDESK_DATABASE_URL %s: want a postgres:// or postgresql:// URL, e.g. postgres://paydesk@db.internal:5432/paydesk (unset it for SQLite in the data directory)", RedactURL(s))
+		return fmt.Errorf("PAYDESK_DATABASE_URL %s: want a postgres:// or postgresql:// URL, e.g. postgres://paydesk@db.internal:5432/paydesk (unset it for SQLite in the data directory)", store.RedactURL(s))
 	}
 	return nil
-}
-
-// RedactURL is a database URL fit for logs and errors: its password, if
-// any, replaced by "xxxxx".
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // checkSchema refuses a database whose schema is newer than this Paydesk
