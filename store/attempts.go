@@ -114,7 +114,7 @@ func (s *Store) NotificationDeliveries(ctx context.Context, d *Delivery) ([]Deli
 // first, bodies included: the newest attemptsLimit of them.
 func (s *Store) PaymentDeliveries(ctx context.Context, paymentRequestID string) ([]Delivery, error) {
 	query := "SELECT * FROM (SELECT " + deliveryListCols + ", d.body FROM deliveries d JOIN payments p ON p.id = d.payment_fk" +
-		" WHERE p.payment_request_id = ? ORDER BY d.id DESC LIMIT ?) ORDER BY 1"
+		" WHERE p.payment_request_id = ? ORDER BY d.id DESC LIMIT ?) AS newest ORDER BY 1"
 	return s.queryDeliveriesWithBody(ctx, query, paymentRequestID, attemptsLimit)
 }
 
@@ -164,7 +164,7 @@ func (s *Store) SignatureHistoryAt(ctx context.Context, upTo int64) (SignatureHi
 	}
 	var first sql.NullInt64
 	err = s.rdb.QueryRowContext(ctx, `SELECT count(*), min(received_at) FROM (SELECT received_at FROM deliveries
-		WHERE verdict = 'bad' AND id > ? AND id <= ? ORDER BY id LIMIT 10000)`, lastID, upTo).Scan(&h.FailedSince, &first)
+		WHERE verdict = 'bad' AND id > ? AND id <= ? ORDER BY id LIMIT 10000) AS bad`, lastID, upTo).Scan(&h.FailedSince, &first)
 	if err != nil {
 		return h, fmt.Errorf("store: signature history: %w", err)
 	}

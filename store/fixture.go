@@ -146,6 +146,19 @@ func (s *Store) SeedFixture(ctx context.Context, spec FixtureSpec) (*Fixture, er
 	if _, err := s.IndexSearchKeys(ctx); err != nil {
 		return nil, fmt.Errorf("store: fixture: %w", err)
 	}
+	if s.pg {
+		// Rows were written with their ids: move the identity sequences
+		// past them, or the ledger's next inserts would collide.
+		for _, table := range []string{"payments", "events", "captures"} {
+			if _, err := s.wdb.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('"+table+"', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM "+table+"), false)"); err != nil {
+				return nil, fmt.Errorf("store: fixture: sequence of %s: %w", table, err)
+			}
+		}
+		if _, err := s.wdb.ExecContext(ctx, "ANALYZE"); err != nil {
+			return nil, fmt.Errorf("store: fixture: analyze: %w", err)
+		}
+		return f, nil
+	}
 	if _, err := s.wdb.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		return nil, fmt.Errorf("store: fixture: checkpoint: %w", err)
 	}
@@ -163,6 +176,11 @@ func (s *Store) seedChunk(ctx context.Context, f *Fixture, seq0 int64, lo, hi in
 			tx.Rollback()
 		}
 	}()
+	if s.pg {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(writeLockKey)); err != nil {
+			return fmt.Errorf("store: fixture: %w", err)
+		}
+	}
 	var maxID int64
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM payments").Scan(&maxID); err != nil {
 		return fmt.Errorf("store: fixture: %w", err)

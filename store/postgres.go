@@ -36,6 +36,7 @@ import (
 	"net"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -203,7 +204,8 @@ var rebindCount struct {
 	n int
 }
 
-// rebind rewrites `?` placeholders to PostgreSQL's `$1, $2, …`, leaving
+// rebind rewrites `?` placeholders to PostgreSQL's `$1, $2, …` (and
+// SQLite's numbered `?1` to `$1`), leaving
 // string literals, quoted identifiers and comments alone.
 func rebind(query string) string {
 	if !strings.Contains(query, "?") {
@@ -239,10 +241,12 @@ func rebind(query string) string {
 			}
 			b.WriteString(query[i : i+j])
 			i += j - 1
+		case ch == '?' && i+1 < len(query) && query[i+1] >= '0' && query[i+1] <= '9':
+			b.WriteByte('$') // SQLite's numbered ?NNN is PostgreSQL's $NNN
 		case ch == '?':
 			n++
 			b.WriteByte('$')
-			b.WriteString(fmt.Sprint(n))
+			b.WriteString(strconv.Itoa(n))
 		default:
 			b.WriteByte(ch)
 		}

@@ -24,6 +24,7 @@ func TestRebind(t *testing.T) {
 		{"SELECT ? -- is it?\n, ?", "SELECT $1 -- is it?\n, $2"},
 		{"SELECT ? -- trailing?", "SELECT $1 -- trailing?"},
 		{"SELECT 'unterminated ?", "SELECT 'unterminated ?"},
+		{"SELECT a FROM t WHERE b = ?1 OR c = ?1 OR d = ?12", "SELECT a FROM t WHERE b = $1 OR c = $1 OR d = $12"},
 	} {
 		if got := rebind(tc.in); got != tc.want {
 			t.Errorf("rebind(%q) = %q, want %q", tc.in, got, tc.want)

@@ -89,8 +89,9 @@ func decodeIDCursor(c string) (int64, error) {
 }
 
 // prefixEnd is the exclusive upper bound of the strings starting with p
-// (BINARY collation compares bytes; IDs are ASCII).
-func prefixEnd(p string) string { return p + "\xff" }
+// (SQLite's BINARY and PostgreSQL's "C" collation compare bytes, and no
+// valid UTF-8 continues p with bytes above U+10FFFF's).
+func prefixEnd(p string) string { return p + "\U0010FFFF" }
 
 func collectPayments(rows *sql.Rows) ([]Payment, error) {
 	defer rows.Close()
@@ -163,7 +164,7 @@ func (s *Store) GetPayment(ctx context.Context, paymentRequestID string) (*Payme
 	d.TimelineOmitted = max(d.TimelineOmitted-TimelineLimit, 0)
 	rows, err = tx.QueryContext(ctx, `SELECT id, kind, actor, summary, detail, delivery_fk, at FROM (
 		SELECT id, kind, actor, summary, detail, coalesce(delivery_fk, 0) AS delivery_fk, at
-		FROM events WHERE payment_fk = ? ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id`, p.ID, TimelineLimit)
+		FROM events WHERE payment_fk = ? ORDER BY at DESC, id DESC LIMIT ?) AS newest ORDER BY at, id`, p.ID, TimelineLimit)
 	if err != nil {
 		return nil, fmt.Errorf("store: timeline: %w", err)
 	}
@@ -225,6 +226,11 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 	}
 	now := s.now()
 	displayWhere, displayArgs, ok := displayCondition(f.Display, now)
+	if s.pg {
+		// SQLite's unary + (keeps its planner off the status index) is
+		// not an operator on PostgreSQL's text.
+		displayWhere = strings.TrimPrefix(displayWhere, "+")
+	}
 	if f.Display != "" && !ok {
 		return nil, &FieldError{Field: "status", Message: fmt.Sprintf("%q is not a display status", f.Display)}
 	}

@@ -250,8 +250,9 @@ func (s *Store) RecordRefusedDrops(ctx context.Context, drops []RefusedDrop) err
 				}
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO refused_drops (day, source, dropped, first_at, last_at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (day, source) DO UPDATE SET dropped = dropped + excluded.dropped,
-					first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
+				ON CONFLICT (day, source) DO UPDATE SET dropped = refused_drops.dropped + excluded.dropped,
+					first_at = CASE WHEN excluded.first_at < refused_drops.first_at THEN excluded.first_at ELSE refused_drops.first_at END,
+					last_at = CASE WHEN excluded.last_at > refused_drops.last_at THEN excluded.last_at ELSE refused_drops.last_at END`,
 				day, src, d.Count, d.First.UnixMilli(), d.Last.UnixMilli())
 			if err != nil {
 				return err

@@ -230,8 +230,12 @@ func TestPurgeRefusedDeliveries(t *testing.T) {
 	if got := mustGet(t, s, p.PaymentRequestID); len(got.Timeline) == 0 || got.Status != StatusSuccess {
 		t.Errorf("payment after purge: %s with %d events", got.Status, len(got.Timeline))
 	}
-	if got := count(t, s, "SELECT count(*) FROM pragma_foreign_key_check"); got != 0 {
-		t.Errorf("%d foreign key violations after the purge", got)
+	// PostgreSQL enforces foreign keys on every statement (the purge would
+	// have failed); SQLite is asked.
+	if !s.pg {
+		if got := count(t, s, "SELECT count(*) FROM pragma_foreign_key_check"); got != 0 {
+			t.Errorf("%d foreign key violations after the purge", got)
+		}
 	}
 	st, err := s.RefusedDrops(ctx, old, 5)
 	if err != nil {
