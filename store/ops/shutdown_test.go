@@ -17,7 +17,7 @@ import (
 // countingAntom counts the calls per API; with hold set, Cancel signals
 // started and waits for release before answering (no definitive answer).
 type countingAntom struct {
-	Antom // unused methods panic
+	Antom    // unused methods panic
 	mu       sync.Mutex
 	calls    map[string]int
 	hold     bool
