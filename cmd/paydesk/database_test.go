@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"paydesk/store"
+	"paydesk/store/storetest"
 )
 
 // TestDatabaseSettings: PAYDESK_DATABASE_URL must be a postgres URL, a
@@ -194,4 +196,51 @@ func httpGet(u string) (httpResult, error) {
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	return httpResult{res.StatusCode, string(b)}, err
+}
+
+// TestMigrateCommandOnPostgres: the same on PostgreSQL: -check reports
+// pending migrations, migrate applies them, serve refuses a newer schema
+// naming both versions, and the URL's password never shows.
+func TestMigrateCommandOnPostgres(t *testing.T) {
+	u := storetest.PostgresURL(t) // skips without PostgreSQL
+	known := knownVersion(t)
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu.User = url.UserPassword(pu.User.Username(), "s3cret") // trust auth: ignored by the server, must not be shown
+	env := map[string]string{"PAYDESK_DATA_DIR": t.TempDir(), "PAYDESK_DATABASE_URL": pu.String(), "PAYDESK_ADDR": "127.0.0.1:0"}
+	out, _, err := run(t, env, "migrate", "-check")
+	if err == nil || !strings.Contains(out, fmt.Sprintf("at migration 0, this Paydesk needs %d", known)) || !strings.HasPrefix(out, "PostgreSQL postgres://") {
+		t.Errorf("migrate -check on an empty schema: %q, %v", out, err)
+	}
+	out, _, err = run(t, env, "migrate")
+	if err != nil || !strings.Contains(out, fmt.Sprintf("migrated from 0 to %d, up to date", known)) {
+		t.Errorf("migrate: %q, %v", out, err)
+	}
+	if strings.Contains(out, "s3cret") {
+		t.Errorf("the password shows: %q", out)
+	}
+	if out, _, err = run(t, env, "migrate", "-check"); err != nil {
+		t.Errorf("migrate -check when current: %q, %v", out, err)
+	}
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf("INSERT INTO schema_migrations (version, name, applied_at) VALUES (%d, 'from_the_future.sql', 0)", known+1)); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := loadConfig("t", nil, envOf(env), io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Start(context.Background(), cfg, io.Discard, io.Discard)
+	if err == nil {
+		a.Shutdown(context.Background())
+	}
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprint(known+1)) || !strings.Contains(err.Error(), fmt.Sprint(known)) || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("serve on schema %d: %v; want a refusal naming %d and %d, without the password", known+1, err, known+1, known)
+	}
 }
