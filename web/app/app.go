@@ -1,5 +1,5 @@
-// Package app is the assembly of the whole Paydesk program: the store on
-// the data directory, the first admin, the Antom client (real Antom, a
+// Package app is the assembly of the whole Paydesk program: the store (on
+// the data directory, or PostgreSQL), the first admin, the Antom client (real Antom, a
 // simulator started elsewhere, or the embedded simulator it starts), the
 // handlers with their operations layer, the web server and its background
 // jobs. cmd/paydesk, cmd/paydeskload and the tests that run the whole
@@ -191,7 +191,9 @@ type App struct {
 }
 
 // Start builds Paydesk from cfg, starts serving and returns once it
-// accepts connections: the store on DataDir (migrated), the first admin,
+// accepts connections: the store (SQLite on DataDir, or PostgreSQL at
+// DatabaseURL; migrated unless NoMigrate, refused when its schema is newer
+// than this Paydesk), the session key, the first admin,
 // the listener, the Antom client (starting the embedded simulator unless
 // cfg.Antom is set), the handlers, the web server and, with cfg.Jobs, the
 // background jobs. On error everything started is stopped again.
