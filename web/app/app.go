@@ -292,6 +292,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	webCfg := web.Config{HTTPS: auth.Secure, Log: log, ServerTiming: cfg.ServerTiming, TrustedProxies: cfg.TrustedProxies,
 		Metrics: m, MetricsToken: cfg.MetricsToken}
+	if !current {
+		// Behind the schema with migrations off: serve (not ready), but
+		// run no background work until "paydesk migrate" has run.
+		webCfg.JobsWait = waitForSchema(st, schemaPoll, log)
+	}
 	if ext := cfg.Antom; ext != nil {
 		client := antom.NewClient(ext.BaseURL, ext.ClientID, ext.MerchantKey, ext.AntomKey, cfg.AntomOptions...)
 		deps.Antom, deps.Sandbox = client, client.Sandbox()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"time"
 
 	"paydesk/store"
 )
@@ -62,6 +63,34 @@ func checkSchema(ctx context.Context, st *store.Store, log *slog.Logger) (curren
 		return false, nil
 	}
 	return true, nil
+}
+
+// schemaPoll is how often a Paydesk behind the schema looks again.
+const schemaPoll = 5 * time.Second
+
+// waitForSchema returns a wait that ends when the database's schema is the
+// one this Paydesk knows (looking every poll), with an error when it is
+// newer, or when ctx ends.
+func waitForSchema(st *store.Store, poll time.Duration, log *slog.Logger) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(poll)
+		defer t.Stop()
+		for {
+			applied, known, err := st.SchemaVersion(ctx)
+			switch {
+			case err == nil && applied == known:
+				log.Info("migrations applied: background jobs start", "schema", applied)
+				return nil
+			case err == nil && applied > known:
+				return fmt.Errorf("the database schema is at migration %d, newer than this Paydesk knows (%d)", applied, known)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+	}
 }
 
 // sessionKey is the generated session key: in <data>/session.key with
