@@ -23,6 +23,8 @@ type notification struct {
 	body        []byte
 	requestTime string
 	signature   string
+	payment     int // the open payment's index
+	capture     bool
 }
 
 // notificationBodies are the PAYMENT_RESULT S and CAPTURE_RESULT S that
@@ -93,7 +95,7 @@ func signNotifications(key *rsa.PrivateKey, clientID string, open []store.Fixtur
 						errs <- err
 						return
 					}
-					out[slot(i, j, len(open))] = notification{body: body, requestTime: rt, signature: sig}
+					out[slot(i, j, len(open))] = notification{body: body, requestTime: rt, signature: sig, payment: i, capture: j == 1}
 				}
 			}
 		}()
@@ -112,6 +114,8 @@ type ingestResult struct {
 	elapsed          time.Duration
 	latency          latencies
 	firstError       string
+	// acked[k] says notification k was acknowledged at least once.
+	acked []bool
 }
 
 func (r ingestResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -119,8 +123,10 @@ func (r ingestResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds(
 // fireNotifications posts the notifications, cycling through them in order
 // (a later cycle redelivers: duplicates), from concurrency senders for d.
 // A request counts as ok when it is answered 200 with Antom's ack body.
-func fireNotifications(ctx context.Context, client *http.Client, base, clientID string, notes []notification, concurrency int, d time.Duration) ingestResult {
+// With several servers the requests go to each in turn.
+func fireNotifications(ctx context.Context, client *http.Client, bases []string, clientID string, notes []notification, concurrency int, d time.Duration) ingestResult {
 	var next atomic.Int64
+	acked := make([]atomic.Bool, len(notes))
 	type worker struct {
 		lat        []time.Duration
 		ok, failed int
@@ -139,8 +145,9 @@ func fireNotifications(ctx context.Context, client *http.Client, base, clientID 
 			me.lat = make([]time.Duration, 0, 16384)
 			var buf bytes.Buffer
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				n := notes[int(next.Add(1)-1)%len(notes)]
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+paths.WebhookAntom, bytes.NewReader(n.body))
+				k := int(next.Add(1) - 1)
+				n := notes[k%len(notes)]
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, bases[k%len(bases)]+paths.WebhookAntom, bytes.NewReader(n.body))
 				req.Header.Set("Content-Type", "application/json; charset=UTF-8")
 				req.Header.Set(antom.HeaderClientID, clientID)
 				req.Header.Set(antom.HeaderRequestTime, n.requestTime)
@@ -167,6 +174,7 @@ func fireNotifications(ctx context.Context, client *http.Client, base, clientID 
 				default:
 					me.ok++
 					me.lat = append(me.lat, lat)
+					acked[k%len(notes)].Store(true)
 				}
 			}
 		}()
@@ -184,5 +192,9 @@ func fireNotifications(ctx context.Context, client *http.Client, base, clientID 
 	}
 	r.sent = r.ok + r.failed
 	r.latency = summarize(all)
+	r.acked = make([]bool, len(notes))
+	for k := range acked {
+		r.acked[k] = acked[k].Load()
+	}
 	return r
 }

@@ -40,11 +40,13 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"io/fs"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,6 +54,7 @@ import (
 	"time"
 
 	"paydesk/store"
+	"paydesk/web/app"
 )
 
 // The design targets.
@@ -78,6 +81,9 @@ type options struct {
 	cpuProfile                  string
 	server                      string // "in-process" or "process"
 	child                       bool   // this process is the -server process child
+	databaseURL                 string // -database-url: PostgreSQL instead of SQLite
+	replicas                    int    // Paydesk servers on the one database
+	pgURL                       string // -database-url with the run's private schema first on search_path
 }
 
 func main() {
@@ -114,6 +120,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the ingest phase to this file (-server in-process)")
 	fs.StringVar(&o.server, "server", "in-process", "where Paydesk runs without -url: in-process, or process (a child process: its memory and CPU without the load generator's)")
 	fs.BoolVar(&o.child, "child", false, "internal: serve as the -server process child")
+	fs.StringVar(&o.databaseURL, "database-url", "", "run Paydesk on this PostgreSQL database (postgres://…) instead of SQLite in the temporary data directory; everything goes into a private schema, dropped at the end")
+	fs.IntVar(&o.replicas, "replicas", 1, "with -database-url: Paydesk servers on the one database, requests spread over them round-robin")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -124,6 +132,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		if o.dataDir == "" {
 			return o, errors.New("-child needs -data-dir")
 		}
+		o.pgURL = os.Getenv(childDatabaseURL)
 		return o, nil
 	}
 	if o.open == 0 {
@@ -145,6 +154,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 	} else if o.pid != 0 || o.antomKey != "" {
 		errs = append(errs, errors.New("-pid and -antom-key go with -url"))
+	}
+	switch {
+	case o.replicas < 1:
+		errs = append(errs, errors.New("-replicas must be at least 1"))
+	case o.replicas > 1 && o.databaseURL == "":
+		errs = append(errs, errors.New("-replicas above 1 needs -database-url (SQLite has one writer process)"))
+	case o.databaseURL != "" && o.url != "":
+		errs = append(errs, errors.New("-database-url starts its own servers: not with -url"))
+	case o.databaseURL != "" && !strings.HasPrefix(o.databaseURL, "postgres://") && !strings.HasPrefix(o.databaseURL, "postgresql://"):
+		errs = append(errs, errors.New("-database-url: want a postgres:// or postgresql:// URL"))
 	}
 	switch {
 	case o.server != "in-process" && o.server != "process":
@@ -173,6 +192,9 @@ type report struct {
 	rssLogin              int64
 	hwm                   int64
 	hwmReset              bool
+	rssReplica            int64  // child processes: the largest one server's peak
+	pgServer              string // -database-url: the server and its commit settings
+	ledger                ledgerResult
 	serverTimed           bool
 	loadBefore, loadAfter string
 	profile               string
@@ -180,21 +202,49 @@ type report struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	if err != nil {
+	r, err := runReport(ctx, args, stdout, stderr)
+	if err != nil || r == nil {
 		return err
 	}
+	r.print(stdout)
+	return nil
+}
+
+// runReport runs the load and returns what it measured (nil with -h and
+// in the -child).
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ *report, err error) {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	if o.child {
-		return runChild(ctx, o, stdout)
+		return nil, runChild(ctx, o, stdout)
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "paydeskload: "+format+"\n", a...) }
 	r := &report{o: o, loadBefore: loadAverage()}
 	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 2 * o.concurrency, MaxIdleConnsPerHost: 2 * o.concurrency, DisableCompression: true,
 	}}
+	if o.databaseURL != "" {
+		if r.pgServer, err = pgServer(ctx, o.databaseURL); err != nil {
+			return nil, err
+		}
+		schema, err := createSchema(ctx, o.databaseURL)
+		if err != nil {
+			return nil, err
+		}
+		progress("PostgreSQL: private schema %s (dropped at the end)", schema.name)
+		defer func() {
+			if derr := schema.drop(); derr != nil {
+				err = errors.Join(err, derr)
+			}
+		}()
+		o.pgURL = schema.url
+		r.o = o
+	}
 	var t *target
 	switch {
 	case o.url != "":
@@ -202,7 +252,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		var root string
 		if root, err = os.MkdirTemp(o.dataDir, "paydeskload-"); err != nil {
-			return err
+			return nil, err
 		}
 		if o.keep {
 			progress("data directory %s kept", root)
@@ -213,35 +263,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			b := make([]byte, 12)
 			rand.Read(b)
 			o.password = hex.EncodeToString(b)
+			r.o = o
 		}
-		dataDir := filepath.Join(root, "data")
-		if o.server == "process" {
-			t, err = setupChild(ctx, o, r, dataDir, httpClient, progress, stderr)
-		} else {
-			t, err = setupInProcess(ctx, o, r, dataDir, httpClient, progress)
-		}
+		t, err = setupLocal(ctx, o, r, root, httpClient, progress, stderr)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer t.stop()
-	base, dataDir, pid, signKey, fixture, handler, clientID := t.base, t.dataDir, t.pid, t.signKey, t.fixture, t.handler, t.clientID
-	r.fs = fsType(dataDir)
+	defer func() {
+		if serr := t.stop(); serr != nil && err == nil {
+			err = fmt.Errorf("stopping Paydesk: %w", serr)
+		}
+	}()
+	bases, dataDir, pids, signKey, fixture, handler, clientID := t.bases, t.dataDir, t.pids, t.signKey, t.fixture, t.handler, t.clientID
+	if o.pgURL != "" {
+		r.fs = r.pgServer
+	} else {
+		r.fs = fsType(dataDir)
+	}
+	// The baseline's rows hold a notification's body, as a delivery row does.
+	baseline := func(body []byte) (float64, error) {
+		if o.pgURL != "" {
+			return pgBaselineRate(ctx, o.pgURL, o.baseline, body)
+		}
+		return baselineRate(ctx, dataDir, o.baseline, body)
+	}
 
 	var sampler *rssSampler
-	if pid != "" {
-		sampler = startRSSSampler(pid, 50*time.Millisecond)
+	if len(pids) > 0 {
+		sampler = startRSSSampler(pids, 50*time.Millisecond)
 		defer sampler.close()
 	}
 
 	progress("signing in as %s", o.email)
 	if sampler != nil {
-		r.rssBeforeLogin, _, _ = procStatus(pid)
+		r.rssBeforeLogin, _ = sampler.now()
 		sampler.setPhase("login")
 	}
-	staff, err := login(ctx, base, o.email, o.password)
+	staff, err := login(ctx, bases, o.email, o.password)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if sampler != nil {
 		// The password hash (argon2id) takes tens of MB; an idle Go runtime
@@ -260,21 +321,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	t0 := time.Now()
 	notes, err := signNotifications(signKey, clientID, open)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.signTime, r.unique = time.Since(t0), len(notes)
+	body := notes[0].body
 
 	progress("baseline: raw durable commits for %s", o.baseline)
-	if r.baseBefore, err = baselineRate(ctx, dataDir, o.baseline, notes[0].body); err != nil {
-		return err
+	if r.baseBefore, err = baseline(body); err != nil {
+		return nil, err
 	}
 
-	progress("ingest: %d senders for %s", o.concurrency, o.duration)
+	progress("ingest: %d senders for %s over %d server(s)", o.concurrency, o.duration, len(bases))
 	warmedUp := func() {}
 	if sampler != nil {
 		warmed := make(chan struct{})
 		warm := time.AfterFunc(min(time.Second, o.duration/4), func() {
-			r.hwmReset = resetPeakRSS(pid)
+			r.hwmReset = sampler.resetPeak()
 			sampler.setPhase("ingest")
 			close(warmed)
 		})
@@ -287,30 +349,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.cpuProfile != "" && o.url == "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
 			f.Close()
-			return err
+			return nil, err
 		}
 		r.profile = o.cpuProfile
-		r.ingest = fireNotifications(ctx, httpClient, base, clientID, notes, o.concurrency, o.duration)
+		r.ingest = fireNotifications(ctx, httpClient, bases, clientID, notes, o.concurrency, o.duration)
 		pprof.StopCPUProfile()
 		f.Close()
 	} else {
-		r.ingest = fireNotifications(ctx, httpClient, base, clientID, notes, o.concurrency, o.duration)
+		r.ingest = fireNotifications(ctx, httpClient, bases, clientID, notes, o.concurrency, o.duration)
 	}
 	warmedUp()
 	if sampler != nil {
 		sampler.setPhase("")
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 
 	progress("baseline again")
-	if r.baseAfter, err = baselineRate(ctx, dataDir, o.baseline, notes[0].body); err != nil {
-		return err
+	if r.baseAfter, err = baseline(body); err != nil {
+		return nil, err
 	}
 
 	if sampler != nil {
@@ -318,20 +380,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	progress("search by ID: %d searches", o.searches)
 	if r.search, err = searchByID(ctx, staff, fixture, o.searches); err != nil {
-		return err
+		return nil, err
 	}
 	progress("search by part of an ID: %d modes x %d", len(partModes), o.partSearches)
 	if r.parts, err = searchByPart(ctx, staff, fixture, o.partSearches); err != nil {
-		return err
+		return nil, err
 	}
 	progress("list pages: %d cases x %d", len(listCases(fixture)), o.listRounds)
 	if r.list, err = listPages(ctx, staff, fixture, o.listRounds); err != nil {
-		return err
+		return nil, err
 	}
 	progress("live polls: %d", o.polls)
 	var pollURLs []string
 	if r.poll, pollURLs, err = livePolls(ctx, staff, fixture, o.polls); err != nil {
-		return err
+		return nil, err
 	}
 	if sampler != nil {
 		sampler.setPhase("")
@@ -340,35 +402,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case handler != nil:
 		d, err := pollCPUInProcess(ctx, handler, staff, pollURLs, 5000)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r.poll.cpuPerDetailPoll, r.poll.cpuHow = d, "process CPU / poll, through the router"
-	case pid != "":
-		c0, err := pidCPU(pid)
+	case len(pids) > 0:
+		c0, err := pidsCPU(pids)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		const n = 5000
 		htmx := http.Header{"Hx-Request": {"true"}, "X-Csrf-Token": {staff.csrf()}}
 		for i := range n {
 			if _, _, _, err := staff.get(ctx, pollURLs[i%len(pollURLs)], htmx); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		c1, err := pidCPU(pid)
+		c1, err := pidsCPU(pids)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		r.poll.cpuPerDetailPoll, r.poll.cpuHow = (c1-c0)/n, "server process CPU / poll, over HTTP"
+		how := "server process CPU / poll, over HTTP"
+		if len(pids) > 1 {
+			how = "the server processes' CPU / poll, over HTTP"
+		}
+		r.poll.cpuPerDetailPoll, r.poll.cpuHow = (c1-c0)/n, how
 	}
 	r.serverTimed = staff.serverTimed
 	if sampler != nil {
 		r.rssIngest, r.rssBrowse = sampler.peakOf("ingest"), sampler.peakOf("browse")
-		_, r.hwm, _ = procStatus(pid)
+		r.rssReplica = max(sampler.replicaPeakOf("ingest"), sampler.replicaPeakOf("browse"))
+		r.hwm = sampler.hwm()
+	}
+	progress("ledger check: %d open payments", len(open))
+	if r.ledger, err = t.checkLedger(ctx, open, notes, r.ingest.acked); err != nil {
+		return nil, err
 	}
 	r.loadAfter = loadAverage()
-	r.print(stdout)
-	return nil
+	return r, nil
 }
 
 // print writes the report as a compact table.
@@ -377,6 +447,9 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nPaydesk load test: %s\n", machine())
 	fmt.Fprintf(w, "%s, data on %s; %d payments (%d open), load average %s before, %s after\n",
 		r.mode, r.fs, o.payments, o.open, r.loadBefore, r.loadAfter)
+	if o.pgURL != "" && o.replicas > 1 {
+		fmt.Fprintf(w, "%d Paydesk servers on the one database, each with its own writer (one advisory lock serialises their commits); requests round-robin\n", o.replicas)
+	}
 	if r.seedTime > 0 {
 		fmt.Fprintf(w, "setup: seeded in %s, %d notifications signed in %s\n", r.seedTime.Round(time.Millisecond), r.unique, r.signTime.Round(time.Millisecond))
 	}
@@ -401,12 +474,18 @@ func (r *report) print(w io.Writer) {
 	ptr := func(b bool) *bool { return &b }
 
 	baseline := max(r.baseBefore, r.baseAfter)
-	row("baseline: durable 1-row commits", fmt.Sprintf("%.0f/s (before %.0f, after %.0f)", baseline, r.baseBefore, r.baseAfter), "the higher of the two", nil)
+	baseName := "baseline: durable 1-row commits"
+	if o.pgURL != "" {
+		baseName = "baseline: 1-row autocommit INSERTs"
+	}
+	row(baseName, fmt.Sprintf("%.0f/s (before %.0f, after %.0f)", baseline, r.baseBefore, r.baseAfter), "the higher of the two", nil)
 	ratio := r.ingest.rate() / baseline
 	row(fmt.Sprintf("webhook ingest, %d senders", o.concurrency),
 		fmt.Sprintf("%.0f/s = %.2fx baseline", r.ingest.rate(), ratio), fmt.Sprintf(">= %.0fx", targetIngestRatio), ptr(ratio >= targetIngestRatio && r.ingest.failed == 0))
 	row("  latency p50 / p99 / max (client)", r.ingest.latency.p50p99max(), "p99 <= "+ms(targetIngestP99)+" ms", ptr(r.ingest.latency.pct(99) <= targetIngestP99))
 	row("  sent / failed / unique", fmt.Sprintf("%d / %d / %d", r.ingest.sent, r.ingest.failed, r.unique), "failed = 0", nil)
+	row("  ledger after the load", fmt.Sprintf("%d open payments read: %d paid, %d captured as acknowledged; %d inconsistent",
+		r.ledger.checked, r.ledger.paid, r.ledger.captured, r.ledger.inconsistent), "consistent", ptr(r.ledger.ok()))
 	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))
 	row("  the search answer alone", r.search.answer.p50p99max(), "", nil)
 	row("  the detail page alone", r.search.detail.p50p99max(), "", nil)
@@ -433,11 +512,20 @@ func (r *report) print(w io.Writer) {
 	if r.rssIngest > 0 {
 		peak := max(r.rssIngest, r.rssBrowse)
 		note := ""
-		if r.mode == "in-process" {
+		switch {
+		case o.server == "in-process" && o.replicas > 1:
+			note = fmt.Sprintf(", all %d servers and the load generator in one process", o.replicas)
+		case o.server == "in-process":
 			note = ", load generator included"
 		}
+		judged := peak
+		if o.server == "process" && o.replicas > 1 {
+			// The target is per Paydesk: judge the largest server process.
+			judged = r.rssReplica
+			note += fmt.Sprintf("; %d server processes together, the largest %s", o.replicas, mib(r.rssReplica))
+		}
 		row("resident memory, peak under load*", fmt.Sprintf("%s (ingest %s, browse %s%s)", mib(peak), mib(r.rssIngest), mib(r.rssBrowse), note),
-			"<= 100 MB", ptr(peak <= targetRSS))
+			"<= 100 MB", ptr(judged <= targetRSS))
 		if r.hwmReset {
 			row("  VmHWM over the load phases", mib(r.hwm), "", nil)
 		}
@@ -455,6 +543,9 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nsearch + page p99 by ID (ms): %s\n", strings.Join(kinds, ", "))
 	fmt.Fprintf(w, "Times are %s unless marked client. *Memory: from 1 s into the ingest (a warm-up) on.\n", timed)
 	fmt.Fprintf(w, "%d PASS, %d FAIL.\n", r.passed, r.failed)
+	for _, p := range r.ledger.problems {
+		fmt.Fprintf(w, "ledger: %s\n", p)
+	}
 	if r.ingest.firstError != "" {
 		fmt.Fprintf(w, "first ingest error: %s\n", r.ingest.firstError)
 	}
@@ -469,20 +560,35 @@ func (r *report) print(w io.Writer) {
 	}
 }
 
-// target is the Paydesk under load.
+// target is the Paydesk under load: one server, or -replicas servers on
+// one PostgreSQL database.
 type target struct {
-	base, dataDir string
-	pid           string // for /proc; "" when unknown
-	signKey       *rsa.PrivateKey
-	clientID      string
-	fixture       *store.Fixture
-	handler       http.Handler // in-process only: the router, for the poll CPU
-	stop          func() error
+	bases   []string // each server's base URL; requests go round-robin
+	dataDir string   // the (first) server's data directory
+	pids    []string // for /proc: "self", or the server processes; none when unknown
+	signKey *rsa.PrivateKey
+	// clientID is the client-id header of notifications.
+	clientID string
+	fixture  *store.Fixture
+	handler  http.Handler // in-process only: the first server's router, for the poll CPU
+	// store is a handle on the database for the ledger check: the first
+	// in-process server's, or one opened for the check (release closes it).
+	store func(ctx context.Context) (st *store.Store, release func() error, err error)
+	stop  func() error
 }
 
-// seed writes the fixture through its own store handle on dataDir.
+// openStore opens the database the servers use: PostgreSQL (the run's
+// schema) with -database-url, else SQLite in dataDir.
+func openStore(ctx context.Context, o options, dataDir string) (*store.Store, error) {
+	if o.pgURL != "" {
+		return store.OpenPostgres(ctx, o.pgURL)
+	}
+	return store.Open(ctx, dataDir)
+}
+
+// seed writes the fixture through its own store handle.
 func seed(ctx context.Context, o options, r *report, dataDir string) (*store.Fixture, error) {
-	st, err := store.Open(ctx, dataDir)
+	st, err := openStore(ctx, o, dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -495,100 +601,178 @@ func seed(ctx context.Context, o options, r *report, dataDir string) (*store.Fix
 	return f, err
 }
 
-// setupInProcess starts Paydesk in this process (first run), seeds it,
-// restarts it on the seeded data (the start-up figure) and returns it.
-func setupInProcess(ctx context.Context, o options, r *report, dataDir string, client *http.Client, progress func(string, ...any)) (*target, error) {
-	r.mode = "in-process"
-	cfg := embedConfig{dataDir: dataDir, email: o.email, password: o.password, jobs: o.jobs}
-	progress("first start (generates keys, creates the admin)")
-	t0 := time.Now()
-	e, err := startEmbedded(ctx, cfg)
+// server is one running Paydesk of a local setup.
+type server struct {
+	base    string
+	pid     string
+	handler http.Handler // in-process only
+	st      *store.Store // in-process only
+	stop    func() error
+}
+
+// startServer starts one Paydesk on dataDir, in this process or in a child.
+func startServer(ctx context.Context, o options, dataDir string, stderr io.Writer) (*server, error) {
+	if o.server == "process" {
+		c, err := startChild(o, dataDir, stderr)
+		if err != nil {
+			return nil, err
+		}
+		return &server{base: c.URL, pid: c.pid(), stop: c.stop}, nil
+	}
+	e, err := startEmbedded(ctx, embedConfig{dataDir: dataDir, databaseURL: o.pgURL, email: o.email, password: o.password, jobs: o.jobs})
 	if err != nil {
 		return nil, err
 	}
-	if err := waitHealthy(ctx, client, e.Base); err != nil {
-		e.shutdown()
+	return &server{base: e.Base, pid: "self", handler: e.Web.Handler(), st: e.Store, stop: e.shutdown}, nil
+}
+
+// setupLocal starts Paydesk (first run: keys, the admin, migrations),
+// stops it, seeds the database, then starts -replicas servers on the
+// seeded data (the start-up figure is the first one's restart) and
+// returns them. Each server has its own data directory, the first one's
+// keys and session key copied in, so any of them verifies the
+// notifications and the staff session cookie the others do.
+func setupLocal(ctx context.Context, o options, r *report, root string, client *http.Client, progress func(string, ...any), stderr io.Writer) (*target, error) {
+	r.mode = "in-process"
+	if o.server == "process" {
+		r.mode = "child process"
+	}
+	if o.replicas > 1 {
+		r.mode = fmt.Sprintf("%d replicas (%s)", o.replicas, r.mode)
+	}
+	dirs := []string{filepath.Join(root, "data")}
+	for i := 2; i <= o.replicas; i++ {
+		dirs = append(dirs, filepath.Join(root, fmt.Sprintf("data-%d", i)))
+	}
+	progress("first start (generates keys, creates the admin)")
+	t0 := time.Now()
+	first, err := startServer(ctx, o, dirs[0], stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitHealthy(ctx, client, first.base); err != nil {
+		first.stop()
 		return nil, err
 	}
 	r.coldStart = time.Since(t0)
-	if err := e.shutdown(); err != nil {
+	if err := first.stop(); err != nil {
 		return nil, err
 	}
+	for _, d := range dirs[1:] {
+		if err := copySecrets(dirs[0], d); err != nil {
+			return nil, err
+		}
+	}
 	progress("seeding %d payments (%d open)", o.payments, o.open)
-	f, err := seed(ctx, o, r, dataDir)
+	f, err := seed(ctx, o, r, dirs[0])
 	if err != nil {
 		return nil, err
 	}
 	runtime.GC()
 	debug.FreeOSMemory() // seeding is not Paydesk's work: start the measured life clean
 
-	progress("restart on %d payments", o.payments)
-	t0 = time.Now()
-	if e, err = startEmbedded(ctx, cfg); err != nil {
-		return nil, err
+	var servers []*server
+	stopAll := func() error {
+		var errs []error
+		for _, s := range servers {
+			errs = append(errs, s.stop())
+		}
+		return errors.Join(errs...)
 	}
-	if err := waitHealthy(ctx, client, e.Base); err != nil {
-		e.shutdown()
-		return nil, err
+	for i, d := range dirs {
+		progress("start of server %d of %d on %d payments", i+1, len(dirs), o.payments)
+		t0 := time.Now()
+		s, err := startServer(ctx, o, d, stderr)
+		if err != nil {
+			stopAll()
+			return nil, err
+		}
+		servers = append(servers, s)
+		if err := waitHealthy(ctx, client, s.base); err != nil {
+			stopAll()
+			return nil, err
+		}
+		if i == 0 {
+			r.warmStart = time.Since(t0)
+		}
 	}
-	r.warmStart = time.Since(t0)
-	return &target{base: e.Base, dataDir: dataDir, pid: "self", signKey: e.Keys.Simulator, clientID: simClientID,
-		fixture: f, handler: e.Web.Handler(), stop: e.shutdown}, nil
+	signKey, err := simulatorKey(dirs[0])
+	if err != nil {
+		stopAll()
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	t := &target{dataDir: dirs[0], signKey: signKey, clientID: simClientID, fixture: f,
+		handler: servers[0].handler, stop: stopAll}
+	for _, s := range servers {
+		t.bases = append(t.bases, s.base)
+		if !slices.Contains(t.pids, s.pid) {
+			t.pids = append(t.pids, s.pid)
+		}
+	}
+	if st := servers[0].st; st != nil {
+		t.store = func(context.Context) (*store.Store, func() error, error) { return st, func() error { return nil }, nil }
+	} else {
+		t.store = func(ctx context.Context) (*store.Store, func() error, error) {
+			st, err := openStore(ctx, o, dirs[0])
+			if err != nil {
+				return nil, nil, err
+			}
+			return st, st.Close, nil
+		}
+	}
+	return t, nil
 }
 
-// setupChild is setupInProcess with Paydesk in a child process.
-func setupChild(ctx context.Context, o options, r *report, dataDir string, client *http.Client, progress func(string, ...any), stderr io.Writer) (*target, error) {
-	r.mode = "child process"
-	progress("first start of the child (generates keys, creates the admin)")
-	t0 := time.Now()
-	c, err := startChild(o, dataDir, stderr)
+// copySecrets gives a replica's data directory the first one's keys and
+// generated session key (the files cmd/paydesk keeps there).
+func copySecrets(from, to string) error {
+	if err := os.MkdirAll(filepath.Join(to, app.KeysDir), 0o700); err != nil {
+		return err
+	}
+	keys, err := os.ReadDir(filepath.Join(from, app.KeysDir))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := waitHealthy(ctx, client, c.URL); err != nil {
-		c.stop()
-		return nil, err
+	files := []string{app.SessionKeyFile}
+	for _, k := range keys {
+		if k.Type().IsRegular() {
+			files = append(files, filepath.Join(app.KeysDir, k.Name()))
+		}
 	}
-	r.coldStart = time.Since(t0)
-	if err := c.stop(); err != nil {
-		return nil, err
+	for _, name := range files {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if errors.Is(err, fs.ErrNotExist) && name == app.SessionKeyFile {
+			continue // kept elsewhere (the database) by this Paydesk
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, name), b, 0o600); err != nil {
+			return err
+		}
 	}
-	progress("seeding %d payments (%d open)", o.payments, o.open)
-	f, err := seed(ctx, o, r, dataDir)
-	if err != nil {
-		return nil, err
-	}
-	progress("restart of the child on %d payments", o.payments)
-	t0 = time.Now()
-	if c, err = startChild(o, dataDir, stderr); err != nil {
-		return nil, err
-	}
-	if err := waitHealthy(ctx, client, c.URL); err != nil {
-		c.stop()
-		return nil, err
-	}
-	r.warmStart = time.Since(t0)
-	signKey, err := simulatorKey(dataDir)
-	if err != nil {
-		c.stop()
-		return nil, fmt.Errorf("child keys: %w", err)
-	}
-	return &target{base: c.URL, dataDir: dataDir, pid: c.pid(), signKey: signKey, clientID: simClientID,
-		fixture: f, stop: c.stop}, nil
+	return nil
 }
 
 // setupExternal targets a running Paydesk (-url) and seeds its data directory.
 func setupExternal(ctx context.Context, o options, r *report, client *http.Client, progress func(string, ...any)) (*target, error) {
 	r.mode = "external " + o.url
-	t := &target{base: strings.TrimRight(o.url, "/"), dataDir: o.dataDir, clientID: o.clientID, stop: func() error { return nil }}
+	t := &target{bases: []string{strings.TrimRight(o.url, "/")}, dataDir: o.dataDir, clientID: o.clientID, stop: func() error { return nil }}
 	if o.pid != 0 {
-		t.pid = strconv.Itoa(o.pid)
+		t.pids = []string{strconv.Itoa(o.pid)}
+	}
+	t.store = func(ctx context.Context) (*store.Store, func() error, error) {
+		st, err := openStore(ctx, o, o.dataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, st.Close, nil
 	}
 	var err error
 	if t.signKey, err = signKeyFile(o.antomKey); err != nil {
 		return nil, fmt.Errorf("-antom-key: %w", err)
 	}
-	if err := waitHealthy(ctx, client, t.base); err != nil {
+	if err := waitHealthy(ctx, client, t.bases[0]); err != nil {
 		return nil, err
 	}
 	progress("seeding %d payments (%d open) into the server's data directory", o.payments, o.open)

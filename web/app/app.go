@@ -43,6 +43,9 @@ type Config struct {
 	// DataDir holds the database and, in the embedded setup, the keys, the
 	// generated session key and the simulator's state. Required.
 	DataDir string
+	// DatabaseURL, when set (postgres://…), is the PostgreSQL database
+	// Paydesk uses instead of SQLite in DataDir; replicas may share it.
+	DatabaseURL string
 	// Addr is the listen address (default "127.0.0.1:0"). Listener, when
 	// set, is served instead (Start takes it over).
 	Addr     string
@@ -217,7 +220,12 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	auth.Secure = auth.Secure || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")
 
-	st, err := store.Open(ctx, cfg.DataDir, cfg.StoreOptions...)
+	var st *store.Store
+	if cfg.DatabaseURL != "" {
+		st, err = store.OpenPostgres(ctx, cfg.DatabaseURL, cfg.StoreOptions...)
+	} else {
+		st, err = store.Open(ctx, cfg.DataDir, cfg.StoreOptions...)
+	}
 	if err != nil {
 		return nil, err
 	}
