@@ -60,6 +60,13 @@ func OpenPostgres(ctx context.Context, databaseURL string, opts ...Option) (*Sto
 	if err != nil {
 		return nil, err
 	}
+	// A transaction left open by a replica that lost its network (no FIN
+	// reaches the server) would hold the write lock for every replica:
+	// the server ends such a session after a minute. The store's own
+	// write transactions never wait on anything outside the database.
+	if _, set := cfg.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
+	}
 	s := newStore(opts)
 	s.pg = true
 	s.path = RedactURL(databaseURL)

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -281,5 +283,49 @@ func TestReplicasClaimEachOperationOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("operation %d claimed %d times", id, n)
 		}
+	}
+}
+
+// TestPostgresRecoversAfterLostConnections: when the server ends every
+// connection (a restart, a failover), a write in flight fails as
+// ErrUnavailable — nothing half-written — and the store reconnects by
+// itself: the next writes and reads work without reopening it.
+func TestPostgresRecoversAfterLostConnections(t *testing.T) {
+	// The store's connections carry a name of their own, so only they
+	// are ended (other tests share the server).
+	name := fmt.Sprintf("paydesk_recover_%d", time.Now().UnixNano())
+	s, err := OpenPostgres(ctx, storetest.PostgresURL(t)+"&application_name="+name, WithSearchIndexEvery(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := mustReady(t, s)
+	admin, err := sql.Open("pgx", os.Getenv(storetest.EnvURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var ended int
+	if err := admin.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1) AS t`, name).Scan(&ended); err != nil || ended == 0 {
+		t.Fatalf("ended %d connections (%v), want some", ended, err)
+	}
+	_, err = s.SetFlags(ctx, p.PaymentRequestID, FlagStuck, 0, "test", "after the connections were lost")
+	if err != nil && !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("first write after the connections ended: %v, want success or ErrUnavailable", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err = s.SetFlags(ctx, p.PaymentRequestID, FlagStuck, 0, "test", "after the connections were lost")
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrUnavailable) || time.Now().After(deadline) {
+			t.Fatalf("write after reconnecting: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if d := mustGet(t, s, p.PaymentRequestID); !d.Flags.Has(FlagStuck) {
+		t.Errorf("flags %s after reconnecting, want stuck", d.Flags)
 	}
 }

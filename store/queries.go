@@ -326,6 +326,11 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (*Page[Order], er
 	var where []string
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
+		if !textValue(q) {
+			// No referenceOrderId (printable ASCII) starts with it, and
+			// PostgreSQL would refuse it as a parameter.
+			return &Page[Order]{}, nil
+		}
 		where, args = append(where, "reference_order_id >= ? AND reference_order_id < ?"), append(args, q, prefixEnd(q))
 	}
 	if f.State != "" {
@@ -335,7 +340,7 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter) (*Page[Order], er
 		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
 		at, ref, ok := strings.Cut(string(b), ".")
 		atMS, perr := strconv.ParseInt(at, 10, 64)
-		if err != nil || !ok || perr != nil {
+		if err != nil || !ok || perr != nil || !textValue(ref) {
 			return nil, &FieldError{Field: "cursor", Message: "is not a cursor this list gave out"}
 		}
 		where, args = append(where, "(last_created_at, reference_order_id) < (?, ?)"), append(args, atMS, ref)

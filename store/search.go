@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"paydesk/antom"
 )
@@ -19,8 +20,8 @@ import (
 // A query is normalized the same way and matched exactly (the key index);
 // when nothing matches exactly, by prefix (a range of the key index); when
 // nothing starts with it either, by a fragment of 3 or more characters
-// (the FTS5 trigram index search_fts). Four digits are also a card's last
-// four.
+// (on SQLite the FTS5 trigram index search_fts, on PostgreSQL a pg_trgm GIN
+// index on search_keys.key). Four digits are also a card's last four.
 
 // SearchLimit is the most payments one search returns, a list page's
 // worth; more matches set SearchResult.More.
@@ -61,6 +62,15 @@ const (
 	// With an amount, its index: the planner, to avoid a sort, would
 	// otherwise read every payment of the card by date.
 	searchCardAmountSQL = `SELECT id, amount_minor, currency FROM payments INDEXED BY payments_card_last4_amount
+		WHERE card_last4 = ? AND card_last4 <> ''`
+
+	// PostgreSQL: the trigram GIN index answers LIKE '%fragment%' (every
+	// write keeps it complete, so there is no tail to read), newest key
+	// first as on SQLite.
+	pgSearchFragmentSQL = `SELECT payment_fk, kind, sub_fk FROM search_keys
+		WHERE key LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT ?`
+	// PostgreSQL has no INDEXED BY; its planner costs the amount index itself.
+	pgSearchCardAmountSQL = `SELECT id, amount_minor, currency FROM payments
 		WHERE card_last4 = ? AND card_last4 <> ''`
 )
 
@@ -213,8 +223,10 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	}
 	key := NormalizeID(text)
 	res := &SearchResult{}
-	if key == "" || len(key) > maxSearchLen {
-		return res, nil // only dashes, or longer than any ID: nothing can match
+	if key == "" || len(key) > maxSearchLen || !textValue(key) {
+		// Only dashes, longer than any ID, or holding a NUL (which no ID
+		// holds, and PostgreSQL text cannot): nothing can match.
+		return res, nil
 	}
 	c := &collector{limit: limit, seen: map[int64]int{}}
 	// Exact: every payment carrying the ID (an order or a buyer has several).
@@ -223,7 +235,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	}
 	if isCardLast4(key) {
 		res.CardLast4 = true
-		n, err := c.card(ctx, s.rdb, key, q.From, q.To, amounts)
+		n, err := c.card(ctx, s.rdb, s.postgres(), key, q.From, q.To, amounts)
 		if err != nil {
 			return nil, err
 		}
@@ -240,8 +252,12 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		}
 		// Fragments only when no ID starts with the text: an ID's beginning is
 		// what people quote, and the trigram lists are the costly read.
-		// A NUL ends an FTS5 query or a GLOB pattern early; no ID holds one.
-		if match := fragmentMatch(key); match != "" && len(c.hits) == 0 && !strings.ContainsRune(key, 0) {
+		match := fragmentMatch(key)
+		if match != "" && len(c.hits) == 0 && s.postgres() {
+			if err := c.keys(ctx, s.rdb, MatchFragment, pgSearchFragmentSQL, "%"+likeLiteral(key)+"%", limit+1); err != nil {
+				return nil, err
+			}
+		} else if match != "" && len(c.hits) == 0 {
 			glob := "*" + globLiteral(key) + "*"
 			if err := c.keys(ctx, s.rdb, MatchFragment, searchTailSQL, glob, limit+1); err != nil {
 				return nil, err
@@ -308,6 +324,19 @@ func globLiteral(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// textValue reports whether s can be a text parameter on both backends:
+// valid UTF-8 without NUL (PostgreSQL refuses anything else with an error;
+// no ID holds it).
+func textValue(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// likeLiteral escapes LIKE's special characters, with \ as the escape
+// character (ESCAPE '\'), so the text matches itself.
+func likeLiteral(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // CheckSearchAmount reports whether a typed amount can narrow a search: a
@@ -412,10 +441,12 @@ func (c *collector) keys(ctx context.Context, db *sql.DB, m MatchKind, query str
 // card adds the payments whose card ends in last4, newest first, narrowed
 // by [from, to) and amounts; it returns how many matched, up to
 // CardNarrowAt+1 when not narrowed, so the caller knows to ask for more.
-func (c *collector) card(ctx context.Context, db *sql.DB, last4 string, from, to time.Time, amounts map[int64][]int) (int, error) {
+func (c *collector) card(ctx context.Context, db *sql.DB, postgres bool, last4 string, from, to time.Time, amounts map[int64][]int) (int, error) {
 	query := searchCardSQL
 	args := []any{last4}
-	if len(amounts) > 0 {
+	if len(amounts) > 0 && postgres {
+		query = pgSearchCardAmountSQL
+	} else if len(amounts) > 0 {
 		query = searchCardAmountSQL
 	}
 	if !from.IsZero() {

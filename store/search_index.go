@@ -13,6 +13,9 @@ import (
 // an FTS5 index writes a segment and merges, which made a first
 // notification's writer cost about 1.5 times. A fragment search reads the
 // keys not yet indexed directly (searchTailSQL), so it misses nothing.
+//
+// On PostgreSQL none of this exists: the pg_trgm GIN index on search_keys
+// is kept by every write (migrations/postgres/0009_search.sql).
 
 // searchIndexBatch is the most keys one indexing transaction adds.
 const searchIndexBatch = 20000
@@ -28,7 +31,7 @@ func WithSearchIndexEvery(d time.Duration) Option {
 // (a full disk) is retried on the next round; searches stay complete.
 func (s *Store) searchIndexer() {
 	defer close(s.indexDone)
-	if s.indexEvery <= 0 {
+	if s.indexEvery <= 0 || s.postgres() {
 		return
 	}
 	t := time.NewTicker(s.indexEvery)
@@ -47,8 +50,12 @@ func (s *Store) searchIndexer() {
 
 // IndexSearchKeys adds the search keys written since the last call to the
 // trigram index, searchIndexBatch per write transaction, and returns how
-// many it added. With nothing pending it only reads.
+// many it added. With nothing pending it only reads. On PostgreSQL there
+// is nothing to add: it returns 0.
 func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
+	if s.postgres() {
+		return 0, nil
+	}
 	total := 0
 	for {
 		var upto, top int64

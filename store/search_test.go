@@ -57,11 +57,16 @@ func newSearchWorld(t *testing.T) *searchWorld {
 // The search inputs of issue 11: case, spaces, dashes, prefixes,
 // fragments, every ID column, and which capture or refund matched.
 // Each search runs twice: with the IDs not yet in the trigram index (read
-// directly), then indexed.
+// directly), then indexed. (On PostgreSQL every write keeps the trigram
+// index: there is nothing to index later.)
 func TestSearchFinds(t *testing.T) {
 	w := newSearchWorld(t)
 	for _, indexed := range []bool{false, true} {
-		if indexed {
+		if indexed && w.s.postgres() {
+			if n, err := w.s.IndexSearchKeys(ctx); err != nil || n != 0 {
+				t.Fatalf("IndexSearchKeys on PostgreSQL = %d, %v; want nothing to do", n, err)
+			}
+		} else if indexed {
 			if n, err := w.s.IndexSearchKeys(ctx); err != nil || n < 10 {
 				t.Fatalf("IndexSearchKeys = %d, %v; want the world's keys", n, err)
 			}
@@ -218,7 +223,10 @@ func TestSearchCardLast4(t *testing.T) {
 // NormalizeID in Go and the expression of migration 0009 agree.
 func TestNormalizeIDMatchesSQL(t *testing.T) {
 	s, _ := newTestStore(t)
-	const expr = `lower(replace(replace(replace(replace(replace(?, ' ', ''), '-', ''), char(9), ''), char(10), ''), char(13), ''))`
+	expr := `lower(replace(replace(replace(replace(replace(?, ' ', ''), '-', ''), char(9), ''), char(10), ''), char(13), ''))`
+	if s.postgres() {
+		expr = "search_key_of(?)" // the same expression, as a function of migrations/postgres/0009
+	}
 	for _, in := range []string{"ORD-20435", "pay_ABC_001", " a b\tc\nd\re- ", "Ünïcode-ID", "2025 0000-1111", "a%b_c*d", "", "----"} {
 		var got string
 		if err := s.rdb.QueryRow("SELECT "+expr, in).Scan(&got); err != nil {
@@ -366,8 +374,12 @@ func TestSearchKeysFollowIDChanges(t *testing.T) {
 		if _, err := s.IndexSearchKeys(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.wdb.Exec("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')"); err != nil {
-			t.Fatalf("trigram index after an ID change: %v", err)
+		// On PostgreSQL the GIN index is the server's to keep; the searches
+		// below read it.
+		if !s.postgres() {
+			if _, err := s.wdb.Exec("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')"); err != nil {
+				t.Fatalf("trigram index after an ID change: %v", err)
+			}
 		}
 		for _, q := range []string{newBuyer, "new-" + fmt.Sprint(i), "yernew"} {
 			if got, err := s.FindPayment(ctx, q); err != nil || len(got) != 1 {

@@ -1,11 +1,16 @@
-// Package store is Paydesk's ledger on SQLite: embedded migrations, payments
-// and their captures, refunds, timeline events and inbound notification
-// deliveries, the state machines, and the queries the dashboard and the app
-// API run. It imports antom for value types only; it never calls Antom.
+// Package store is Paydesk's ledger, on SQLite (Open, the default) or on
+// PostgreSQL shared by several replicas (OpenPostgres, postgres.go):
+// embedded migrations per backend, payments and their captures, refunds,
+// timeline events and inbound notification deliveries, the state machines,
+// and the queries the dashboard and the app API run. One API and one set of
+// SQL text for both; the dialects differ in a few marked places. It imports
+// antom for value types only; it never calls Antom.
 //
 // Writes go through one writer goroutine that owns the only write connection
 // and groups the transactions of concurrent callers into one durable commit
-// (WAL, synchronous=FULL): many writes, one fsync. Reads use a separate pool.
+// (SQLite: WAL, synchronous=FULL; PostgreSQL: a commit under one advisory
+// lock shared by every replica): many writes, one fsync. Reads use a
+// separate pool.
 package store
 
 import (

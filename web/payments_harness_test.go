@@ -71,6 +71,12 @@ type payAppOptions struct {
 	// DataDir is the store's directory (default a new t.TempDir()); the
 	// disk-full test puts it on a small tmpfs.
 	DataDir string
+	// DatabaseURL puts the store on PostgreSQL (storetest.PostgresURL)
+	// instead of SQLite in DataDir.
+	DatabaseURL string
+	// Peer makes this app another replica of Peer: the same simulator and
+	// staff users; with DatabaseURL the same database.
+	Peer *payApp
 	// SimClock runs the handlers on the simulator's (scaled) clock, so
 	// deliveries are received at the times of Antom's schedule. Sign-ins
 	// then time out after 30 simulated minutes (3 s at the default scale).
@@ -135,7 +141,13 @@ func startPayApp(t testing.TB, opt payAppOptions) *payApp {
 	if opt.DataDir == "" {
 		opt.DataDir = t.TempDir()
 	}
-	st, err := store.Open(ctx, opt.DataDir)
+	var st *store.Store
+	var err error
+	if opt.DatabaseURL != "" {
+		st, err = store.OpenPostgres(ctx, opt.DatabaseURL)
+	} else {
+		st, err = store.Open(ctx, opt.DataDir)
+	}
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -147,18 +159,23 @@ func startPayApp(t testing.TB, opt payAppOptions) *payApp {
 	}
 	base := "http://" + ln.Addr().String()
 
-	simSrv, err := sim.StartServer(ctx, "127.0.0.1:0", sim.Config{
-		ClientID:          payTestClientID,
-		MerchantPublicKey: &merchant.PublicKey,
-		Key:               antomKey,
-		Clock:             sim.NewScaledClock(opt.Scale),
-		OrderClose:        24 * time.Hour, // no order closes while a test runs
-		Faults:            opt.Faults,
-	})
-	if err != nil {
-		t.Fatalf("start simulator: %v", err)
+	var simSrv *sim.Server
+	if opt.Peer != nil {
+		simSrv = opt.Peer.Sim
+	} else {
+		simSrv, err = sim.StartServer(ctx, "127.0.0.1:0", sim.Config{
+			ClientID:          payTestClientID,
+			MerchantPublicKey: &merchant.PublicKey,
+			Key:               antomKey,
+			Clock:             sim.NewScaledClock(opt.Scale),
+			OrderClose:        24 * time.Hour, // no order closes while a test runs
+			Faults:            opt.Faults,
+		})
+		if err != nil {
+			t.Fatalf("start simulator: %v", err)
+		}
+		t.Cleanup(func() { simSrv.Close() })
 	}
-	t.Cleanup(func() { simSrv.Close() })
 
 	client := antom.NewClient(simSrv.URL, payTestClientID, merchant, &antomKey.PublicKey,
 		antom.WithRetryBackoff(5*time.Millisecond), antom.WithTimeout(5*time.Second))
@@ -204,6 +221,10 @@ func startPayApp(t testing.TB, opt payAppOptions) *payApp {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
+	if opt.Peer != nil {
+		maps.Copy(app.users, opt.Peer.users)
+		return app
+	}
 	for _, r := range []store.Role{store.RoleAdmin, store.RoleOperator, store.RoleSupport} {
 		app.addUser(r)
 	}
