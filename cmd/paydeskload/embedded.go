@@ -42,8 +42,8 @@ type embedConfig struct {
 	dataDir     string
 	databaseURL string // PostgreSQL instead of SQLite in dataDir
 	email       string
-	password string
-	jobs     bool
+	password    string
+	jobs        bool
 }
 
 // startEmbedded starts Paydesk in this process on a loopback port and

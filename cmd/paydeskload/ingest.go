@@ -116,6 +116,8 @@ type ingestResult struct {
 	firstError       string
 	// acked[k] says notification k was acknowledged at least once.
 	acked []bool
+	// perServer counts the acknowledgements of each server.
+	perServer []int
 }
 
 func (r ingestResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -131,6 +133,7 @@ func fireNotifications(ctx context.Context, client *http.Client, bases []string,
 		lat        []time.Duration
 		ok, failed int
 		firstError string
+		perServer  []int
 	}
 	workers := make([]worker, concurrency)
 	ack := []byte(antom.AckBody)
@@ -143,6 +146,7 @@ func fireNotifications(ctx context.Context, client *http.Client, bases []string,
 			defer wg.Done()
 			me := &workers[w]
 			me.lat = make([]time.Duration, 0, 16384)
+			me.perServer = make([]int, len(bases))
 			var buf bytes.Buffer
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				k := int(next.Add(1) - 1)
@@ -175,14 +179,18 @@ func fireNotifications(ctx context.Context, client *http.Client, bases []string,
 					me.ok++
 					me.lat = append(me.lat, lat)
 					acked[k%len(notes)].Store(true)
+					me.perServer[k%len(bases)]++
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	r := ingestResult{elapsed: time.Since(start)}
+	r := ingestResult{elapsed: time.Since(start), perServer: make([]int, len(bases))}
 	var all []time.Duration
 	for _, w := range workers {
+		for i, n := range w.perServer {
+			r.perServer[i] += n
+		}
 		r.ok += w.ok
 		r.failed += w.failed
 		all = append(all, w.lat...)

@@ -38,9 +38,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
-	"io/fs"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -483,7 +483,15 @@ func (r *report) print(w io.Writer) {
 	row(fmt.Sprintf("webhook ingest, %d senders", o.concurrency),
 		fmt.Sprintf("%.0f/s = %.2fx baseline", r.ingest.rate(), ratio), fmt.Sprintf(">= %.0fx", targetIngestRatio), ptr(ratio >= targetIngestRatio && r.ingest.failed == 0))
 	row("  latency p50 / p99 / max (client)", r.ingest.latency.p50p99max(), "p99 <= "+ms(targetIngestP99)+" ms", ptr(r.ingest.latency.pct(99) <= targetIngestP99))
-	row("  sent / failed / unique", fmt.Sprintf("%d / %d / %d", r.ingest.sent, r.ingest.failed, r.unique), "failed = 0", nil)
+	sent := fmt.Sprintf("%d / %d / %d", r.ingest.sent, r.ingest.failed, r.unique)
+	if len(r.ingest.perServer) > 1 {
+		var each []string
+		for _, n := range r.ingest.perServer {
+			each = append(each, strconv.Itoa(n))
+		}
+		sent += " (acknowledged by each server: " + strings.Join(each, " / ") + ")"
+	}
+	row("  sent / failed / unique", sent, "failed = 0", nil)
 	row("  ledger after the load", fmt.Sprintf("%d open payments read: %d paid, %d captured as acknowledged; %d inconsistent",
 		r.ledger.checked, r.ledger.paid, r.ledger.captured, r.ledger.inconsistent), "consistent", ptr(r.ledger.ok()))
 	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))
