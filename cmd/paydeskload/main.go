@@ -195,6 +195,7 @@ type report struct {
 	rssReplica            int64  // child processes: the largest one server's peak
 	pgServer              string // -database-url: the server and its commit settings
 	ledger                ledgerResult
+	commits               string // the servers' group commit during the ingest
 	serverTimed           bool
 	loadBefore, loadAfter string
 	profile               string
@@ -331,6 +332,13 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 		return nil, err
 	}
 
+	// The servers' group commit during the ingest (not for -url: its
+	// /metrics may want a token).
+	var commitsBefore commitStats
+	commitsErr := errors.New("not read from a server started elsewhere")
+	if o.url == "" {
+		commitsBefore, commitsErr = scrapeCommits(ctx, httpClient, bases)
+	}
 	progress("ingest: %d senders for %s over %d server(s)", o.concurrency, o.duration, len(bases))
 	warmedUp := func() {}
 	if sampler != nil {
@@ -368,6 +376,16 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
+	}
+
+	if commitsErr == nil {
+		after, err := scrapeCommits(ctx, httpClient, bases)
+		if err != nil {
+			return nil, err
+		}
+		r.commits = after.sub(commitsBefore).describe(r.ingest.elapsed)
+	} else {
+		r.commits = commitsErr.Error()
 	}
 
 	progress("baseline again")
@@ -492,6 +510,7 @@ func (r *report) print(w io.Writer) {
 		sent += " (acknowledged by each server: " + strings.Join(each, " / ") + ")"
 	}
 	row("  sent / failed / unique", sent, "failed = 0", nil)
+	row("  group commit (servers' /metrics)", r.commits, "", nil)
 	row("  ledger after the load", fmt.Sprintf("%d open payments read: %d paid, %d captured as acknowledged; %d inconsistent",
 		r.ledger.checked, r.ledger.paid, r.ledger.captured, r.ledger.inconsistent), "consistent", ptr(r.ledger.ok()))
 	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))
