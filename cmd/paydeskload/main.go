@@ -22,6 +22,15 @@
 // -password sign in, -data-dir is that server's data directory (seeded
 // directly, so seed before traffic), -pid its process for memory and CPU.
 //
+// With -database-url the same run goes against PostgreSQL: Paydesk's
+// tables, the seeded fixture and the baseline's scratch table live in a
+// private schema of that database (dropped at the end), and the baseline is
+// the server's own single-row durable commit rate (autocommit INSERTs on
+// one connection; its synchronous_commit and fsync are reported).
+// -replicas N starts N servers on that one database and sends the requests
+// to each in turn. After the load every open payment is read back and
+// checked against the notifications acknowledged for it.
+//
 // Server times come from the Server-Timing header, which the in-process
 // server sends; a server that does not is timed from the client side, and
 // the report says so. Memory in-process includes the load generator's own.
