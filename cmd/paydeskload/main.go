@@ -205,6 +205,7 @@ type report struct {
 	pgServer              string // -database-url: the server and its commit settings
 	ledger                ledgerResult
 	commits               string // the servers' group commit during the ingest
+	cpu                   cpuShare
 	serverTimed           bool
 	loadBefore, loadAfter string
 	profile               string
@@ -235,6 +236,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "paydeskload: "+format+"\n", a...) }
 	r := &report{o: o, loadBefore: loadAverage()}
+	var schema *pgSchema
 	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 2 * o.concurrency, MaxIdleConnsPerHost: 2 * o.concurrency, DisableCompression: true,
 	}}
@@ -242,8 +244,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 		if r.pgServer, err = pgServer(ctx, o.databaseURL); err != nil {
 			return nil, err
 		}
-		schema, err := createSchema(ctx, o.databaseURL)
-		if err != nil {
+		var err error
+		if schema, err = createSchema(ctx, o.databaseURL); err != nil {
 			return nil, err
 		}
 		progress("PostgreSQL: private schema %s (dropped at the end)", schema.name)
@@ -348,6 +350,16 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 	if o.url == "" {
 		commitsBefore, commitsErr = scrapeCommits(ctx, httpClient, bases)
 	}
+	// CPU during the ingest: this process (the load generator, and the
+	// servers when in-process), the server processes, the run's
+	// PostgreSQL backends.
+	cpuSelf0 := selfCPU()
+	cpuServers0, cpuServersErr := pidsCPU(pids)
+	var cpuPG0 time.Duration
+	cpuPGOK := false
+	if schema != nil {
+		cpuPG0, cpuPGOK = schema.backendCPU(ctx)
+	}
 	progress("ingest: %d senders for %s over %d server(s)", o.concurrency, o.duration, len(bases))
 	warmedUp := func() {}
 	if sampler != nil {
@@ -387,6 +399,15 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 		return nil, ctx.Err()
 	}
 
+	r.cpu = cpuShare{self: selfCPU() - cpuSelf0, acked: r.ingest.ok, elapsed: r.ingest.elapsed}
+	if c, err := pidsCPU(pids); err == nil && cpuServersErr == nil && !slices.Contains(pids, "self") {
+		r.cpu.servers = c - cpuServers0
+	}
+	if cpuPGOK {
+		if c, ok := schema.backendCPU(ctx); ok {
+			r.cpu.pg, r.cpu.pgOK = c-cpuPG0, true
+		}
+	}
 	if commitsErr == nil {
 		after, err := scrapeCommits(ctx, httpClient, bases)
 		if err != nil {
@@ -520,6 +541,7 @@ func (r *report) print(w io.Writer) {
 	}
 	row("  sent / failed / unique", sent, "failed = 0", nil)
 	row("  group commit (servers' /metrics)", r.commits, "", nil)
+	row("  CPU per acknowledged notification", r.cpu.describe(o), "", nil)
 	row("  ledger after the load", fmt.Sprintf("%d open payments read: %d paid, %d captured as acknowledged; %d inconsistent",
 		r.ledger.checked, r.ledger.paid, r.ledger.captured, r.ledger.inconsistent), "consistent", ptr(r.ledger.ok()))
 	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,8 @@ func createSchema(ctx context.Context, base string) (*pgSchema, error) {
 	}
 	q := u.Query()
 	q.Set("search_path", s.name+",public")
+	// The run's connections are found by it in pg_stat_activity (backendCPU).
+	q.Set("application_name", s.name)
 	u.RawQuery = q.Encode()
 	s.url = u.String()
 	return s, nil
@@ -131,4 +134,30 @@ func pgBaselineRate(ctx context.Context, databaseURL string, d time.Duration, bo
 		n++
 	}
 	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// backendCPU is the CPU time of the run's PostgreSQL backends (the
+// connections named by its application_name), when the server runs on this
+// machine and its processes are readable; ok false otherwise. Backends that
+// ended before the call are not counted.
+func (s *pgSchema) backendCPU(ctx context.Context) (d time.Duration, ok bool) {
+	rows, err := s.db.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE application_name = $1", s.name)
+	if err != nil {
+		return 0, false
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) != nil {
+			return 0, false
+		}
+		c, err := pidCPU(strconv.Itoa(pid))
+		if err != nil {
+			return 0, false // another machine's, or not ours to read
+		}
+		d += c
+		n++
+	}
+	return d, rows.Err() == nil && n > 0
 }

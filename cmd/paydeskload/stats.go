@@ -307,3 +307,33 @@ func fsType(dir string) string {
 	}
 	return fmt.Sprintf("type 0x%x", uint64(st.Type))
 }
+
+// cpuShare is the CPU spent during the ingest, by whom.
+type cpuShare struct {
+	self    time.Duration // this process: the load generator, and in-process servers
+	servers time.Duration // child server processes
+	pg      time.Duration // the run's PostgreSQL backends
+	pgOK    bool
+	acked   int
+	elapsed time.Duration
+}
+
+func (c cpuShare) describe(o options) string {
+	if c.acked == 0 {
+		return "nothing acknowledged"
+	}
+	per := func(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(c.acked)/1e3) }
+	who := "this process (servers and load generator)"
+	if o.server == "process" || o.url != "" {
+		who = "the load generator"
+	}
+	s := who + " " + per(c.self)
+	if c.servers > 0 {
+		s += ", server processes " + per(c.servers)
+	}
+	if c.pgOK {
+		s += ", PostgreSQL backends " + per(c.pg)
+	}
+	total := c.self + c.servers + c.pg
+	return s + fmt.Sprintf("; %.0f%% of the %d CPUs", 100*total.Seconds()/(c.elapsed.Seconds()*float64(runtime.NumCPU())), runtime.NumCPU())
+}
