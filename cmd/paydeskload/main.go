@@ -125,7 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dataDir, "data-dir", "", "in-process: where to make the temporary data directory (default the system temp dir); with -url: the server's data directory, to seed")
 	fs.IntVar(&o.pid, "pid", 0, "with -url: the server's process ID, for memory and CPU")
 	fs.BoolVar(&o.jobs, "jobs", true, "run the inquiry poller, the session sweeper and the SDK flag checks, as cmd/paydesk does")
-	fs.BoolVar(&o.keep, "keep", false, "in-process: keep the temporary data directory")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary data directory (and with -database-url the private schema)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the ingest phase to this file (-server in-process)")
 	fs.StringVar(&o.server, "server", "in-process", "where Paydesk runs without -url: in-process, or process (a child process: its memory and CPU without the load generator's)")
 	fs.BoolVar(&o.child, "child", false, "internal: serve as the -server process child")
@@ -248,12 +248,17 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 		if schema, err = createSchema(ctx, o.databaseURL); err != nil {
 			return nil, err
 		}
-		progress("PostgreSQL: private schema %s (dropped at the end)", schema.name)
-		defer func() {
-			if derr := schema.drop(); derr != nil {
-				err = errors.Join(err, derr)
-			}
-		}()
+		if o.keep {
+			progress("PostgreSQL: private schema %s, kept (-keep)", schema.name)
+			defer schema.db.Close()
+		} else {
+			progress("PostgreSQL: private schema %s (dropped at the end)", schema.name)
+			defer func() {
+				if derr := schema.drop(); derr != nil {
+					err = errors.Join(err, derr)
+				}
+			}()
+		}
 		o.pgURL = schema.url
 		r.o = o
 	}
