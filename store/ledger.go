@@ -153,8 +153,13 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// nextSeq takes the next value of the global change sequence.
-func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+// nextSeq takes the next value of the global change sequence: from the
+// writer's batch counter when tx is the batch's (seqbatch.go), else by
+// bumping the stored value.
+func (s *Store) nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	if b := s.batchSeq.Load(); b != nil && b.tx == tx {
+		return b.next(ctx)
+	}
 	var v int64
 	if err := tx.QueryRowContext(ctx, "UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value").Scan(&v); err != nil {
 		return 0, fmt.Errorf("store: change sequence: %w", err)
@@ -338,7 +343,7 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 			p.NextPollAt = now.Add(d)
 		}
 	}
-	seq, err := nextSeq(ctx, tx)
+	seq, err := s.nextSeq(ctx, tx)
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,11 @@ type Store struct {
 	// indexDone closes when it has stopped (search_index.go).
 	indexEvery time.Duration
 	indexDone  chan struct{}
+
+	// batchSeq is the change sequence of the writer's open batch
+	// (seqbatch.go): set and read by the writer goroutine only, an atomic
+	// so a savePayment in a transaction of its own may look at it.
+	batchSeq atomic.Pointer[seqBatch]
 }
 
 // Option configures Open.

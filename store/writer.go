@@ -122,6 +122,9 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 			return nil
 		}
 	}
+	seqs := &seqBatch{tx: tx}
+	s.batchSeq.Store(seqs)
+	defer s.batchSeq.Store(nil)
 	results := make([]error, len(batch))
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -147,7 +150,11 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 		results[i] = err
 	}
 	commitStart := time.Now()
-	if err := tx.Commit(); err != nil {
+	err = seqs.flush(ctx)
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
 		tx.Rollback()
 		for i, r := range batch {
 			if results[i] == nil {

@@ -109,22 +109,40 @@ func signNotifications(key *rsa.PrivateKey, clientID string, open []store.Fixtur
 // ingestResult is what a notification load measured.
 type ingestResult struct {
 	sent, ok, failed int
+	first            int // of sent, first deliveries (the rest are redeliveries: duplicates)
 	elapsed          time.Duration
 	latency          latencies
 	firstError       string
+	// CPU used during the load: the server's (in-process: the whole
+	// process, load generator included) and, with the server in another
+	// process, the load generator's own.
+	serverCPU, loadCPU time.Duration
+	cpuSplit           bool // serverCPU excludes the load generator
 }
+
+// cpuPer is d per acknowledged notification.
+func (r ingestResult) cpuPer(d time.Duration) time.Duration {
+	if r.ok == 0 {
+		return 0
+	}
+	return d / time.Duration(r.ok)
+}
+
+// sendCursor is the position in the sending order, kept across loads so a
+// later load continues where the previous one stopped.
+type sendCursor struct{ next atomic.Int64 }
 
 func (r ingestResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
 
 // fireNotifications posts the notifications, cycling through them in order
 // (a later cycle redelivers: duplicates), from concurrency senders for d.
 // A request counts as ok when it is answered 200 with Antom's ack body.
-func fireNotifications(ctx context.Context, client *http.Client, base, clientID string, notes []notification, concurrency int, d time.Duration) ingestResult {
-	var next atomic.Int64
+func fireNotifications(ctx context.Context, client *http.Client, base, clientID string, notes []notification, cur *sendCursor, concurrency int, d time.Duration) ingestResult {
+	next := &cur.next
 	type worker struct {
-		lat        []time.Duration
-		ok, failed int
-		firstError string
+		lat               []time.Duration
+		ok, failed, first int
+		firstError        string
 	}
 	workers := make([]worker, concurrency)
 	ack := []byte(antom.AckBody)
@@ -139,7 +157,11 @@ func fireNotifications(ctx context.Context, client *http.Client, base, clientID 
 			me.lat = make([]time.Duration, 0, 16384)
 			var buf bytes.Buffer
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				n := notes[int(next.Add(1)-1)%len(notes)]
+				k := int(next.Add(1) - 1)
+				if k < len(notes) {
+					me.first++
+				}
+				n := notes[k%len(notes)]
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+paths.WebhookAntom, bytes.NewReader(n.body))
 				req.Header.Set("Content-Type", "application/json; charset=UTF-8")
 				req.Header.Set(antom.HeaderClientID, clientID)
@@ -177,6 +199,7 @@ func fireNotifications(ctx context.Context, client *http.Client, base, clientID 
 	for _, w := range workers {
 		r.ok += w.ok
 		r.failed += w.failed
+		r.first += w.first
 		all = append(all, w.lat...)
 		if r.firstError == "" {
 			r.firstError = w.firstError

@@ -76,8 +76,10 @@ type options struct {
 	pid                         int
 	jobs, keep                  bool
 	cpuProfile                  string
-	server                      string // "in-process" or "process"
-	child                       bool   // this process is the -server process child
+	senders                     []int         // -senders: the sweep's sender counts
+	sweepDuration               time.Duration // each sweep step
+	server                      string        // "in-process" or "process"
+	child                       bool          // this process is the -server process child
 }
 
 func main() {
@@ -114,11 +116,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the ingest phase to this file (-server in-process)")
 	fs.StringVar(&o.server, "server", "in-process", "where Paydesk runs without -url: in-process, or process (a child process: its memory and CPU without the load generator's)")
 	fs.BoolVar(&o.child, "child", false, "internal: serve as the -server process child")
+	senders := fs.String("senders", "", "after the ingest, sweep these numbers of senders (e.g. 1,4,16,32,64): rate, p99, CPU and memory at each")
+	fs.DurationVar(&o.sweepDuration, "sweep-duration", 5*time.Second, "how long each -senders step sends")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if o.senders, err = parseSenders(*senders); err != nil {
+		return o, err
 	}
 	if o.child {
 		if o.dataDir == "" {
@@ -136,7 +144,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.open < 1 || o.open > o.payments/2 {
 		errs = append(errs, errors.New("-open must be between 1 and half of -payments"))
 	}
-	if o.concurrency < 1 || o.duration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 || o.partSearches < 1 {
+	if o.concurrency < 1 || o.duration <= 0 || o.sweepDuration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 || o.partSearches < 1 {
 		errs = append(errs, errors.New("-concurrency, -duration, -baseline, -searches, -part-searches, -polls and -list-rounds must be positive"))
 	}
 	if o.url != "" {
@@ -175,6 +183,8 @@ type report struct {
 	hwmReset              bool
 	serverTimed           bool
 	loadBefore, loadAfter string
+	loadIngest            string // the load average just after the ingest
+	sweep                 []sweepStep
 	profile               string
 	passed, failed        int
 }
@@ -270,6 +280,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	progress("ingest: %d senders for %s", o.concurrency, o.duration)
+	var cursor sendCursor
 	warmedUp := func() {}
 	if sampler != nil {
 		warmed := make(chan struct{})
@@ -294,18 +305,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		r.profile = o.cpuProfile
-		r.ingest = fireNotifications(ctx, httpClient, base, clientID, notes, o.concurrency, o.duration)
+		r.ingest = ingestLoad(ctx, httpClient, base, clientID, pid, notes, &cursor, o.concurrency, o.duration)
 		pprof.StopCPUProfile()
 		f.Close()
 	} else {
-		r.ingest = fireNotifications(ctx, httpClient, base, clientID, notes, o.concurrency, o.duration)
+		r.ingest = ingestLoad(ctx, httpClient, base, clientID, pid, notes, &cursor, o.concurrency, o.duration)
 	}
+	r.loadIngest = loadAverage()
 	warmedUp()
 	if sampler != nil {
 		sampler.setPhase("")
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+
+	for _, n := range o.senders {
+		progress("sweep: %d senders for %s", n, o.sweepDuration)
+		phase := "sweep-" + strconv.Itoa(n)
+		if sampler != nil {
+			sampler.setPhase(phase)
+		}
+		res := ingestLoad(ctx, httpClient, base, clientID, pid, notes, &cursor, n, o.sweepDuration)
+		step := sweepStep{senders: n, res: res, load: loadAverage()}
+		if sampler != nil {
+			sampler.setPhase("")
+			step.rss = sampler.peakOf(phase)
+		}
+		r.sweep = append(r.sweep, step)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 	}
 
 	progress("baseline again")
@@ -406,7 +436,9 @@ func (r *report) print(w io.Writer) {
 	row(fmt.Sprintf("webhook ingest, %d senders", o.concurrency),
 		fmt.Sprintf("%.0f/s = %.2fx baseline", r.ingest.rate(), ratio), fmt.Sprintf(">= %.0fx", targetIngestRatio), ptr(ratio >= targetIngestRatio && r.ingest.failed == 0))
 	row("  latency p50 / p99 / max (client)", r.ingest.latency.p50p99max(), "p99 <= "+ms(targetIngestP99)+" ms", ptr(r.ingest.latency.pct(99) <= targetIngestP99))
-	row("  sent / failed / unique", fmt.Sprintf("%d / %d / %d", r.ingest.sent, r.ingest.failed, r.unique), "failed = 0", nil)
+	row("  sent / failed / unique", fmt.Sprintf("%d / %d / %d (%d first deliveries, load average %s after)", r.ingest.sent, r.ingest.failed, r.unique, r.ingest.first, r.loadIngest), "failed = 0", nil)
+	srvCPU, lgCPU := cpuColumns(r.ingest)
+	row("  CPU per notification: server / load generator", srvCPU+" / "+lgCPU, "", nil)
 	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))
 	row("  the search answer alone", r.search.answer.p50p99max(), "", nil)
 	row("  the detail page alone", r.search.detail.p50p99max(), "", nil)
@@ -448,6 +480,7 @@ func (r *report) print(w io.Writer) {
 			"<= 1 s", ptr(r.warmStart <= targetStartup))
 	}
 	tw.Flush()
+	printSweep(w, r.sweep, baseline)
 	var kinds []string
 	for _, k := range idKinds {
 		kinds = append(kinds, k+" "+ms(r.search.perKind[k].pct(99)))
