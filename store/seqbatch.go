@@ -29,6 +29,11 @@ type seqBatch struct {
 	loaded bool
 	value  int64 // the last value handed out (or read)
 	stored int64 // the value in change_seq
+
+	// The batch's other in-memory state (claims.go): the request
+	// running, and the claims learned, kept once they commit.
+	req    int
+	claims []pendingClaim
 }
 
 // next hands out the next value, reading the stored one on first use.

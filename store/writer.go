@@ -127,6 +127,7 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 	defer s.batchSeq.Store(nil)
 	results := make([]error, len(batch))
 	for i, r := range batch {
+		seqs.req = i
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
@@ -165,6 +166,7 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 		return nil
 	}
 	s.commits.Add(1)
+	s.keepClaims(seqs, func(i int) bool { return results[i] == nil })
 	if s.onCommit != nil {
 		s.onCommit(len(batch), time.Since(commitStart))
 	}
