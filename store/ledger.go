@@ -386,30 +386,19 @@ func setFlag(flags, f Flag, on bool) Flag {
 	return flags &^ f
 }
 
-// refreshOrder recomputes the order row of referenceOrderID from its attempts.
+// refreshOrder recomputes the order row of referenceOrderID from its
+// attempts, in one statement (reading the attempts and writing the row
+// were two, and this runs for every change of a payment's status).
 func (s *Store) refreshOrder(ctx context.Context, tx *sql.Tx, referenceOrderID string, seq int64) error {
-	var attempts int
-	var first, last int64
-	var paid, open int
-	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(min(created_at), 0), coalesce(max(created_at), 0),
-		count(CASE WHEN status = 'SUCCESS' THEN 1 END),
-		count(CASE WHEN status IN ('CREATED', 'SESSION_READY', 'PROCESSING') THEN 1 END)
-		FROM payments WHERE reference_order_id = ?`, referenceOrderID).Scan(&attempts, &first, &last, &paid, &open)
-	if err != nil {
-		return fmt.Errorf("store: order state: %w", err)
-	}
-	state := OrderUnpaid
-	switch {
-	case paid > 0:
-		state = OrderPaid
-	case open > 0:
-		state = OrderInProgress
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO orders (reference_order_id, state, attempts, first_created_at, last_created_at, seq)
-		VALUES (?, ?, ?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, `INSERT INTO orders (reference_order_id, state, attempts, first_created_at, last_created_at, seq)
+		SELECT ?, CASE WHEN count(CASE WHEN status = 'SUCCESS' THEN 1 END) > 0 THEN '`+string(OrderPaid)+`'
+			WHEN count(CASE WHEN status IN ('CREATED', 'SESSION_READY', 'PROCESSING') THEN 1 END) > 0 THEN '`+string(OrderInProgress)+`'
+			ELSE '`+string(OrderUnpaid)+`' END,
+			count(*), coalesce(min(created_at), 0), coalesce(max(created_at), 0), ?
+		FROM payments WHERE reference_order_id = ?
 		ON CONFLICT (reference_order_id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
 		first_created_at = excluded.first_created_at, last_created_at = excluded.last_created_at, seq = excluded.seq`,
-		referenceOrderID, state, attempts, first, last, seq)
+		referenceOrderID, seq, referenceOrderID)
 	if err != nil {
 		return fmt.Errorf("store: save order: %w", err)
 	}
