@@ -111,6 +111,7 @@ func signNotifications(key *rsa.PrivateKey, clientID string, open []store.Fixtur
 // ingestResult is what a notification load measured.
 type ingestResult struct {
 	sent, ok, failed int
+	first            int // of sent, first deliveries (the rest are redeliveries: duplicates)
 	elapsed          time.Duration
 	latency          latencies
 	firstError       string
@@ -118,7 +119,24 @@ type ingestResult struct {
 	acked []bool
 	// perServer counts the acknowledgements of each server.
 	perServer []int
+	// CPU used during the load: the server's (in-process: the whole
+	// process, load generator included) and, with the server in another
+	// process, the load generator's own.
+	serverCPU, loadCPU time.Duration
+	cpuSplit           bool // serverCPU excludes the load generator
 }
+
+// cpuPer is d per acknowledged notification.
+func (r ingestResult) cpuPer(d time.Duration) time.Duration {
+	if r.ok == 0 {
+		return 0
+	}
+	return d / time.Duration(r.ok)
+}
+
+// sendCursor is the position in the sending order, kept across loads so a
+// later load continues where the previous one stopped.
+type sendCursor struct{ next atomic.Int64 }
 
 func (r ingestResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
 
@@ -126,14 +144,14 @@ func (r ingestResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds(
 // (a later cycle redelivers: duplicates), from concurrency senders for d.
 // A request counts as ok when it is answered 200 with Antom's ack body.
 // With several servers the requests go to each in turn.
-func fireNotifications(ctx context.Context, client *http.Client, bases []string, clientID string, notes []notification, concurrency int, d time.Duration) ingestResult {
-	var next atomic.Int64
+func fireNotifications(ctx context.Context, client *http.Client, bases []string, clientID string, notes []notification, cur *sendCursor, concurrency int, d time.Duration) ingestResult {
+	next := &cur.next
 	acked := make([]atomic.Bool, len(notes))
 	type worker struct {
-		lat        []time.Duration
-		ok, failed int
-		firstError string
-		perServer  []int
+		lat               []time.Duration
+		ok, failed, first int
+		firstError        string
+		perServer         []int
 	}
 	workers := make([]worker, concurrency)
 	ack := []byte(antom.AckBody)
@@ -150,6 +168,9 @@ func fireNotifications(ctx context.Context, client *http.Client, bases []string,
 			var buf bytes.Buffer
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				k := int(next.Add(1) - 1)
+				if k < len(notes) {
+					me.first++
+				}
 				n := notes[k%len(notes)]
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, bases[k%len(bases)]+paths.WebhookAntom, bytes.NewReader(n.body))
 				req.Header.Set("Content-Type", "application/json; charset=UTF-8")
@@ -193,6 +214,7 @@ func fireNotifications(ctx context.Context, client *http.Client, bases []string,
 		}
 		r.ok += w.ok
 		r.failed += w.failed
+		r.first += w.first
 		all = append(all, w.lat...)
 		if r.firstError == "" {
 			r.firstError = w.firstError

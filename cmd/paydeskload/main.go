@@ -88,11 +88,13 @@ type options struct {
 	pid                         int
 	jobs, keep                  bool
 	cpuProfile                  string
-	server                      string // "in-process" or "process"
-	child                       bool   // this process is the -server process child
-	databaseURL                 string // -database-url: PostgreSQL instead of SQLite
-	replicas                    int    // Paydesk servers on the one database
-	pgURL                       string // -database-url with the run's private schema first on search_path
+	server                      string        // "in-process" or "process"
+	child                       bool          // this process is the -server process child
+	databaseURL                 string        // -database-url: PostgreSQL instead of SQLite
+	replicas                    int           // Paydesk servers on the one database
+	pgURL                       string        // -database-url with the run's private schema first on search_path
+	senders                     []int         // -senders: the sweep's sender counts
+	sweepDuration               time.Duration // each sweep step
 }
 
 func main() {
@@ -131,11 +133,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.child, "child", false, "internal: serve as the -server process child")
 	fs.StringVar(&o.databaseURL, "database-url", "", "run Paydesk on this PostgreSQL database (postgres://…) instead of SQLite in the temporary data directory; everything goes into a private schema, dropped at the end")
 	fs.IntVar(&o.replicas, "replicas", 1, "with -database-url: Paydesk servers on the one database, requests spread over them round-robin")
+	senders := fs.String("senders", "", "after the ingest, sweep these numbers of senders (e.g. 1,4,16,32,64): rate, p99, CPU and memory at each")
+	fs.DurationVar(&o.sweepDuration, "sweep-duration", 5*time.Second, "how long each -senders step sends")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if o.senders, err = parseSenders(*senders); err != nil {
+		return o, err
 	}
 	if o.child {
 		if o.dataDir == "" {
@@ -154,7 +162,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.open < 1 || o.open > o.payments/2 {
 		errs = append(errs, errors.New("-open must be between 1 and half of -payments"))
 	}
-	if o.concurrency < 1 || o.duration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 || o.partSearches < 1 {
+	if o.concurrency < 1 || o.duration <= 0 || o.sweepDuration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 || o.partSearches < 1 {
 		errs = append(errs, errors.New("-concurrency, -duration, -baseline, -searches, -part-searches, -polls and -list-rounds must be positive"))
 	}
 	if o.url != "" {
@@ -208,6 +216,8 @@ type report struct {
 	cpu                   cpuShare
 	serverTimed           bool
 	loadBefore, loadAfter string
+	loadIngest            string // the load average just after the ingest
+	sweep                 []sweepStep
 	profile               string
 	passed, failed        int
 }
@@ -366,6 +376,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 		cpuPG0, cpuPGOK = schema.backendCPU(ctx)
 	}
 	progress("ingest: %d senders for %s over %d server(s)", o.concurrency, o.duration, len(bases))
+	var cursor sendCursor
 	warmedUp := func() {}
 	if sampler != nil {
 		warmed := make(chan struct{})
@@ -390,12 +401,13 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 			return nil, err
 		}
 		r.profile = o.cpuProfile
-		r.ingest = fireNotifications(ctx, httpClient, bases, clientID, notes, o.concurrency, o.duration)
+		r.ingest = ingestLoad(ctx, httpClient, bases, clientID, pids, notes, &cursor, o.concurrency, o.duration)
 		pprof.StopCPUProfile()
 		f.Close()
 	} else {
-		r.ingest = fireNotifications(ctx, httpClient, bases, clientID, notes, o.concurrency, o.duration)
+		r.ingest = ingestLoad(ctx, httpClient, bases, clientID, pids, notes, &cursor, o.concurrency, o.duration)
 	}
+	r.loadIngest = loadAverage()
 	warmedUp()
 	if sampler != nil {
 		sampler.setPhase("")
@@ -421,6 +433,24 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 		r.commits = after.sub(commitsBefore).describe(r.ingest.elapsed)
 	} else {
 		r.commits = commitsErr.Error()
+	}
+
+	for _, n := range o.senders {
+		progress("sweep: %d senders for %s", n, o.sweepDuration)
+		phase := "sweep-" + strconv.Itoa(n)
+		if sampler != nil {
+			sampler.setPhase(phase)
+		}
+		res := ingestLoad(ctx, httpClient, bases, clientID, pids, notes, &cursor, n, o.sweepDuration)
+		step := sweepStep{senders: n, res: res, load: loadAverage()}
+		if sampler != nil {
+			sampler.setPhase("")
+			step.rss = sampler.peakOf(phase)
+		}
+		r.sweep = append(r.sweep, step)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 	}
 
 	progress("baseline again")
@@ -536,7 +566,7 @@ func (r *report) print(w io.Writer) {
 	row(fmt.Sprintf("webhook ingest, %d senders", o.concurrency),
 		fmt.Sprintf("%.0f/s = %.2fx baseline", r.ingest.rate(), ratio), fmt.Sprintf(">= %.0fx", targetIngestRatio), ptr(ratio >= targetIngestRatio && r.ingest.failed == 0))
 	row("  latency p50 / p99 / max (client)", r.ingest.latency.p50p99max(), "p99 <= "+ms(targetIngestP99)+" ms", ptr(r.ingest.latency.pct(99) <= targetIngestP99))
-	sent := fmt.Sprintf("%d / %d / %d", r.ingest.sent, r.ingest.failed, r.unique)
+	sent := fmt.Sprintf("%d / %d / %d (%d first deliveries, load average %s after)", r.ingest.sent, r.ingest.failed, r.unique, r.ingest.first, r.loadIngest)
 	if len(r.ingest.perServer) > 1 {
 		var each []string
 		for _, n := range r.ingest.perServer {
@@ -599,6 +629,7 @@ func (r *report) print(w io.Writer) {
 			"<= 1 s", ptr(r.warmStart <= targetStartup))
 	}
 	tw.Flush()
+	printSweep(w, r.sweep, baseline)
 	var kinds []string
 	for _, k := range idKinds {
 		kinds = append(kinds, k+" "+ms(r.search.perKind[k].pct(99)))
