@@ -77,6 +77,14 @@ type Store struct {
 	// indexDone closes when it has stopped (search_index.go).
 	indexEvery time.Duration
 	indexDone  chan struct{}
+
+	// batchSeq is the change sequence of the writer's open batch
+	// (seqbatch.go): set and read by the writer goroutine only, an atomic
+	// so a savePayment in a transaction of its own may look at it.
+	batchSeq atomic.Pointer[seqBatch]
+	// claims are the dedupe claims the writer saw committed (claims.go);
+	// the writer goroutine's alone.
+	claims map[string]int64
 }
 
 // Option configures Open.
