@@ -40,6 +40,7 @@ type Config struct {
 	// listings show flags): give it in the environment, PGPASSWORD or ~/.pgpass.
 	DatabaseURL string // PAYDESK_DATABASE_URL / -database-url: postgres://…
 	Migrate     string // PAYDESK_MIGRATE / -migrate: on (default) applies pending migrations at start, off leaves them to "paydesk migrate"
+	DBReaders   string // PAYDESK_DB_READERS / -db-readers: reader connections per process (default max(4, CPUs)); one more writes
 
 	databaseURLFlag bool   // DatabaseURL came from the flag
 	PublicURL       string // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
@@ -100,6 +101,7 @@ func (c *Config) settings() []setting {
 		{"PAYDESK_DATA_DIR", "data-dir", "data directory (database, keys)", &c.DataDir, false},
 		{"PAYDESK_DATABASE_URL", "database-url", "PostgreSQL URL (postgres://user@host:5432/db) instead of SQLite in the data directory; a password only from the environment", &c.DatabaseURL, false},
 		{"PAYDESK_MIGRATE", "migrate", "on: apply pending migrations at start; off: leave them to \"paydesk migrate\"", &c.Migrate, false},
+		{"PAYDESK_DB_READERS", "db-readers", "database connections for reads per process (default max(4, CPUs)); one more connection writes", &c.DBReaders, false},
 		{"PAYDESK_PUBLIC_URL", "public-url", "public base URL, e.g. https://paydesk.example.com", &c.PublicURL, false},
 		{"PAYDESK_ENV", "env", "development or production", &c.Env, false},
 		{"PAYDESK_LOG_LEVEL", "log-level", "debug, info, warn or error", &c.LogLevel, false},
@@ -228,6 +230,11 @@ func (c Config) validate() error {
 	if v, err := days(c.NotifyMaxSkew); err != nil || v < 0 {
 		errs = append(errs, fmt.Errorf("PAYDESK_NOTIFY_MAX_SKEW %q: want a duration such as 15m, or 0 or off for no check", c.NotifyMaxSkew))
 	}
+	if v := strings.TrimSpace(c.DBReaders); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 256 {
+			errs = append(errs, fmt.Errorf("PAYDESK_DB_READERS %q: want a number from 1 to 256", c.DBReaders))
+		}
+	}
 	if v := strings.TrimSpace(c.OpsConcurrency); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 256 {
 			errs = append(errs, fmt.Errorf("PAYDESK_OPS_CONCURRENCY %q: want a number from 1 to 256", c.OpsConcurrency))
@@ -286,6 +293,12 @@ func (c Config) trustedProxies() ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// readers is PAYDESK_DB_READERS, 0 for the default.
+func (c Config) readers() int {
+	n, _ := strconv.Atoi(strings.TrimSpace(c.DBReaders))
+	return n
 }
 
 // concurrency is PAYDESK_OPS_CONCURRENCY, 0 for the default.

@@ -47,3 +47,25 @@ func TestProxyAndConcurrencySettings(t *testing.T) {
 		}
 	}
 }
+
+// PAYDESK_DB_READERS: the reader pool of each process, 1 to 256.
+func TestDBReadersSetting(t *testing.T) {
+	for env, want := range map[string]int{"": 0, "12": 12} {
+		cfg, _, err := loadConfig("t", nil, envOf(map[string]string{"PAYDESK_DB_READERS": env}), io.Discard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.validate(); err != nil || cfg.readers() != want {
+			t.Errorf("PAYDESK_DB_READERS=%q: readers %d, %v; want %d", env, cfg.readers(), err, want)
+		}
+	}
+	for _, bad := range []string{"0", "-1", "many", "257"} {
+		cfg, _, err := loadConfig("t", nil, envOf(map[string]string{"PAYDESK_DB_READERS": bad}), io.Discard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "PAYDESK_DB_READERS") {
+			t.Errorf("PAYDESK_DB_READERS=%q: %v, want an error naming it", bad, err)
+		}
+	}
+}

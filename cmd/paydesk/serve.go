@@ -38,6 +38,9 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 	if cfg.SessionKey != "" {
 		ac.Auth.SessionKey = []byte(cfg.SessionKey)
 	}
+	if n := cfg.readers(); n > 0 {
+		ac.StoreOptions = append(ac.StoreOptions, store.WithReaders(n))
+	}
 	if d := cfg.duration(cfg.AntomTimeout); d > 0 {
 		ac.AntomOptions = append(ac.AntomOptions, antom.WithTimeout(d))
 	}
