@@ -182,6 +182,9 @@ func classify(err error) *Error {
 	var fe *store.FieldError
 	var ce *store.ConflictError
 	switch {
+	case errors.Is(err, store.ErrCommitUnknown):
+		return &Error{Kind: KindUnavailable, RetryAfter: storageRetryAfter, Err: err,
+			Message: "The database did not confirm the change (the connection to it was lost), so it may have been saved. Reload the page and check before doing it again."}
 	case errors.Is(err, store.ErrUnavailable):
 		return errStorage(err)
 	case errors.As(err, &fe):

@@ -100,7 +100,7 @@ func (h *Handlers) WebhookAntom(c echo.Context) error {
 	in.ResponseStatus, in.ResponseBody = ans.status, ans.body
 
 	res, err := h.Store.IngestNotification(r.Context(), in)
-	if err != nil && in.Notification != nil && r.Context().Err() == nil && !errors.Is(err, store.ErrUnavailable) {
+	if err != nil && in.Notification != nil && r.Context().Err() == nil && !errors.Is(err, store.ErrUnavailable) && !errors.Is(err, store.ErrCommitUnknown) {
 		// Applying it failed, which storing a refusal will not: keep the
 		// delivery as not applied and answer an error, so Antom retries
 		// and the notification is on the notifications page meanwhile.

@@ -39,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -324,4 +325,69 @@ func pgStorageErr(err error) error {
 func isPgUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// ErrCommitUnknown means the database did not confirm a commit and could
+// not be asked afterwards: the write may or may not have been saved. It is
+// not ErrUnavailable ("nothing was changed"): a person must look before
+// doing it again. Only PostgreSQL, whose commit crosses a network, gives it.
+var ErrCommitUnknown = errors.New("store: the database did not confirm the commit; it may have been saved")
+
+type commitUnknownError struct{ err error }
+
+func (e *commitUnknownError) Error() string        { return ErrCommitUnknown.Error() + ": " + e.err.Error() }
+func (e *commitUnknownError) Unwrap() error        { return e.err }
+func (e *commitUnknownError) Is(target error) bool { return target == ErrCommitUnknown }
+
+// commitResolveFor is how long the writer keeps asking the server what
+// became of a commit whose answer was lost (a variable for tests).
+var commitResolveFor = 15 * time.Second
+
+// commit commits the writer's transaction. On PostgreSQL a connection lost
+// during COMMIT leaves its outcome unknown (the server may have committed
+// before the answer was lost), so the transaction's ID is read first and,
+// after such a failure, the server is asked what became of it: committed
+// is a success, aborted is "nothing was changed" (ErrUnavailable), and no
+// answer at all is ErrCommitUnknown.
+func (s *Store) commit(ctx context.Context, tx *sql.Tx) error {
+	if !s.pg {
+		return tx.Commit()
+	}
+	var xid string
+	if err := tx.QueryRowContext(ctx, "SELECT pg_current_xact_id()::text").Scan(&xid); err != nil {
+		return err
+	}
+	err := tx.Commit()
+	if err == nil || !errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return s.commitOutcome(ctx, xid, err)
+}
+
+// commitOutcome asks the server, on another connection, what became of
+// transaction xid, whose commit failed with commitErr.
+func (s *Store) commitOutcome(ctx context.Context, xid string, commitErr error) error {
+	deadline := time.Now().Add(commitResolveFor)
+	for {
+		var status sql.NullString
+		err := s.rdb.QueryRowContext(ctx, "SELECT pg_xact_status(?::xid8)", xid).Scan(&status)
+		switch {
+		case err == nil && status.String == "committed":
+			return nil
+		case err == nil && status.String == "aborted":
+			return commitErr
+		}
+		// In progress (the server has not finished it), or the server is
+		// not answering yet: ask again until the deadline.
+		if time.Now().After(deadline) {
+			// Not ErrUnavailable any more: unwrap to the driver's error.
+			cause := commitErr
+			var ue *unavailableError
+			if errors.As(commitErr, &ue) {
+				cause = ue.err
+			}
+			return &commitUnknownError{err: cause}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

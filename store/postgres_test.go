@@ -363,3 +363,42 @@ func TestIngestKeepsAVerifiedNotificationWithANul(t *testing.T) {
 		t.Errorf("stored body %q, want the bytes received %q", d.Body, body)
 	}
 }
+
+// TestPostgresCommitOutcome: after a commit whose answer was lost, the
+// server is asked: a committed transaction is a success, a rolled-back
+// one is "nothing was changed", and no answer is ErrCommitUnknown — never
+// ErrUnavailable, which tells people nothing was changed.
+func TestPostgresCommitOutcome(t *testing.T) {
+	s := replicas(t, 1)[0]
+	lost := &unavailableError{err: io.ErrUnexpectedEOF}
+	xidOf := func(commit bool) string {
+		tx, err := s.rdb.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var xid string
+		if err := tx.QueryRowContext(ctx, "SELECT pg_current_xact_id()::text").Scan(&xid); err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			err = tx.Commit()
+		} else {
+			err = tx.Rollback()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return xid
+	}
+	if err := s.commitOutcome(ctx, xidOf(true), lost); err != nil {
+		t.Errorf("committed: %v, want nil", err)
+	}
+	if err := s.commitOutcome(ctx, xidOf(false), lost); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrCommitUnknown) {
+		t.Errorf("rolled back: %v, want ErrUnavailable", err)
+	}
+	defer func(d time.Duration) { commitResolveFor = d }(commitResolveFor)
+	commitResolveFor = 300 * time.Millisecond
+	if err := s.commitOutcome(ctx, "not-a-transaction-id", lost); !errors.Is(err, ErrCommitUnknown) || errors.Is(err, ErrUnavailable) {
+		t.Errorf("no answer: %v, want ErrCommitUnknown and not ErrUnavailable", err)
+	}
+}

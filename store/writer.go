@@ -153,7 +153,7 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 	commitStart := time.Now()
 	err = seqs.flush(ctx)
 	if err == nil {
-		err = tx.Commit()
+		err = s.commit(ctx, tx)
 	}
 	if err != nil {
 		tx.Rollback()
