@@ -54,13 +54,20 @@ func (h *Handlers) LoginSubmit(c echo.Context) error {
 	account := strings.ToLower(email)
 	addr := c.RealIP()
 	now := h.Now()
+	ctx := c.Request().Context()
 	// Reserve the attempt on both counters before hashing: simultaneous
 	// guesses are evaluated at most up to the limits.
-	byAccount, wait := h.accountThrottle.reserve(now, account)
+	byAccount, wait, err := h.accountThrottle.reserve(ctx, now, account)
+	if err != nil {
+		return err
+	}
 	var byAddr *reservation
 	if wait == 0 {
-		if byAddr, wait = h.ipThrottle.reserve(now, addr); wait > 0 {
-			byAccount.release()
+		if byAddr, wait, err = h.ipThrottle.reserve(ctx, now, addr); err != nil || wait > 0 {
+			byAccount.release(ctx)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if wait > 0 {
@@ -68,11 +75,10 @@ func (h *Handlers) LoginSubmit(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		return render(c, http.StatusTooManyRequests, pages.Login(h.page(c, "Sign in", ""), vm))
 	}
-	ctx := c.Request().Context()
 	u, err := h.authenticate(ctx, account, password)
 	if err != nil {
-		byAccount.release()
-		byAddr.release()
+		byAccount.release(ctx)
+		byAddr.release(ctx)
 		return err
 	}
 	if u == nil {
@@ -86,8 +92,8 @@ func (h *Handlers) LoginSubmit(c echo.Context) error {
 		return render(c, http.StatusUnauthorized, pages.Login(h.page(c, "Sign in", ""), vm))
 	}
 	// A right password is not a guess: it does not count on either counter.
-	byAccount.release()
-	byAddr.release()
+	byAccount.release(ctx)
+	byAddr.release(ctx)
 
 	token, err := newSessionToken()
 	if err != nil {

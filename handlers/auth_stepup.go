@@ -95,14 +95,17 @@ func (h *Handlers) requireRecentPassword(c echo.Context) error {
 			Message: "Confirm your password to move money.", Fields: map[string]string{StepUpField: "Enter your password to confirm."}}
 	}
 	now := h.Now()
-	res, wait := h.accountThrottle.reserve(now, selfKeys(u.ID, ss.IDHash)...)
+	ctx := c.Request().Context()
+	res, wait, err := h.accountThrottle.reserve(ctx, now, selfKeys(u.ID, ss.IDHash)...)
+	if err != nil {
+		return err
+	}
 	if wait > 0 {
 		return errRateLimited(wait)
 	}
-	ctx := c.Request().Context()
 	ok, err := h.checkPassword(ctx, u.PasswordHash, pw)
 	if err != nil {
-		res.release()
+		res.release(ctx)
 		return err
 	}
 	if !ok {
@@ -114,7 +117,7 @@ func (h *Handlers) requireRecentPassword(c echo.Context) error {
 		return &Error{Kind: KindForbidden, Code: "password_incorrect", Field: StepUpField,
 			Message: "The password is incorrect. Nothing was changed.", Fields: map[string]string{StepUpField: "The password is incorrect."}}
 	}
-	res.release()
+	res.release(ctx)
 	if err := h.Store.ConfirmStaffSessionPassword(ctx, ss.IDHash); err != nil {
 		return err
 	}

@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
-	"sync"
+	"log/slog"
 	"time"
+
+	"paydesk/store"
 )
 
 // throttle counts password attempts per key in a sliding window: after
@@ -11,95 +14,58 @@ import (
 // the key waits until the oldest one leaves the window. An attempt is
 // reserved before the password is hashed (reserve) and forgiven only when
 // it succeeds (release), so N simultaneous guesses are evaluated at most
-// limit times: there is no gap between the check and the count. It is in
-// memory: a restart forgets, which only helps a user.
+// limit times: there is no gap between the check and the count.
+//
+// The counts live in the database (store.ReserveAttempts), checked and
+// counted in one write transaction, so the limit holds across every
+// replica on the database and across restarts.
 type throttle struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	fails  map[string][]time.Time
+	st     *store.Store
+	name   string // prefixes the keys: each throttle counts on its own
+	limits store.Throttle
+	log    *slog.Logger
 }
 
-// throttleMaxKeys bounds memory under a flood of distinct keys; beyond it
-// stale keys are swept on the next attempt.
-const throttleMaxKeys = 10000
-
-func newThrottle(limit int, window time.Duration) *throttle {
-	return &throttle{limit: limit, window: window, fails: map[string][]time.Time{}}
+func newThrottle(st *store.Store, name string, limit int, window time.Duration, log *slog.Logger) *throttle {
+	return &throttle{st: st, name: name, limits: store.Throttle{Limit: limit, Window: window}, log: log}
 }
 
 // reservation is attempts reserved on one or more keys; release forgives
 // them when the password was right.
 type reservation struct {
-	t    *throttle
-	at   time.Time
-	keys []string
+	t *throttle
+	r *store.AttemptReservation
 }
 
 // reserve counts an attempt now for every key, atomically: either all keys
 // are under their limit and each records the attempt, or none does and
-// the longest wait is returned.
-func (t *throttle) reserve(now time.Time, keys ...string) (*reservation, time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.fails) >= throttleMaxKeys {
-		for k := range t.fails {
-			t.prune(k, now)
-		}
+// the longest wait is returned. An error (the database did not take the
+// write) admits nothing.
+func (t *throttle) reserve(ctx context.Context, now time.Time, keys ...string) (*reservation, time.Duration, error) {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = t.name + ":" + k
 	}
-	var wait time.Duration
-	for _, k := range keys {
-		if f := t.prune(k, now); len(f) >= t.limit {
-			wait = max(wait, f[len(f)-t.limit].Add(t.window).Sub(now))
-		}
+	r, wait, err := t.st.ReserveAttempts(ctx, t.limits, now, full...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("handlers: throttle: %w", err)
 	}
 	if wait > 0 {
-		return nil, wait
+		return nil, wait, nil
 	}
-	for _, k := range keys {
-		t.fails[k] = append(t.fails[k], now)
-	}
-	return &reservation{t: t, at: now, keys: keys}, 0
+	return &reservation{t: t, r: r}, 0, nil
 }
 
-// release forgives a reserved attempt that succeeded (nil: nothing).
-func (r *reservation) release() {
+// release forgives a reserved attempt that succeeded (nil: nothing). It
+// runs even if the request was cancelled; when the database does not take
+// it, the attempt stays counted (the safe side) and it is logged.
+func (r *reservation) release(ctx context.Context) {
 	if r == nil {
 		return
 	}
-	t := r.t
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, k := range r.keys {
-		f := t.fails[k]
-		for i := len(f) - 1; i >= 0; i-- {
-			if f[i].Equal(r.at) {
-				f = append(f[:i], f[i+1:]...)
-				break
-			}
-		}
-		if len(f) == 0 {
-			delete(t.fails, k)
-		} else {
-			t.fails[k] = f
-		}
+	if err := r.t.st.ReleaseAttempts(context.WithoutCancel(ctx), r.r); err != nil {
+		r.t.log.Warn("a right password stays counted by the throttle", "throttle", r.t.name, "err", err.Error())
 	}
-}
-
-// prune drops key's attempts older than the window; t.mu must be held.
-func (t *throttle) prune(key string, now time.Time) []time.Time {
-	f := t.fails[key]
-	i := 0
-	for i < len(f) && now.Sub(f[i]) >= t.window {
-		i++
-	}
-	f = f[i:]
-	if len(f) == 0 {
-		delete(t.fails, key)
-		return nil
-	}
-	t.fails[key] = f
-	return f
 }
 
 // selfKeys are the throttle keys of a signed-in user confirming their own

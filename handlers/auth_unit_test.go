@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,64 +18,59 @@ import (
 	"paydesk/store"
 )
 
+// TestThrottle: the throttle counts in the store, each throttle on keys of
+// its own, and forgives a released attempt.
 func TestThrottle(t *testing.T) {
+	st, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	th := newThrottle(3, 10*time.Minute)
-	for i := range 3 {
-		if _, w := th.reserve(now, "k"); w != 0 {
-			t.Fatalf("attempt %d: wait %v, want 0", i+1, w)
+	accounts := newThrottle(st, "account", 2, 10*time.Minute, slog.New(slog.DiscardHandler))
+	addresses := newThrottle(st, "address", 2, 10*time.Minute, slog.New(slog.DiscardHandler))
+	for i := range 2 {
+		if _, w, err := accounts.reserve(ctx, now, "k"); err != nil || w != 0 {
+			t.Fatalf("attempt %d: wait %v, %v; want 0", i+1, w, err)
 		}
-		now = now.Add(time.Minute)
 	}
-	// Attempts at 0, 1, 2 min; now 3 min: locked until the first leaves the window.
-	if _, w := th.reserve(now, "k"); w != 7*time.Minute {
-		t.Errorf("locked: wait %v, want 7m", w)
+	if _, w, _ := accounts.reserve(ctx, now.Add(time.Minute), "k"); w != 9*time.Minute {
+		t.Errorf("locked: wait %v, want 9m", w)
 	}
-	if r, w := th.reserve(now, "other"); w != 0 {
-		t.Errorf("another key: wait %v, want 0", w)
-	} else {
-		r.release()
+	// The same key on another throttle counts apart.
+	r, w, err := addresses.reserve(ctx, now, "k")
+	if err != nil || w != 0 {
+		t.Fatalf("the other throttle: wait %v, %v; want 0", w, err)
 	}
-	// A refused reservation on one key reserves none of the others.
-	if _, w := th.reserve(now, "fresh", "k"); w == 0 {
-		t.Error("reserved although k is locked")
+	r.release(ctx)
+	r, _, _ = addresses.reserve(ctx, now, "k")
+	r.release(ctx)
+	if _, w, _ := addresses.reserve(ctx, now, "k"); w != 0 {
+		t.Errorf("released attempts still counted: wait %v", w)
 	}
-	if n := len(th.fails["fresh"]); n != 0 {
-		t.Errorf("a refused reservation counted %d attempts on another key", n)
-	}
-	now = now.Add(7 * time.Minute)
-	r, w := th.reserve(now, "k")
-	if w != 0 {
-		t.Errorf("after the window: wait %v, want 0", w)
-	}
-	// A successful attempt is forgiven.
-	r.release()
-	if got := len(th.fails["k"]); got != 2 {
-		t.Errorf("after a release: %d attempts counted, want 2", got)
-	}
-	// Memory stays bounded under a flood of keys.
-	for i := range throttleMaxKeys + 10 {
-		th.reserve(now, fmt.Sprint("flood", i))
-	}
-	now = now.Add(11 * time.Minute)
-	th.reserve(now, "last")
-	if n := len(th.fails); n > 2 {
-		t.Errorf("stale keys kept: %d", n)
-	}
+	var none *reservation
+	none.release(ctx) // nil: nothing
 }
 
-// TestThrottleBurst: simultaneous attempts are evaluated at most up to the
-// limit, however many arrive at once.
+// TestThrottleBurst: simultaneous attempts through two handlers' throttles
+// on one store (two replicas) are evaluated at most up to the limit.
 func TestThrottleBurst(t *testing.T) {
-	th := newThrottle(5, 15*time.Minute)
+	st, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log := slog.New(slog.DiscardHandler)
+	replicas := []*throttle{newThrottle(st, "account", 5, 15*time.Minute, log), newThrottle(st, "account", 5, 15*time.Minute, log)}
 	now := time.Now()
 	var wg sync.WaitGroup
 	var admitted atomic.Int64
-	for range 100 {
+	for i := range 100 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, w := th.reserve(now, "acct", "addr"); w == 0 {
+			if _, w, err := replicas[i%2].reserve(context.Background(), now, "acct", "addr"); err == nil && w == 0 {
 				admitted.Add(1)
 			}
 		}()

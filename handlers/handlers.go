@@ -130,8 +130,8 @@ func New(deps Deps) (*Handlers, error) {
 	h := &Handlers{
 		Deps:            deps,
 		sessions:        sm,
-		accountThrottle: newThrottle(deps.Auth.AccountAttempts, deps.Auth.ThrottleWindow),
-		ipThrottle:      newThrottle(deps.Auth.AddressAttempts, deps.Auth.ThrottleWindow),
+		accountThrottle: newThrottle(deps.Store, "account", deps.Auth.AccountAttempts, deps.Auth.ThrottleWindow, deps.Log),
+		ipThrottle:      newThrottle(deps.Store, "address", deps.Auth.AddressAttempts, deps.Auth.ThrottleWindow, deps.Log),
 		hashSem:         make(chan struct{}, 4),
 		refused:         newRefusedLimiter(deps.Webhook),
 		clientSecretKey: deriveKey(deps.Auth.SessionKey, "paydesk client secret"),

@@ -42,18 +42,21 @@ func (h *Handlers) AccountPassword(c echo.Context) error {
 	} else if password != confirm {
 		errs["confirm"] = "The two new passwords differ."
 	}
-	res, wait := h.accountThrottle.reserve(h.Now(), selfKeys(u.ID, ss.IDHash)...)
+	ctx := c.Request().Context()
+	res, wait, err := h.accountThrottle.reserve(ctx, h.Now(), selfKeys(u.ID, ss.IDHash)...)
+	if err != nil {
+		return err
+	}
 	if wait > 0 {
 		return errRateLimited(wait)
 	}
-	ctx := c.Request().Context()
 	ok, err := h.checkPassword(ctx, u.PasswordHash, current)
 	if err != nil {
-		res.release()
+		res.release(ctx)
 		return err
 	}
 	if ok {
-		res.release()
+		res.release(ctx)
 	} else {
 		errs["current"] = "The current password is incorrect."
 	}

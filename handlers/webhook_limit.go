@@ -95,7 +95,9 @@ type limit struct{ rate, burst float64 }
 
 // refusedLimiter decides, in memory, whether a refused delivery may be
 // stored, and counts the ones that are not until they are flushed to the
-// store's refused_drops.
+// store's refused_drops. It is per process: with several replicas each
+// bound is per replica (README). Sharing it through the database would
+// cost a write for every refused post, the cost the limit exists to bound.
 type refusedLimiter struct {
 	addr, overall, day limit
 

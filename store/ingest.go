@@ -116,6 +116,22 @@ type verifiedResult struct {
 // follows the rules of a fresh arrival.
 func (s *Store) applyVerified(ctx context.Context, tx *sql.Tx, id int64, n *antom.Notification) (verifiedResult, error) {
 	var v verifiedResult
+	if first := s.knownClaim(tx, n.DedupeKey()); first != 0 && first != id {
+		// A redelivery of a notification already applied (claims.go): its
+		// payment's row ID is all the duplicate's record needs.
+		p, err := s.findNotificationPaymentRef(ctx, tx, n)
+		if err == nil {
+			a, err := s.recordDuplicate(ctx, tx, p, id, n, first)
+			if err != nil {
+				return v, err
+			}
+			return verifiedResult{outcome: a.outcome, duplicateOf: a.duplicateOf, paymentFK: p.ID, paymentRequestID: p.PaymentRequestID}, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return v, err
+		}
+		// Not found: the full path below says so as for any delivery.
+	}
 	p, err := s.findNotificationPayment(ctx, tx, n)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -135,6 +151,10 @@ func (s *Store) applyVerified(ctx context.Context, tx *sql.Tx, id int64, n *anto
 		return v, err
 	}
 	v = verifiedResult{outcome: ap.outcome, duplicateOf: ap.duplicateOf, paymentFK: p.ID, paymentRequestID: p.PaymentRequestID, needsInquiry: ap.needsInquiry}
+	if ap.outcome == OutcomeDuplicate {
+		// Nothing changed but the timeline (recordDuplicate touched it).
+		return v, nil
+	}
 	if err := s.savePayment(ctx, tx, p, old, saveOpts{pollNow: ap.needsInquiry}); err != nil {
 		return v, err
 	}
@@ -164,11 +184,31 @@ func subjectOf(n *antom.Notification) string {
 // findNotificationPayment finds the payment a notification is about. It is
 // liberal: any ID the payload carries that the ledger knows will do.
 func (s *Store) findNotificationPayment(ctx context.Context, tx *sql.Tx, n *antom.Notification) (*Payment, error) {
+	return findPaymentOf(ctx, tx, n, false)
+}
+
+// findNotificationPaymentRef is findNotificationPayment by the same rules,
+// but loads only the payment's row ID and paymentRequestId: enough to
+// record a duplicate.
+func (s *Store) findNotificationPaymentRef(ctx context.Context, tx *sql.Tx, n *antom.Notification) (*Payment, error) {
+	return findPaymentOf(ctx, tx, n, true)
+}
+
+func findPaymentOf(ctx context.Context, tx *sql.Tx, n *antom.Notification, ref bool) (*Payment, error) {
 	try := func(col, val string) (*Payment, error) {
 		if val == "" {
 			return nil, ErrNotFound
 		}
+		if ref {
+			return paymentRefBy(ctx, tx, col, val)
+		}
 		return paymentBy(ctx, tx, col, val)
+	}
+	byID := func(id int64) (*Payment, error) {
+		if ref {
+			return paymentRefBy(ctx, tx, "id", id)
+		}
+		return paymentByID(ctx, tx, id)
 	}
 	// A capture or refund we know leads to its payment. Only "not found"
 	// falls through to the payment IDs: any other error is returned, never
@@ -181,9 +221,9 @@ func (s *Store) findNotificationPayment(ctx context.Context, tx *sql.Tx, n *anto
 			if k.val == "" {
 				continue
 			}
-			c, err := captureBy(ctx, tx, k.col, k.val)
+			fk, err := txnPaymentFK(ctx, tx, "captures", k.col, k.val)
 			if err == nil {
-				return paymentByID(ctx, tx, c.paymentFK)
+				return byID(fk)
 			}
 			if !errors.Is(err, ErrNotFound) {
 				return nil, err
@@ -194,9 +234,9 @@ func (s *Store) findNotificationPayment(ctx context.Context, tx *sql.Tx, n *anto
 			if k.val == "" {
 				continue
 			}
-			r, err := refundBy(ctx, tx, k.col, k.val)
+			fk, err := txnPaymentFK(ctx, tx, "refunds", k.col, k.val)
 			if err == nil {
-				return paymentByID(ctx, tx, r.paymentFK)
+				return byID(fk)
 			}
 			if !errors.Is(err, ErrNotFound) {
 				return nil, err
@@ -216,7 +256,7 @@ func (s *Store) findNotificationPayment(ctx context.Context, tx *sql.Tx, n *anto
 // in applied_notifications and the claim is an INSERT … ON CONFLICT DO
 // NOTHING, so two deliveries of one notification can never both be applied,
 // whatever else runs at the same time (two replicas, on PostgreSQL).
-func claimNotification(ctx context.Context, tx *sql.Tx, key string, id int64) (int64, error) {
+func (s *Store) claimNotification(ctx context.Context, tx *sql.Tx, key string, id int64) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO applied_notifications (dedupe_key, delivery_id) VALUES (?, ?)
 		ON CONFLICT (dedupe_key) DO NOTHING`, key, id)
 	if err != nil {
@@ -225,12 +265,14 @@ func claimNotification(ctx context.Context, tx *sql.Tx, key string, id int64) (i
 	if n, err := res.RowsAffected(); err != nil {
 		return 0, fmt.Errorf("store: dedupe: %w", err)
 	} else if n == 1 {
+		s.learnClaim(tx, key, id)
 		return 0, nil
 	}
 	var first int64
 	if err := tx.QueryRowContext(ctx, "SELECT delivery_id FROM applied_notifications WHERE dedupe_key = ?", key).Scan(&first); err != nil {
 		return 0, fmt.Errorf("store: dedupe: %w", err)
 	}
+	s.learnClaim(tx, key, first)
 	if first == id {
 		return 0, nil
 	}
@@ -269,28 +311,39 @@ type applied struct {
 // and records the timeline event. It neither saves p nor writes the delivery row.
 func (s *Store) applyNotification(ctx context.Context, tx *sql.Tx, p *Payment, deliveryID int64, n *antom.Notification) (applied, error) {
 	var a applied
-	dup, err := claimNotification(ctx, tx, n.DedupeKey(), deliveryID)
+	dup, err := s.claimNotification(ctx, tx, n.DedupeKey(), deliveryID)
 	if err != nil {
 		return a, err
 	}
+	if dup != 0 {
+		return s.recordDuplicate(ctx, tx, p, deliveryID, n, dup)
+	}
 	head := fmt.Sprintf("%s %s %s", n.NotifyType, n.Result.ResultStatus, n.Result.ResultCode)
 	detail := map[string]any{"notifyType": n.NotifyType, "result": n.Result}
-	var summary string
-	if dup != 0 {
-		a.outcome, a.duplicateOf = OutcomeDuplicate, dup
-		summary = fmt.Sprintf("%s: duplicate of delivery #%d, nothing changed", head, dup)
-		detail["duplicateOf"] = dup
-	} else {
-		summary, err = s.applyNotificationEffect(ctx, tx, p, n, &a, detail)
-		if err != nil {
-			return a, err
-		}
-		summary = head + ": " + summary
+	summary, err := s.applyNotificationEffect(ctx, tx, p, n, &a, detail)
+	if err != nil {
+		return a, err
 	}
+	summary = head + ": " + summary
 	if _, err := s.addEvent(ctx, tx, p, EventNotification, "antom", summary, detail, deliveryID); err != nil {
 		return a, err
 	}
 	return a, nil
+}
+
+// recordDuplicate records delivery deliveryID of n, a duplicate of delivery
+// first, on p's timeline, and touches p (version and change sequence, so
+// live pages show the event). A duplicate changes nothing else: p need
+// only carry its row ID and paymentRequestId.
+func (s *Store) recordDuplicate(ctx context.Context, tx *sql.Tx, p *Payment, deliveryID int64, n *antom.Notification, first int64) (applied, error) {
+	a := applied{outcome: OutcomeDuplicate, duplicateOf: first}
+	head := fmt.Sprintf("%s %s %s", n.NotifyType, n.Result.ResultStatus, n.Result.ResultCode)
+	summary := fmt.Sprintf("%s: duplicate of delivery #%d, nothing changed", head, first)
+	detail := map[string]any{"notifyType": n.NotifyType, "result": n.Result, "duplicateOf": first}
+	if _, err := s.addEvent(ctx, tx, p, EventNotification, "antom", summary, detail, deliveryID); err != nil {
+		return a, err
+	}
+	return a, s.touchPayment(ctx, tx, p)
 }
 
 // applyNotificationEffect runs the state machines for a notification that

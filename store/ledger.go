@@ -153,8 +153,13 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// nextSeq takes the next value of the global change sequence.
-func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+// nextSeq takes the next value of the global change sequence: from the
+// writer's batch counter when tx is the batch's (seqbatch.go), else by
+// bumping the stored value.
+func (s *Store) nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	if b := s.batchSeq.Load(); b != nil && b.tx == tx {
+		return b.next(ctx)
+	}
 	var v int64
 	if err := tx.QueryRowContext(ctx, "UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value").Scan(&v); err != nil {
 		return 0, fmt.Errorf("store: change sequence: %w", err)
@@ -338,7 +343,7 @@ func (s *Store) savePayment(ctx context.Context, tx *sql.Tx, p *Payment, oldStat
 			p.NextPollAt = now.Add(d)
 		}
 	}
-	seq, err := nextSeq(ctx, tx)
+	seq, err := s.nextSeq(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -381,30 +386,19 @@ func setFlag(flags, f Flag, on bool) Flag {
 	return flags &^ f
 }
 
-// refreshOrder recomputes the order row of referenceOrderID from its attempts.
+// refreshOrder recomputes the order row of referenceOrderID from its
+// attempts, in one statement (reading the attempts and writing the row
+// were two, and this runs for every change of a payment's status).
 func (s *Store) refreshOrder(ctx context.Context, tx *sql.Tx, referenceOrderID string, seq int64) error {
-	var attempts int
-	var first, last int64
-	var paid, open int
-	err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(min(created_at), 0), coalesce(max(created_at), 0),
-		count(CASE WHEN status = 'SUCCESS' THEN 1 END),
-		count(CASE WHEN status IN ('CREATED', 'SESSION_READY', 'PROCESSING') THEN 1 END)
-		FROM payments WHERE reference_order_id = ?`, referenceOrderID).Scan(&attempts, &first, &last, &paid, &open)
-	if err != nil {
-		return fmt.Errorf("store: order state: %w", err)
-	}
-	state := OrderUnpaid
-	switch {
-	case paid > 0:
-		state = OrderPaid
-	case open > 0:
-		state = OrderInProgress
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO orders (reference_order_id, state, attempts, first_created_at, last_created_at, seq)
-		VALUES (?, ?, ?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, `INSERT INTO orders (reference_order_id, state, attempts, first_created_at, last_created_at, seq)
+		SELECT ?, CASE WHEN count(CASE WHEN status = 'SUCCESS' THEN 1 END) > 0 THEN '`+string(OrderPaid)+`'
+			WHEN count(CASE WHEN status IN ('CREATED', 'SESSION_READY', 'PROCESSING') THEN 1 END) > 0 THEN '`+string(OrderInProgress)+`'
+			ELSE '`+string(OrderUnpaid)+`' END,
+			count(*), coalesce(min(created_at), 0), coalesce(max(created_at), 0), ?
+		FROM payments WHERE reference_order_id = ?
 		ON CONFLICT (reference_order_id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
 		first_created_at = excluded.first_created_at, last_created_at = excluded.last_created_at, seq = excluded.seq`,
-		referenceOrderID, state, attempts, first, last, seq)
+		referenceOrderID, seq, referenceOrderID)
 	if err != nil {
 		return fmt.Errorf("store: save order: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -60,46 +61,10 @@ func TestPostgresSchema(t *testing.T) {
 		t.Errorf("migrations differ:\nsqlite:   %v\npostgres: %v", sqliteFiles, pgFiles)
 	}
 
-	url := os.Getenv("PAYDESK_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("PAYDESK_TEST_DATABASE_URL is not set")
-	}
 	ctx := context.Background()
-
-	lite, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "schema.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
+	lite, conn, schema := freshDatabases(t)
 	for _, m := range sqliteFiles {
 		applyMigration(t, ctx, lite, sqliteMigrations, m)
-	}
-
-	pgdb, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pgdb.Close()
-	conn, err := pgdb.Conn(ctx)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close()
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema := "paydesk_schema_test_" + hex.EncodeToString(b[:])
-	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	defer func() {
-		if _, err := conn.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	}()
-	if _, err := conn.ExecContext(ctx, "SET search_path TO "+schema+", public"); err != nil {
-		t.Fatal(err)
 	}
 	for _, m := range pgFiles {
 		applyMigration(t, ctx, conn, postgresMigrations, m)
@@ -173,6 +138,183 @@ func TestPostgresSchema(t *testing.T) {
 			t.Errorf("index %s: listed as PostgreSQL's only, but PostgreSQL does not have it", ti)
 		}
 	}
+}
+
+// freshDatabases opens an empty SQLite file and a connection whose
+// search_path is a new schema (then public, where pg_trgm may live) on the
+// server of PAYDESK_TEST_DATABASE_URL, dropped when the test ends; the test
+// is skipped without that server.
+func freshDatabases(t *testing.T) (lite *sql.DB, conn *sql.Conn, schema string) {
+	t.Helper()
+	url := os.Getenv("PAYDESK_TEST_DATABASE_URL")
+	if url == "" {
+		t.Skip("PAYDESK_TEST_DATABASE_URL is not set")
+	}
+	ctx := context.Background()
+	lite, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "schema.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lite.Close() })
+	pgdb, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err = pgdb.Conn(ctx)
+	if err != nil {
+		pgdb.Close()
+		t.Fatalf("connect: %v", err)
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	schema = "paydesk_schema_test_" + hex.EncodeToString(b[:])
+	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		defer pgdb.Close()
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	if _, err := conn.ExecContext(ctx, "SET search_path TO "+schema+", public"); err != nil {
+		t.Fatal(err)
+	}
+	return lite, conn, schema
+}
+
+// TestPostgresMigrationsWithData applies the migrations of both dialects
+// in steps, writing the same rows between them, so the data-fixing
+// statements and backfills run on rows; afterwards both hold the same data.
+func TestPostgresMigrationsWithData(t *testing.T) {
+	ctx := context.Background()
+	lite, conn, _ := freshDatabases(t)
+	files, err := migrationFiles(migrationFS, sqliteMigrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type write struct {
+		sql  string
+		args []any
+	}
+	// Rows written before migration N, with the columns that exist then.
+	before := map[int][]write{
+		4: {
+			{`INSERT INTO payments (payment_request_id, reference_order_id, buyer_id, amount_minor, currency, capture_mode,
+				status, created_at, updated_at, seq, acquirer_ref, payment_id, created_by)
+				VALUES (?, ?, ?, ?, 'SGD', 'MANUAL', ?, ?, ?, ?, ?, ?, ?)`,
+				[]any{"PAY-1", "ORD-1", "Buyer 1", 1000, "SUCCESS", 10, 20, 1, "ACQ-P1", "2025-PID-1", "apikey:shop"}},
+			{`INSERT INTO payments (payment_request_id, reference_order_id, buyer_id, amount_minor, currency, capture_mode,
+				status, created_at, updated_at, seq, acquirer_ref, payment_id, created_by)
+				VALUES (?, ?, ?, ?, 'SGD', 'MANUAL', ?, ?, ?, ?, ?, ?, ?)`,
+				[]any{"pay-2", "ORD-2", "", 2000, "PROCESSING", 30, 40, 2, "", nil, "apikey:twice"}},
+			{`INSERT INTO captures (payment_fk, capture_request_id, capture_id, amount_minor, currency, status, actor, acquirer_ref, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 'SGD', ?, ?, ?, ?, ?)`, []any{1, "CAP-1", "CAPID-1", 100, "PROCESSING", "user:a", "ACQ-C1", 50, 50}},
+			{`INSERT INTO captures (payment_fk, capture_request_id, capture_id, amount_minor, currency, status, actor, acquirer_ref, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 'SGD', ?, ?, ?, ?, ?)`, []any{1, "CAP-2", nil, 200, "PROCESSING", "user:a", "", 60, 61}},
+			{`INSERT INTO captures (payment_fk, capture_request_id, capture_id, amount_minor, currency, status, actor, acquirer_ref, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 'SGD', ?, ?, ?, ?, ?)`, []any{2, "CAP-3", nil, 300, "PROCESSING", "antom", "", 70, 70}},
+			{`INSERT INTO refunds (payment_fk, refund_request_id, refund_id, amount_minor, currency, status, actor, reason, acquirer_ref, created_at, updated_at)
+				VALUES (?, ?, ?, ?, 'SGD', ?, ?, ?, ?, ?, ?)`, []any{1, "REF-1", "REFID-1", 50, "PROCESSING", "user:b", "broken cup", "ACQ-R1", 80, 81}},
+			{`INSERT INTO deliveries (id, received_at, path, headers, body, verdict, outcome, dedupe_key)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, []any{1, 90, "/n", `{"x":["é"]}`, []byte("héllo"), "ok", "applied", "k1"}},
+			{`INSERT INTO deliveries (id, received_at, path, headers, body, verdict, outcome, dedupe_key, duplicate_of)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, []any{2, 91, "/n", `{}`, []byte{0, 1, 2}, "ok", "duplicate", "k1", 1}},
+			{`INSERT INTO deliveries (id, received_at, path, headers, body, verdict, outcome, parse_error)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, []any{3, 92, "/n", `{}`, []byte("x"), "bad", "rejected", "signature"}},
+			{`INSERT INTO deliveries (id, received_at, path, headers, body, verdict, outcome, parse_error, dedupe_key)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, []any{4, 93, "/n", `{}`, []byte("y"), "ok", "rejected", "verified, but could not be applied: boom", "k2"}},
+			{`INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?)`, []any{"shop", "pk_1", "h1", 5}},
+			{`INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?)`, []any{"twice", "pk_2", "h2", 6}},
+			{`INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?)`, []any{"twice", "pk_3", "h3", 7}},
+		},
+	}
+	for _, m := range files {
+		for _, w := range before[m.version] {
+			if _, err := lite.ExecContext(ctx, w.sql, w.args...); err != nil {
+				t.Fatalf("sqlite: %s: %v", w.sql, err)
+			}
+			if _, err := conn.ExecContext(ctx, dollarPlaceholders(w.sql), w.args...); err != nil {
+				t.Fatalf("postgres: %s: %v", w.sql, err)
+			}
+		}
+		applyMigration(t, ctx, lite, sqliteMigrations, m)
+		applyMigration(t, ctx, conn, postgresMigrations, m)
+	}
+	for _, q := range []string{
+		`SELECT payment_fk, kind, request_id, amount_minor, currency, reason, actor, state, mode, attempts, unknown,
+			next_attempt_at, last_answer, created_at, updated_at FROM operations ORDER BY id`,
+		`SELECT id, refused, body_size, headers_size, outcome FROM deliveries ORDER BY id`,
+		`SELECT id, created_by_key, final_at FROM payments ORDER BY id`,
+		`SELECT id, scopes FROM api_keys ORDER BY id`,
+		`SELECT id, key, payment_fk, kind, sub_fk FROM search_keys ORDER BY id`,
+		`SELECT dedupe_key, delivery_id FROM applied_notifications ORDER BY dedupe_key`,
+	} {
+		l, p := queryRows(t, ctx, lite, q), queryRows(t, ctx, conn, q)
+		if !slices.Equal(l, p) || len(l) == 0 {
+			t.Errorf("%s\nsqlite:   %q\npostgres: %q", q, l, p)
+		}
+	}
+}
+
+// dollarPlaceholders numbers a query's ? placeholders $1, $2… (the test's
+// queries hold no ? in a literal).
+func dollarPlaceholders(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// queryRows returns a query's rows, each as its values printed, in order.
+func queryRows(t *testing.T, ctx context.Context, db sqlExecer, query string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			switch v := v.(type) {
+			case nil:
+				parts[i] = "NULL"
+			case []byte:
+				parts[i] = string(v)
+			default:
+				parts[i] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // sameBehaviour runs the same writes on both freshly migrated databases
@@ -313,4 +455,76 @@ func TestPrefixEnd(t *testing.T) {
 			}
 		}
 	}
+}
+
+// On PostgreSQL the search reads its indexes: the key index for exact and
+// prefix lookups (a range on text, so COLLATE "C" must match the
+// parameters'), the trigram index for fragments, the card indexes, and the
+// orders key for the orders prefix filter. The tables are tiny, so the
+// planner is told to avoid what the index should replace (it still picks
+// a scan it was told to avoid when no index can answer).
+func TestPostgresSearchPlans(t *testing.T) {
+	s, _ := newTestStore(t)
+	if !s.postgres() {
+		t.Skip("PostgreSQL only: reads PostgreSQL's EXPLAIN (PAYDESK_TEST_BACKEND=postgres)")
+	}
+	plan := func(avoid []string, query string, args ...any) string {
+		t.Helper()
+		tx, err := s.rdb.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		for _, a := range avoid {
+			if _, err := tx.Exec("SET LOCAL " + a + " = off"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lines := queryStringsTx(t, tx, "EXPLAIN "+query, args...)
+		return strings.Join(lines, "\n")
+	}
+	seq := []string{"enable_seqscan"}
+	for _, tc := range []struct {
+		name, query string
+		avoid       []string
+		args        []any
+		want        string
+	}{
+		{"exact", searchExactSQL, seq, []any{"ord20435", 51}, "Index Cond: (key = "},
+		{"prefix", searchPrefixSQL, seq, []any{"ord", prefixEnd("ord"), 51}, "Index Cond: ((key >= "},
+		{"fragment", pgSearchFragmentSQL, []string{"enable_seqscan", "enable_indexscan"}, []any{"%" + likeLiteral("d_20") + "%", 51},
+			"Bitmap Index Scan on search_keys_key_trgm"},
+		{"card", searchCardSQL + " ORDER BY created_at DESC, id DESC LIMIT ?", seq, []any{"1234", 21}, "Index Cond: (card_last4 = "},
+		{"card and amount", pgSearchCardAmountSQL + " AND amount_minor IN (?, ?)" + pgSearchCardAmountOrder, seq,
+			[]any{"1234", 4200, 42, 51}, "payments_card_last4_amount"},
+		{"orders prefix", "SELECT reference_order_id FROM orders WHERE reference_order_id >= ? AND reference_order_id < ?", seq,
+			[]any{"ord", prefixEnd("ord")}, "Index Cond: ((reference_order_id >= "},
+	} {
+		p := plan(tc.avoid, tc.query, tc.args...)
+		if !strings.Contains(p, tc.want) || strings.Contains(p, "Seq Scan") {
+			t.Errorf("%s: want %q and no Seq Scan in the plan:\n%s", tc.name, tc.want, p)
+		}
+	}
+}
+
+// queryStringsTx is queryStrings inside a transaction, in the rows' order.
+func queryStringsTx(t *testing.T, tx *sql.Tx, query string, args ...any) []string {
+	t.Helper()
+	rows, err := tx.Query(query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -39,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -181,17 +182,34 @@ func (c *pgConn) Ping(ctx context.Context) error { return pgStorageErr(c.inner.P
 
 func (c *pgConn) ResetSession(ctx context.Context) error { return c.inner.ResetSession(ctx) }
 
-// CheckNamedValue sends a Go bool as the integer the schema stores; every
-// other value takes database/sql's default conversion.
+// CheckNamedValue sends a Go bool as the integer the schema stores, and a
+// string as text PostgreSQL can hold; every other value takes
+// database/sql's default conversion.
 func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
-	if b, ok := nv.Value.(bool); ok {
+	switch v := nv.Value.(type) {
+	case bool:
 		nv.Value = int64(0)
-		if b {
+		if v {
 			nv.Value = int64(1)
 		}
 		return nil
+	case string:
+		nv.Value = pgText(v)
+		return nil
 	}
 	return driver.ErrSkip
+}
+
+// pgText is s as PostgreSQL text can hold it: SQLite stores any bytes in a
+// TEXT column, but PostgreSQL refuses a NUL and invalid UTF-8 (22021), and
+// a verified notification with such an ID would then never be stored, only
+// retried. Both become U+FFFD; a delivery's exact bytes are kept in its
+// body column (BYTEA), which this does not touch.
+func pgText(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 type pgTx struct{ inner driver.Tx }

@@ -329,3 +329,37 @@ func TestPostgresRecoversAfterLostConnections(t *testing.T) {
 		t.Errorf("flags %s after reconnecting, want stuck", d.Flags)
 	}
 }
+
+func TestPgText(t *testing.T) {
+	for in, want := range map[string]string{
+		"pay_123":          "pay_123",
+		"":                 "",
+		"caf\u00e9":        "caf\u00e9",
+		"a\x00b":           "a\uFFFDb",
+		"bad\xffutf8":      "bad\uFFFDutf8",
+		"\x00\xfe\xff-end": "\uFFFD\uFFFD-end",
+	} {
+		if got := pgText(in); got != want {
+			t.Errorf("pgText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestIngestKeepsAVerifiedNotificationWithANul: a notification Antom signed
+// whose IDs hold a NUL (SQLite keeps any bytes; PostgreSQL text cannot) is
+// stored and answered on either backend, its body byte for byte.
+func TestIngestKeepsAVerifiedNotificationWithANul(t *testing.T) {
+	s, _ := newTestStore(t)
+	body := paymentResult("pay-with-\u0000-nul", "pid-\u0000", "S", "SUCCESS", 4200)
+	res := deliver(t, s, body)
+	if res.Outcome != OutcomeUnknownPayment {
+		t.Errorf("outcome %s, want %s", res.Outcome, OutcomeUnknownPayment)
+	}
+	d, err := s.GetDelivery(ctx, res.DeliveryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(d.Body) != body {
+		t.Errorf("stored body %q, want the bytes received %q", d.Body, body)
+	}
+}

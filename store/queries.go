@@ -594,7 +594,9 @@ func (s *Store) LatestSeq(ctx context.Context) (int64, error) {
 }
 
 // PaymentsChangedSince lists the payments changed after seq, in change order,
-// at most limit (default 50, max 500).
+// at most limit (default 50, max 500). No page calls it and no index serves
+// it (payments.seq is left unindexed so a save does not move an index
+// entry, migration 0015): it reads the whole table.
 func (s *Store) PaymentsChangedSince(ctx context.Context, seq int64, limit int) ([]Payment, error) {
 	rows, err := s.rdb.QueryContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE seq > ? ORDER BY seq LIMIT ?", seq, pageLimit(limit))
 	if err != nil {

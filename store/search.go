@@ -69,9 +69,13 @@ const (
 	// first as on SQLite.
 	pgSearchFragmentSQL = `SELECT payment_fk, kind, sub_fk FROM search_keys
 		WHERE key LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT ?`
-	// PostgreSQL has no INDEXED BY; its planner costs the amount index itself.
+	// PostgreSQL has no INDEXED BY: the order by created_at + 0, which no
+	// index gives, keeps its planner off the date index (reading every
+	// payment of the card newest first, to avoid a sort) so it reads the
+	// amount index; the few payments of that amount are then sorted.
 	pgSearchCardAmountSQL = `SELECT id, amount_minor, currency FROM payments
 		WHERE card_last4 = ? AND card_last4 <> ''`
+	pgSearchCardAmountOrder = " ORDER BY created_at + 0 DESC, id DESC LIMIT ?"
 )
 
 // MatchKind is how a search hit matched.
@@ -254,7 +258,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		// what people quote, and the trigram lists are the costly read.
 		match := s.fragmentMatch(key)
 		if match != "" && len(c.hits) == 0 && s.postgres() {
-			if err := c.keys(ctx, s.rdb, MatchFragment, pgSearchFragmentSQL, "%"+likeLiteral(key)+"%", limit+1); err != nil {
+			if err := c.pgFragment(ctx, s.rdb, key, limit+1); err != nil {
 				return nil, err
 			}
 		} else if match != "" && len(c.hits) == 0 {
@@ -378,8 +382,28 @@ func (c *collector) add(id int64, m MatchKind, kind int, sub int64) {
 	}
 }
 
+// pgFragment adds the keys holding fragment key on PostgreSQL, with a plan
+// made for this very pattern. The generic plan a prepared statement
+// switches to after a few runs cannot tell a rare fragment (the trigram
+// index finds its few keys) from a common one (reading the newest keys
+// until enough match is quicker): it read every key newest first for the
+// rare ones too. Measured on 20,000 seeded payments (96,000 keys), 50
+// order fragments: median 22 ms with the generic plan, 9.5 ms with this
+// (a loaded 2-core machine; EXPLAIN ANALYZE put the index read at 2-7 ms).
+func (c *collector) pgFragment(ctx context.Context, db *sql.DB, key string, limit int) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		return fmt.Errorf("store: search: %w", err)
+	}
+	return c.keys(ctx, tx, MatchFragment, pgSearchFragmentSQL, "%"+likeLiteral(key)+"%", limit)
+}
+
 // keys runs a search_keys query returning (payment_fk, kind, sub_fk).
-func (c *collector) keys(ctx context.Context, db *sql.DB, m MatchKind, query string, args ...any) error {
+func (c *collector) keys(ctx context.Context, db querier, m MatchKind, query string, args ...any) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: search: %w", err)
@@ -428,7 +452,11 @@ func (c *collector) card(ctx context.Context, db *sql.DB, postgres bool, last4 s
 		}
 		query += " AND amount_minor IN (" + strings.Join(ph, ", ") + ")"
 	}
-	rows, err := db.QueryContext(ctx, query+" ORDER BY created_at DESC, id DESC LIMIT ?", append(args, max(c.limit, CardNarrowAt)+1)...)
+	order := " ORDER BY created_at DESC, id DESC LIMIT ?"
+	if len(amounts) > 0 && postgres {
+		order = pgSearchCardAmountOrder
+	}
+	rows, err := db.QueryContext(ctx, query+order, append(args, max(c.limit, CardNarrowAt)+1)...)
 	if err != nil {
 		return 0, fmt.Errorf("store: search card: %w", err)
 	}

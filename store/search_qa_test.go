@@ -90,7 +90,7 @@ func TestQASearchHostileText(t *testing.T) {
 
 // The orders prefix filter is an index range too.
 func TestQAOrderPrefixPlan(t *testing.T) {
-	sqliteOnly(t) // reads SQLite's EXPLAIN QUERY PLAN output
+	sqliteOnly(t) // reads SQLite's EXPLAIN QUERY PLAN; TestPostgresSearchPlans checks PostgreSQL's
 	s, _ := newTestStore(t)
 	rows, err := s.rdb.Query("EXPLAIN QUERY PLAN SELECT reference_order_id FROM orders WHERE reference_order_id >= ? AND reference_order_id < ? ORDER BY last_created_at DESC, reference_order_id DESC LIMIT 51", "abcd", "abcd\xff")
 	if err != nil {

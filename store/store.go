@@ -78,6 +78,14 @@ type Store struct {
 	indexEvery time.Duration
 	indexDone  chan struct{}
 	trigrams   trigramStats // fragment search's choice of trigrams (search_trigrams.go)
+
+	// batchSeq is the change sequence of the writer's open batch
+	// (seqbatch.go): set and read by the writer goroutine only, an atomic
+	// so a savePayment in a transaction of its own may look at it.
+	batchSeq atomic.Pointer[seqBatch]
+	// claims are the dedupe claims the writer saw committed (claims.go);
+	// the writer goroutine's alone.
+	claims map[string]int64
 }
 
 // Option configures Open.

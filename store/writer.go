@@ -122,8 +122,12 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 			return nil
 		}
 	}
+	seqs := &seqBatch{tx: tx}
+	s.batchSeq.Store(seqs)
+	defer s.batchSeq.Store(nil)
 	results := make([]error, len(batch))
 	for i, r := range batch {
+		seqs.req = i
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
@@ -147,7 +151,11 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 		results[i] = err
 	}
 	commitStart := time.Now()
-	if err := tx.Commit(); err != nil {
+	err = seqs.flush(ctx)
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
 		tx.Rollback()
 		for i, r := range batch {
 			if results[i] == nil {
@@ -158,6 +166,7 @@ func (s *Store) tryBatch(batch []*writeReq, savepoints bool) (retry []*writeReq)
 		return nil
 	}
 	s.commits.Add(1)
+	s.keepClaims(seqs, func(i int) bool { return results[i] == nil })
 	if s.onCommit != nil {
 		s.onCommit(len(batch), time.Since(commitStart))
 	}

@@ -73,7 +73,7 @@ func logMiddleware(log *slog.Logger) echo.MiddlewareFunc {
 			switch {
 			case res.Status >= 500:
 				level = slog.LevelError
-			case strings.HasPrefix(c.Request().URL.Path, "/static/") || c.Request().URL.Path == "/healthz":
+			case strings.HasPrefix(c.Request().URL.Path, "/static/") || c.Request().URL.Path == "/healthz" || c.Request().URL.Path == "/readyz":
 				level = slog.LevelDebug
 			}
 			attrs := []slog.Attr{

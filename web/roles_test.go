@@ -282,7 +282,7 @@ func TestPathsResolveToRoutes(t *testing.T) {
 	}
 	for _, tc := range []struct{ method, path string }{
 		{http.MethodGet, paths.Home}, {http.MethodGet, paths.Login}, {http.MethodPost, paths.Logout},
-		{http.MethodGet, paths.Health}, {http.MethodGet, paths.Payments}, {http.MethodGet, paths.Orders},
+		{http.MethodGet, paths.Health}, {http.MethodGet, paths.Ready}, {http.MethodGet, paths.Payments}, {http.MethodGet, paths.Orders},
 		{http.MethodGet, paths.Captures}, {http.MethodGet, paths.Notifications}, {http.MethodGet, paths.NewSession},
 		{http.MethodGet, paths.Account}, {http.MethodGet, paths.Users}, {http.MethodGet, paths.APIKeys},
 		{http.MethodGet, paths.Audit}, {http.MethodGet, paths.AuditCSV}, {http.MethodGet, paths.Static("app.css")},

@@ -70,6 +70,7 @@ func (s *Server) routes() []route {
 		// --- public ---
 		{get, paths.Home, "home", s.home, bare},
 		{get, paths.Health, "healthz", s.healthz, bare},
+		{get, paths.Ready, "readyz", s.readyz, bare},             // web/readyz.go
 		{get, paths.Metrics, "metrics", s.metricsEndpoint, bare}, // loopback or a Bearer token: web/metrics.go
 		{get, paths.StaticPrefix + "*", "static", s.static, bare},
 		{get, paths.Login, "login.show", h.LoginShow, public},

@@ -54,6 +54,11 @@ type Config struct {
 	// it with a Bearer token (PAYDESK_METRICS_TOKEN).
 	Metrics      *metrics.Metrics
 	MetricsToken string
+	// JobsWait, when set, holds the background jobs back until it returns
+	// nil (an error, or the end of ctx at shutdown: they never start).
+	// Paydesk started with migrations off on a schema behind it waits for
+	// "paydesk migrate" before it polls, reconciles or sweeps.
+	JobsWait func(ctx context.Context) error
 }
 
 // Job is background work run while the server serves; Run returns when
@@ -166,10 +171,32 @@ func (s *Server) AddJob(j Job) { s.jobs = append(s.jobs, j) }
 // Handler() without Serve may call it themselves.
 func (s *Server) StartJobs() {
 	s.startJob.Do(func() {
+		var ready chan struct{} // nil: no wait
+		if wait := s.cfg.JobsWait; wait != nil {
+			ready = make(chan struct{})
+			s.jobsWG.Add(1)
+			go func() {
+				defer s.jobsWG.Done()
+				if err := wait(s.jobsCtx); err != nil {
+					if s.jobsCtx.Err() == nil {
+						s.cfg.Log.Error("background jobs not started", "err", err.Error())
+					}
+					return
+				}
+				close(ready)
+			}()
+		}
 		for _, j := range s.jobs {
 			s.jobsWG.Add(1)
 			go func() {
 				defer s.jobsWG.Done()
+				if ready != nil {
+					select {
+					case <-ready:
+					case <-s.jobsCtx.Done():
+						return
+					}
+				}
 				j.Run(s.jobsCtx)
 			}()
 		}

@@ -12,6 +12,7 @@ import (
 
 	"paydesk/handlers"
 	"paydesk/store"
+	"paydesk/web/app"
 )
 
 // cliActor is the audit actor of command-line changes: "cli:<os user>" (or
@@ -23,9 +24,26 @@ func cliActor() store.AuditContext {
 	return store.AuditContext{Actor: "cli"}
 }
 
-// openStore opens the store of the configured data dir for a subcommand.
+// openStore opens the configured database for a subcommand: PostgreSQL
+// at PAYDESK_DATABASE_URL, else SQLite in the data directory. It refuses a
+// schema other than the one this Paydesk knows, as serve would.
 func openStore(ctx context.Context, cfg Config) (*store.Store, error) {
-	return store.Open(ctx, cfg.DataDir)
+	if err := cfg.validateDatabase(); err != nil {
+		return nil, errors.Join(err...)
+	}
+	st, err := app.OpenStore(ctx, cfg.DataDir, cfg.DatabaseURL, cfg.migrate())
+	if err != nil {
+		return nil, err
+	}
+	applied, known, err := st.SchemaVersion(ctx)
+	if err == nil && applied != known {
+		err = fmt.Errorf("the database schema is at migration %d and this Paydesk knows %d: run \"paydesk migrate\" with the Paydesk that matches", applied, known)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 // subcommandConfig parses a subcommand's flags; a leading positional

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"paydesk/store/ops"
+	"paydesk/web/app"
 )
 
 // Log formats.
@@ -31,12 +32,20 @@ const (
 // a flag that wins over it. Secrets (the session key, the admin password)
 // come only from the environment: flags show up in process listings.
 type Config struct {
-	Addr      string // PAYDESK_ADDR / -addr: listen address
-	DataDir   string // PAYDESK_DATA_DIR / -data-dir
-	PublicURL string // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
-	Env       string // PAYDESK_ENV / -env: development or production
-	LogLevel  string // PAYDESK_LOG_LEVEL / -log-level: debug, info, warn, error
-	LogFormat string // PAYDESK_LOG_FORMAT / -log-format: json or text; empty: text on a terminal, else JSON
+	Addr    string // PAYDESK_ADDR / -addr: listen address
+	DataDir string // PAYDESK_DATA_DIR / -data-dir
+
+	// PostgreSQL instead of SQLite in the data directory: several replicas
+	// may share it. A password in the URL is refused from the flag (process
+	// listings show flags): give it in the environment, PGPASSWORD or ~/.pgpass.
+	DatabaseURL string // PAYDESK_DATABASE_URL / -database-url: postgres://…
+	Migrate     string // PAYDESK_MIGRATE / -migrate: on (default) applies pending migrations at start, off leaves them to "paydesk migrate"
+
+	databaseURLFlag bool   // DatabaseURL came from the flag
+	PublicURL       string // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
+	Env             string // PAYDESK_ENV / -env: development or production
+	LogLevel        string // PAYDESK_LOG_LEVEL / -log-level: debug, info, warn, error
+	LogFormat       string // PAYDESK_LOG_FORMAT / -log-format: json or text; empty: text on a terminal, else JSON
 
 	MetricsToken string // PAYDESK_METRICS_TOKEN (env only): Bearer token for GET /metrics from non-loopback clients
 
@@ -72,6 +81,7 @@ func defaultConfig() Config {
 		DataDir:    "./data",
 		Env:        envDevelopment,
 		LogLevel:   "info",
+		Migrate:    "on",
 		AdminEmail: "admin@localhost",
 		SimAddr:    "127.0.0.1:0",
 	}
@@ -88,6 +98,8 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{"PAYDESK_ADDR", "addr", "listen address", &c.Addr, false},
 		{"PAYDESK_DATA_DIR", "data-dir", "data directory (database, keys)", &c.DataDir, false},
+		{"PAYDESK_DATABASE_URL", "database-url", "PostgreSQL URL (postgres://user@host:5432/db) instead of SQLite in the data directory; a password only from the environment", &c.DatabaseURL, false},
+		{"PAYDESK_MIGRATE", "migrate", "on: apply pending migrations at start; off: leave them to \"paydesk migrate\"", &c.Migrate, false},
 		{"PAYDESK_PUBLIC_URL", "public-url", "public base URL, e.g. https://paydesk.example.com", &c.PublicURL, false},
 		{"PAYDESK_ENV", "env", "development or production", &c.Env, false},
 		{"PAYDESK_LOG_LEVEL", "log-level", "debug, info, warn or error", &c.LogLevel, false},
@@ -134,6 +146,7 @@ func loadConfig(name string, args []string, env func(string) string, stderr io.W
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
 	}
+	fs.Visit(func(f *flag.Flag) { cfg.databaseURLFlag = cfg.databaseURLFlag || f.Name == "database-url" })
 	return cfg, fs.Args(), nil
 }
 
@@ -154,6 +167,7 @@ func (c Config) validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("PAYDESK_DATA_DIR is empty"))
 	}
+	errs = append(errs, c.validateDatabase()...)
 	if c.Env != envDevelopment && c.Env != envProduction {
 		errs = append(errs, fmt.Errorf("PAYDESK_ENV %q: want %s or %s", c.Env, envDevelopment, envProduction))
 	}
@@ -231,6 +245,27 @@ func (c Config) validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// validateDatabase checks PAYDESK_DATABASE_URL and PAYDESK_MIGRATE.
+func (c Config) validateDatabase() []error {
+	var errs []error
+	if c.DatabaseURL != "" {
+		if err := app.CheckDatabaseURL(c.DatabaseURL); err != nil {
+			errs = append(errs, err)
+		} else if u, _ := url.Parse(c.DatabaseURL); c.databaseURLFlag && u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				errs = append(errs, errors.New("-database-url carries a password, which process listings show: set PAYDESK_DATABASE_URL in the environment instead, or give the password with PGPASSWORD or ~/.pgpass"))
+			}
+		}
+	}
+	if c.Migrate != "on" && c.Migrate != "off" {
+		errs = append(errs, fmt.Errorf("PAYDESK_MIGRATE %q: want on or off", c.Migrate))
+	}
+	return errs
+}
+
+// migrate reports whether pending migrations are applied at start.
+func (c Config) migrate() bool { return c.Migrate != "off" }
 
 // trustedProxies parses PAYDESK_TRUSTED_PROXIES: CIDRs, or bare addresses
 // (one host), separated by commas or spaces.

@@ -13,6 +13,9 @@ const usage = `Usage: paydesk [command] [flags]
 
 Commands:
   serve                       run Paydesk (the default)
+  migrate [-check]            apply pending migrations to the database and
+                              print its version (-check: apply nothing, fail
+                              unless it is current)
   user add EMAIL -role ROLE [-name NAME]
   user reset-password EMAIL
   user disable EMAIL | user enable EMAIL
@@ -22,7 +25,8 @@ Commands:
   apikey revoke ID
   help
 
-Every command takes -data-dir (or PAYDESK_DATA_DIR). New passwords are
+Every command takes -data-dir (or PAYDESK_DATA_DIR) and -database-url (or
+PAYDESK_DATABASE_URL, for PostgreSQL). New passwords are
 generated and printed once, or taken from PAYDESK_NEW_PASSWORD.
 Run "paydesk serve -h" for the server's flags; the README lists the
 environment variables.
@@ -38,6 +42,8 @@ func Run(ctx context.Context, args []string, env func(string) string, stdout, st
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, env, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args, env, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, env, stdout, stderr)
 	case "apikey":

@@ -11,6 +11,7 @@ import (
 
 	"paydesk/antom"
 	"paydesk/handlers"
+	"paydesk/store"
 	"paydesk/store/ops"
 	"paydesk/web/app"
 )
@@ -23,14 +24,16 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 	}
 	log := newLogger(cfg, stderr)
 	ac := app.Config{
-		DataDir:    cfg.DataDir,
-		Addr:       cfg.Addr,
-		PublicURL:  cfg.PublicURL,
-		Log:        log,
-		Stdout:     stdout,
-		FirstAdmin: &app.FirstAdmin{Email: cfg.AdminEmail, Password: cfg.AdminPassword},
-		Simulator:  app.Simulator{Addr: cfg.SimAddr},
-		Jobs:       true,
+		DatabaseURL: cfg.DatabaseURL,
+		NoMigrate:   !cfg.migrate(),
+		DataDir:     cfg.DataDir,
+		Addr:        cfg.Addr,
+		PublicURL:   cfg.PublicURL,
+		Log:         log,
+		Stdout:      stdout,
+		FirstAdmin:  &app.FirstAdmin{Email: cfg.AdminEmail, Password: cfg.AdminPassword},
+		Simulator:   app.Simulator{Addr: cfg.SimAddr},
+		Jobs:        true,
 	}
 	if cfg.SessionKey != "" {
 		ac.Auth.SessionKey = []byte(cfg.SessionKey)
@@ -58,7 +61,11 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 	if cfg.realAntom() {
 		mode = "Antom at " + cfg.AntomBaseURL
 	}
-	log.Info("paydesk started", "url", a.URL, "listen", a.Addr, "antom", mode, "data", cfg.DataDir)
+	database := "sqlite"
+	if cfg.DatabaseURL != "" {
+		database = store.RedactURL(cfg.DatabaseURL)
+	}
+	log.Info("paydesk started", "url", a.URL, "listen", a.Addr, "antom", mode, "data", cfg.DataDir, "database", database)
 	fmt.Fprintf(stdout, "Paydesk is running on %s (%s)\n", a.URL, mode)
 	return a, nil
 }

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"paydesk/handlers"
@@ -20,17 +21,22 @@ import (
 )
 
 // staff is a signed-in browser: a cookie jar, redirects not followed.
+// With several servers each request goes to the next one in turn (a
+// round-robin load balancer); they share the database and the session key,
+// and a cookie jar keys cookies by host, not port, so one session serves.
 type staff struct {
-	base string
-	c    *http.Client
+	base  string // the first server: where cookies are read for
+	bases []string
+	next  atomic.Uint64
+	c     *http.Client
 	// serverTimed is false once a response came without Server-Timing:
 	// then the client-side time stands in.
 	serverTimed bool
 }
 
-func login(ctx context.Context, base, email, password string) (*staff, error) {
+func login(ctx context.Context, bases []string, email, password string) (*staff, error) {
 	jar, _ := cookiejar.New(nil)
-	s := &staff{base: base, serverTimed: true, c: &http.Client{
+	s := &staff{base: bases[0], bases: bases, serverTimed: true, c: &http.Client{
 		Jar:           jar,
 		Timeout:       30 * time.Second,
 		Transport:     &http.Transport{MaxIdleConnsPerHost: 4},
@@ -40,7 +46,7 @@ func login(ctx context.Context, base, email, password string) (*staff, error) {
 		return nil, err
 	}
 	form := url.Values{"email": {email}, "password": {password}, "_csrf": {s.csrf()}}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+paths.Login, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.pick()+paths.Login, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := s.c.Do(req)
 	if err != nil {
@@ -57,6 +63,11 @@ func login(ctx context.Context, base, email, password string) (*staff, error) {
 	return s, nil
 }
 
+// pick is the server for the next request.
+func (s *staff) pick() string {
+	return s.bases[(s.next.Add(1)-1)%uint64(len(s.bases))]
+}
+
 func (s *staff) csrf() string {
 	u, _ := url.Parse(s.base)
 	for _, c := range s.c.Jar.Cookies(u) {
@@ -70,7 +81,7 @@ func (s *staff) csrf() string {
 // get fetches a path and returns the response, its body, and the server
 // time (Server-Timing app;dur), or the client-side time without the header.
 func (s *staff) get(ctx context.Context, path string, header http.Header) (*http.Response, string, time.Duration, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+path, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.pick()+path, nil)
 	for k, v := range header {
 		req.Header[k] = v
 	}

@@ -27,11 +27,15 @@ const childURLPrefix = "paydeskload child serving on "
 // admin password (never a flag: flags show in process listings).
 const childPassword = "PAYDESKLOAD_PASSWORD"
 
+// childDatabaseURL hands the child the PostgreSQL URL the same way (it
+// may hold a password).
+const childDatabaseURL = "PAYDESKLOAD_DATABASE_URL"
+
 // runChild is the child's whole life (-child).
 func runChild(ctx context.Context, o options, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	e, err := startEmbedded(ctx, embedConfig{dataDir: o.dataDir, email: o.email,
+	e, err := startEmbedded(ctx, embedConfig{dataDir: o.dataDir, databaseURL: o.pgURL, email: o.email,
 		password: os.Getenv(childPassword), jobs: o.jobs})
 	if err != nil {
 		return err
@@ -57,7 +61,7 @@ func startChild(o options, dataDir string, stderr io.Writer) (*child, error) {
 	}
 	args := []string{"-child", "-data-dir", dataDir, "-email", o.email, fmt.Sprintf("-jobs=%v", o.jobs)}
 	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), childPassword+"="+o.password)
+	cmd.Env = append(os.Environ(), childPassword+"="+o.password, childDatabaseURL+"="+o.pgURL)
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -39,10 +39,11 @@ type embedded struct {
 
 // embedConfig is what startEmbedded needs.
 type embedConfig struct {
-	dataDir  string
-	email    string
-	password string
-	jobs     bool
+	dataDir     string
+	databaseURL string // PostgreSQL instead of SQLite in dataDir
+	email       string
+	password    string
+	jobs        bool
 }
 
 // startEmbedded starts Paydesk in this process on a loopback port and
@@ -58,6 +59,7 @@ func startEmbedded(ctx context.Context, cfg embedConfig) (*embedded, error) {
 	}
 	a, err := app.Start(ctx, app.Config{
 		DataDir:      cfg.dataDir,
+		DatabaseURL:  cfg.databaseURL,
 		Log:          slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		FirstAdmin:   &app.FirstAdmin{Email: cfg.email, Name: "Load test", Password: cfg.password},
 		Jobs:         cfg.jobs,

@@ -23,6 +23,8 @@ type notification struct {
 	body        []byte
 	requestTime string
 	signature   string
+	payment     int // the open payment's index
+	capture     bool
 }
 
 // notificationBodies are the PAYMENT_RESULT S and CAPTURE_RESULT S that
@@ -93,7 +95,7 @@ func signNotifications(key *rsa.PrivateKey, clientID string, open []store.Fixtur
 						errs <- err
 						return
 					}
-					out[slot(i, j, len(open))] = notification{body: body, requestTime: rt, signature: sig}
+					out[slot(i, j, len(open))] = notification{body: body, requestTime: rt, signature: sig, payment: i, capture: j == 1}
 				}
 			}
 		}()
@@ -109,22 +111,47 @@ func signNotifications(key *rsa.PrivateKey, clientID string, open []store.Fixtur
 // ingestResult is what a notification load measured.
 type ingestResult struct {
 	sent, ok, failed int
+	first            int // of sent, first deliveries (the rest are redeliveries: duplicates)
 	elapsed          time.Duration
 	latency          latencies
 	firstError       string
+	// acked[k] says notification k was acknowledged at least once.
+	acked []bool
+	// perServer counts the acknowledgements of each server.
+	perServer []int
+	// CPU used during the load: the server's (in-process: the whole
+	// process, load generator included) and, with the server in another
+	// process, the load generator's own.
+	serverCPU, loadCPU time.Duration
+	cpuSplit           bool // serverCPU excludes the load generator
 }
+
+// cpuPer is d per acknowledged notification.
+func (r ingestResult) cpuPer(d time.Duration) time.Duration {
+	if r.ok == 0 {
+		return 0
+	}
+	return d / time.Duration(r.ok)
+}
+
+// sendCursor is the position in the sending order, kept across loads so a
+// later load continues where the previous one stopped.
+type sendCursor struct{ next atomic.Int64 }
 
 func (r ingestResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
 
 // fireNotifications posts the notifications, cycling through them in order
 // (a later cycle redelivers: duplicates), from concurrency senders for d.
 // A request counts as ok when it is answered 200 with Antom's ack body.
-func fireNotifications(ctx context.Context, client *http.Client, base, clientID string, notes []notification, concurrency int, d time.Duration) ingestResult {
-	var next atomic.Int64
+// With several servers the requests go to each in turn.
+func fireNotifications(ctx context.Context, client *http.Client, bases []string, clientID string, notes []notification, cur *sendCursor, concurrency int, d time.Duration) ingestResult {
+	next := &cur.next
+	acked := make([]atomic.Bool, len(notes))
 	type worker struct {
-		lat        []time.Duration
-		ok, failed int
-		firstError string
+		lat               []time.Duration
+		ok, failed, first int
+		firstError        string
+		perServer         []int
 	}
 	workers := make([]worker, concurrency)
 	ack := []byte(antom.AckBody)
@@ -137,10 +164,15 @@ func fireNotifications(ctx context.Context, client *http.Client, base, clientID 
 			defer wg.Done()
 			me := &workers[w]
 			me.lat = make([]time.Duration, 0, 16384)
+			me.perServer = make([]int, len(bases))
 			var buf bytes.Buffer
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				n := notes[int(next.Add(1)-1)%len(notes)]
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+paths.WebhookAntom, bytes.NewReader(n.body))
+				k := int(next.Add(1) - 1)
+				if k < len(notes) {
+					me.first++
+				}
+				n := notes[k%len(notes)]
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, bases[k%len(bases)]+paths.WebhookAntom, bytes.NewReader(n.body))
 				req.Header.Set("Content-Type", "application/json; charset=UTF-8")
 				req.Header.Set(antom.HeaderClientID, clientID)
 				req.Header.Set(antom.HeaderRequestTime, n.requestTime)
@@ -167,16 +199,22 @@ func fireNotifications(ctx context.Context, client *http.Client, base, clientID 
 				default:
 					me.ok++
 					me.lat = append(me.lat, lat)
+					acked[k%len(notes)].Store(true)
+					me.perServer[k%len(bases)]++
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	r := ingestResult{elapsed: time.Since(start)}
+	r := ingestResult{elapsed: time.Since(start), perServer: make([]int, len(bases))}
 	var all []time.Duration
 	for _, w := range workers {
+		for i, n := range w.perServer {
+			r.perServer[i] += n
+		}
 		r.ok += w.ok
 		r.failed += w.failed
+		r.first += w.first
 		all = append(all, w.lat...)
 		if r.firstError == "" {
 			r.firstError = w.firstError
@@ -184,5 +222,9 @@ func fireNotifications(ctx context.Context, client *http.Client, base, clientID 
 	}
 	r.sent = r.ok + r.failed
 	r.latency = summarize(all)
+	r.acked = make([]bool, len(notes))
+	for k := range acked {
+		r.acked[k] = acked[k].Load()
+	}
 	return r
 }

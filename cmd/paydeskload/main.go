@@ -23,6 +23,15 @@
 // -password sign in, -data-dir is that server's data directory (seeded
 // directly, so seed before traffic), -pid its process for memory and CPU.
 //
+// With -database-url the same run goes against PostgreSQL: Paydesk's
+// tables, the seeded fixture and the baseline's scratch table live in a
+// private schema of that database (dropped at the end), and the baseline is
+// the server's own single-row durable commit rate (autocommit INSERTs on
+// one connection; its synchronous_commit and fsync are reported).
+// -replicas N starts N servers on that one database and sends the requests
+// to each in turn. After the load every open payment is read back and
+// checked against the notifications acknowledged for it.
+//
 // Server times come from the Server-Timing header, which the in-process
 // server sends; a server that does not is timed from the client side, and
 // the report says so. Memory in-process includes the load generator's own.
@@ -39,6 +48,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/signal"
@@ -46,6 +56,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -53,6 +64,7 @@ import (
 	"time"
 
 	"paydesk/store"
+	"paydesk/web/app"
 )
 
 // The design targets.
@@ -77,8 +89,13 @@ type options struct {
 	pid                         int
 	jobs, keep                  bool
 	cpuProfile                  string
-	server                      string // "in-process" or "process"
-	child                       bool   // this process is the -server process child
+	server                      string        // "in-process" or "process"
+	child                       bool          // this process is the -server process child
+	databaseURL                 string        // -database-url: PostgreSQL instead of SQLite
+	replicas                    int           // Paydesk servers on the one database
+	pgURL                       string        // -database-url with the run's private schema first on search_path
+	senders                     []int         // -senders: the sweep's sender counts
+	sweepDuration               time.Duration // each sweep step
 }
 
 func main() {
@@ -111,20 +128,29 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dataDir, "data-dir", "", "in-process: where to make the temporary data directory (default the system temp dir); with -url: the server's data directory, to seed")
 	fs.IntVar(&o.pid, "pid", 0, "with -url: the server's process ID, for memory and CPU")
 	fs.BoolVar(&o.jobs, "jobs", true, "run the inquiry poller, the session sweeper and the SDK flag checks, as cmd/paydesk does")
-	fs.BoolVar(&o.keep, "keep", false, "in-process: keep the temporary data directory")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary data directory (and with -database-url the private schema)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the ingest phase to this file (-server in-process)")
 	fs.StringVar(&o.server, "server", "in-process", "where Paydesk runs without -url: in-process, or process (a child process: its memory and CPU without the load generator's)")
 	fs.BoolVar(&o.child, "child", false, "internal: serve as the -server process child")
+	fs.StringVar(&o.databaseURL, "database-url", "", "run Paydesk on this PostgreSQL database (postgres://…) instead of SQLite in the temporary data directory; everything goes into a private schema, dropped at the end")
+	fs.IntVar(&o.replicas, "replicas", 1, "with -database-url: Paydesk servers on the one database, requests spread over them round-robin")
+	senders := fs.String("senders", "", "after the ingest, sweep these numbers of senders (e.g. 1,4,16,32,64): rate, p99, CPU and memory at each")
+	fs.DurationVar(&o.sweepDuration, "sweep-duration", 5*time.Second, "how long each -senders step sends")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	var err error
+	if o.senders, err = parseSenders(*senders); err != nil {
+		return o, err
+	}
 	if o.child {
 		if o.dataDir == "" {
 			return o, errors.New("-child needs -data-dir")
 		}
+		o.pgURL = os.Getenv(childDatabaseURL)
 		return o, nil
 	}
 	if o.open == 0 {
@@ -137,7 +163,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.open < 1 || o.open > o.payments/2 {
 		errs = append(errs, errors.New("-open must be between 1 and half of -payments"))
 	}
-	if o.concurrency < 1 || o.duration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 || o.partSearches < 1 {
+	if o.concurrency < 1 || o.duration <= 0 || o.sweepDuration <= 0 || o.baseline <= 0 || o.searches < 1 || o.polls < 1 || o.listRounds < 1 || o.partSearches < 1 {
 		errs = append(errs, errors.New("-concurrency, -duration, -baseline, -searches, -part-searches, -polls and -list-rounds must be positive"))
 	}
 	if o.url != "" {
@@ -146,6 +172,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 	} else if o.pid != 0 || o.antomKey != "" {
 		errs = append(errs, errors.New("-pid and -antom-key go with -url"))
+	}
+	switch {
+	case o.replicas < 1:
+		errs = append(errs, errors.New("-replicas must be at least 1"))
+	case o.replicas > 1 && o.databaseURL == "":
+		errs = append(errs, errors.New("-replicas above 1 needs -database-url (SQLite has one writer process)"))
+	case o.databaseURL != "" && o.url != "":
+		errs = append(errs, errors.New("-database-url starts its own servers: not with -url"))
+	case o.databaseURL != "" && !strings.HasPrefix(o.databaseURL, "postgres://") && !strings.HasPrefix(o.databaseURL, "postgresql://"):
+		errs = append(errs, errors.New("-database-url: want a postgres:// or postgresql:// URL"))
 	}
 	switch {
 	case o.server != "in-process" && o.server != "process":
@@ -174,28 +210,69 @@ type report struct {
 	rssLogin              int64
 	hwm                   int64
 	hwmReset              bool
+	rssReplica            int64  // child processes: the largest one server's peak
+	pgServer              string // -database-url: the server and its commit settings
+	ledger                ledgerResult
+	commits               string // the servers' group commit during the ingest
+	cpu                   cpuShare
 	serverTimed           bool
 	loadBefore, loadAfter string
+	loadIngest            string // the load average just after the ingest
+	sweep                 []sweepStep
 	profile               string
 	passed, failed        int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	if err != nil {
+	r, err := runReport(ctx, args, stdout, stderr)
+	if err != nil || r == nil {
 		return err
 	}
+	r.print(stdout)
+	return nil
+}
+
+// runReport runs the load and returns what it measured (nil with -h and
+// in the -child).
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ *report, err error) {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	if o.child {
-		return runChild(ctx, o, stdout)
+		return nil, runChild(ctx, o, stdout)
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "paydeskload: "+format+"\n", a...) }
 	r := &report{o: o, loadBefore: loadAverage()}
+	var schema *pgSchema
 	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 2 * o.concurrency, MaxIdleConnsPerHost: 2 * o.concurrency, DisableCompression: true,
 	}}
+	if o.databaseURL != "" {
+		if r.pgServer, err = pgServer(ctx, o.databaseURL); err != nil {
+			return nil, err
+		}
+		var err error
+		if schema, err = createSchema(ctx, o.databaseURL); err != nil {
+			return nil, err
+		}
+		if o.keep {
+			progress("PostgreSQL: private schema %s, kept (-keep)", schema.name)
+			defer schema.db.Close()
+		} else {
+			progress("PostgreSQL: private schema %s (dropped at the end)", schema.name)
+			defer func() {
+				if derr := schema.drop(); derr != nil {
+					err = errors.Join(err, derr)
+				}
+			}()
+		}
+		o.pgURL = schema.url
+		r.o = o
+	}
 	var t *target
 	switch {
 	case o.url != "":
@@ -203,7 +280,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		var root string
 		if root, err = os.MkdirTemp(o.dataDir, "paydeskload-"); err != nil {
-			return err
+			return nil, err
 		}
 		if o.keep {
 			progress("data directory %s kept", root)
@@ -214,35 +291,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			b := make([]byte, 12)
 			rand.Read(b)
 			o.password = hex.EncodeToString(b)
+			r.o = o
 		}
-		dataDir := filepath.Join(root, "data")
-		if o.server == "process" {
-			t, err = setupChild(ctx, o, r, dataDir, httpClient, progress, stderr)
-		} else {
-			t, err = setupInProcess(ctx, o, r, dataDir, httpClient, progress)
-		}
+		t, err = setupLocal(ctx, o, r, root, httpClient, progress, stderr)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer t.stop()
-	base, dataDir, pid, signKey, fixture, handler, clientID := t.base, t.dataDir, t.pid, t.signKey, t.fixture, t.handler, t.clientID
-	r.fs = fsType(dataDir)
+	defer func() {
+		if serr := t.stop(); serr != nil && err == nil {
+			err = fmt.Errorf("stopping Paydesk: %w", serr)
+		}
+	}()
+	bases, dataDir, pids, signKey, fixture, handler, clientID := t.bases, t.dataDir, t.pids, t.signKey, t.fixture, t.handler, t.clientID
+	if o.pgURL != "" {
+		r.fs = r.pgServer
+	} else {
+		r.fs = fsType(dataDir)
+	}
+	// The baseline's rows hold a notification's body, as a delivery row does.
+	baseline := func(body []byte) (float64, error) {
+		if o.pgURL != "" {
+			return pgBaselineRate(ctx, o.pgURL, o.baseline, body)
+		}
+		return baselineRate(ctx, dataDir, o.baseline, body)
+	}
 
 	var sampler *rssSampler
-	if pid != "" {
-		sampler = startRSSSampler(pid, 50*time.Millisecond)
+	if len(pids) > 0 {
+		sampler = startRSSSampler(pids, 50*time.Millisecond)
 		defer sampler.close()
 	}
 
 	progress("signing in as %s", o.email)
 	if sampler != nil {
-		r.rssBeforeLogin, _, _ = procStatus(pid)
+		r.rssBeforeLogin, _ = sampler.now()
 		sampler.setPhase("login")
 	}
-	staff, err := login(ctx, base, o.email, o.password)
+	staff, err := login(ctx, bases, o.email, o.password)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if sampler != nil {
 		// The password hash (argon2id) takes tens of MB; an idle Go runtime
@@ -261,21 +349,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	t0 := time.Now()
 	notes, err := signNotifications(signKey, clientID, open)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.signTime, r.unique = time.Since(t0), len(notes)
+	body := notes[0].body
 
 	progress("baseline: raw durable commits for %s", o.baseline)
-	if r.baseBefore, err = baselineRate(ctx, dataDir, o.baseline, notes[0].body); err != nil {
-		return err
+	if r.baseBefore, err = baseline(body); err != nil {
+		return nil, err
 	}
 
-	progress("ingest: %d senders for %s", o.concurrency, o.duration)
+	// The servers' group commit during the ingest (not for -url: its
+	// /metrics may want a token).
+	var commitsBefore commitStats
+	commitsErr := errors.New("not read from a server started elsewhere")
+	if o.url == "" {
+		commitsBefore, commitsErr = scrapeCommits(ctx, httpClient, bases)
+	}
+	// CPU during the ingest: this process (the load generator, and the
+	// servers when in-process), the server processes, the run's
+	// PostgreSQL backends.
+	cpuSelf0 := selfCPU()
+	cpuServers0, cpuServersErr := pidsCPU(pids)
+	var cpuPG0 time.Duration
+	cpuPGOK := false
+	if schema != nil {
+		cpuPG0, cpuPGOK = schema.backendCPU(ctx)
+	}
+	progress("ingest: %d senders for %s over %d server(s)", o.concurrency, o.duration, len(bases))
+	var cursor sendCursor
 	warmedUp := func() {}
 	if sampler != nil {
 		warmed := make(chan struct{})
 		warm := time.AfterFunc(min(time.Second, o.duration/4), func() {
-			r.hwmReset = resetPeakRSS(pid)
+			r.hwmReset = sampler.resetPeak()
 			sampler.setPhase("ingest")
 			close(warmed)
 		})
@@ -288,30 +395,68 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.cpuProfile != "" && o.url == "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
 			f.Close()
-			return err
+			return nil, err
 		}
 		r.profile = o.cpuProfile
-		r.ingest = fireNotifications(ctx, httpClient, base, clientID, notes, o.concurrency, o.duration)
+		r.ingest = ingestLoad(ctx, httpClient, bases, clientID, pids, notes, &cursor, o.concurrency, o.duration)
 		pprof.StopCPUProfile()
 		f.Close()
 	} else {
-		r.ingest = fireNotifications(ctx, httpClient, base, clientID, notes, o.concurrency, o.duration)
+		r.ingest = ingestLoad(ctx, httpClient, bases, clientID, pids, notes, &cursor, o.concurrency, o.duration)
 	}
+	r.loadIngest = loadAverage()
 	warmedUp()
 	if sampler != nil {
 		sampler.setPhase("")
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return nil, ctx.Err()
+	}
+
+	r.cpu = cpuShare{self: selfCPU() - cpuSelf0, acked: r.ingest.ok, elapsed: r.ingest.elapsed}
+	if c, err := pidsCPU(pids); err == nil && cpuServersErr == nil && !slices.Contains(pids, "self") {
+		r.cpu.servers = c - cpuServers0
+	}
+	if cpuPGOK {
+		if c, ok := schema.backendCPU(ctx); ok {
+			r.cpu.pg, r.cpu.pgOK = c-cpuPG0, true
+		}
+	}
+	if commitsErr == nil {
+		after, err := scrapeCommits(ctx, httpClient, bases)
+		if err != nil {
+			return nil, err
+		}
+		r.commits = after.sub(commitsBefore).describe(r.ingest.elapsed)
+	} else {
+		r.commits = commitsErr.Error()
+	}
+
+	for _, n := range o.senders {
+		progress("sweep: %d senders for %s", n, o.sweepDuration)
+		phase := "sweep-" + strconv.Itoa(n)
+		if sampler != nil {
+			sampler.setPhase(phase)
+		}
+		res := ingestLoad(ctx, httpClient, bases, clientID, pids, notes, &cursor, n, o.sweepDuration)
+		step := sweepStep{senders: n, res: res, load: loadAverage()}
+		if sampler != nil {
+			sampler.setPhase("")
+			step.rss = sampler.peakOf(phase)
+		}
+		r.sweep = append(r.sweep, step)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 	}
 
 	progress("baseline again")
-	if r.baseAfter, err = baselineRate(ctx, dataDir, o.baseline, notes[0].body); err != nil {
-		return err
+	if r.baseAfter, err = baseline(body); err != nil {
+		return nil, err
 	}
 
 	if sampler != nil {
@@ -319,26 +464,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	progress("search by ID: %d searches", o.searches)
 	if r.search, err = searchByID(ctx, staff, fixture, o.searches); err != nil {
-		return err
+		return nil, err
 	}
 	progress("search by part of an ID: %d modes x %d", len(partModes), o.partSearches)
 	if r.parts, err = searchByPart(ctx, staff, fixture, o.partSearches); err != nil {
-		return err
+		return nil, err
 	}
 	opts, err := filterOptions(ctx, staff)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cases := listCases(fixture, opts)
 	progress("list pages: every filter combination the form offers (%d statuses x %d currencies x %d capture states x attention x dates) at 3 depths: %d cases once, the %d slowest %d times more",
 		len(opts["status"]), len(opts["currency"]), len(opts["capture"]), len(cases), listSlowest, o.listRounds)
 	if r.list, err = listPages(ctx, staff, cases, o.listRounds); err != nil {
-		return err
+		return nil, err
 	}
 	progress("live polls: %d", o.polls)
 	var pollURLs []string
 	if r.poll, pollURLs, err = livePolls(ctx, staff, fixture, o.polls); err != nil {
-		return err
+		return nil, err
 	}
 	if sampler != nil {
 		sampler.setPhase("")
@@ -347,35 +492,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case handler != nil:
 		d, err := pollCPUInProcess(ctx, handler, staff, pollURLs, 5000)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r.poll.cpuPerDetailPoll, r.poll.cpuHow = d, "process CPU / poll, through the router"
-	case pid != "":
-		c0, err := pidCPU(pid)
+	case len(pids) > 0:
+		c0, err := pidsCPU(pids)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		const n = 5000
 		htmx := http.Header{"Hx-Request": {"true"}, "X-Csrf-Token": {staff.csrf()}}
 		for i := range n {
 			if _, _, _, err := staff.get(ctx, pollURLs[i%len(pollURLs)], htmx); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		c1, err := pidCPU(pid)
+		c1, err := pidsCPU(pids)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		r.poll.cpuPerDetailPoll, r.poll.cpuHow = (c1-c0)/n, "server process CPU / poll, over HTTP"
+		how := "server process CPU / poll, over HTTP"
+		if len(pids) > 1 {
+			how = "the server processes' CPU / poll, over HTTP"
+		}
+		r.poll.cpuPerDetailPoll, r.poll.cpuHow = (c1-c0)/n, how
 	}
 	r.serverTimed = staff.serverTimed
 	if sampler != nil {
 		r.rssIngest, r.rssBrowse = sampler.peakOf("ingest"), sampler.peakOf("browse")
-		_, r.hwm, _ = procStatus(pid)
+		r.rssReplica = max(sampler.replicaPeakOf("ingest"), sampler.replicaPeakOf("browse"))
+		r.hwm = sampler.hwm()
+	}
+	progress("ledger check: %d open payments", len(open))
+	if r.ledger, err = t.checkLedger(ctx, open, notes, r.ingest.acked); err != nil {
+		return nil, err
 	}
 	r.loadAfter = loadAverage()
-	r.print(stdout)
-	return nil
+	return r, nil
 }
 
 // print writes the report as a compact table.
@@ -384,6 +537,9 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nPaydesk load test: %s\n", machine())
 	fmt.Fprintf(w, "%s, data on %s; %d payments (%d open), load average %s before, %s after\n",
 		r.mode, r.fs, o.payments, o.open, r.loadBefore, r.loadAfter)
+	if o.pgURL != "" && o.replicas > 1 {
+		fmt.Fprintf(w, "%d Paydesk servers on the one database, each with its own writer (one advisory lock serialises their commits); requests round-robin\n", o.replicas)
+	}
 	if r.seedTime > 0 {
 		fmt.Fprintf(w, "setup: seeded in %s, %d notifications signed in %s\n", r.seedTime.Round(time.Millisecond), r.unique, r.signTime.Round(time.Millisecond))
 	}
@@ -408,12 +564,28 @@ func (r *report) print(w io.Writer) {
 	ptr := func(b bool) *bool { return &b }
 
 	baseline := max(r.baseBefore, r.baseAfter)
-	row("baseline: durable 1-row commits", fmt.Sprintf("%.0f/s (before %.0f, after %.0f)", baseline, r.baseBefore, r.baseAfter), "the higher of the two", nil)
+	baseName := "baseline: durable 1-row commits"
+	if o.pgURL != "" {
+		baseName = "baseline: 1-row autocommit INSERTs"
+	}
+	row(baseName, fmt.Sprintf("%.0f/s (before %.0f, after %.0f)", baseline, r.baseBefore, r.baseAfter), "the higher of the two", nil)
 	ratio := r.ingest.rate() / baseline
 	row(fmt.Sprintf("webhook ingest, %d senders", o.concurrency),
 		fmt.Sprintf("%.0f/s = %.2fx baseline", r.ingest.rate(), ratio), fmt.Sprintf(">= %.0fx", targetIngestRatio), ptr(ratio >= targetIngestRatio && r.ingest.failed == 0))
 	row("  latency p50 / p99 / max (client)", r.ingest.latency.p50p99max(), "p99 <= "+ms(targetIngestP99)+" ms", ptr(r.ingest.latency.pct(99) <= targetIngestP99))
-	row("  sent / failed / unique", fmt.Sprintf("%d / %d / %d", r.ingest.sent, r.ingest.failed, r.unique), "failed = 0", nil)
+	sent := fmt.Sprintf("%d / %d / %d (%d first deliveries, load average %s after)", r.ingest.sent, r.ingest.failed, r.unique, r.ingest.first, r.loadIngest)
+	if len(r.ingest.perServer) > 1 {
+		var each []string
+		for _, n := range r.ingest.perServer {
+			each = append(each, strconv.Itoa(n))
+		}
+		sent += " (acknowledged by each server: " + strings.Join(each, " / ") + ")"
+	}
+	row("  sent / failed / unique", sent, "failed = 0", nil)
+	row("  group commit (servers' /metrics)", r.commits, "", nil)
+	row("  CPU per acknowledged notification", r.cpu.describe(o), "", nil)
+	row("  ledger after the load", fmt.Sprintf("%d open payments read: %d paid, %d captured as acknowledged; %d inconsistent",
+		r.ledger.checked, r.ledger.paid, r.ledger.captured, r.ledger.inconsistent), "consistent", ptr(r.ledger.ok()))
 	row("search by ID + detail page, p50/p99/max", r.search.withPage.p50p99max(), "p99 <= "+ms(targetSearchP99)+" ms", ptr(r.search.withPage.pct(99) <= targetSearchP99 && r.search.misses == 0))
 	row("  the search answer alone", r.search.answer.p50p99max(), "", nil)
 	row("  the detail page alone", r.search.detail.p50p99max(), "", nil)
@@ -443,11 +615,20 @@ func (r *report) print(w io.Writer) {
 	if r.rssIngest > 0 {
 		peak := max(r.rssIngest, r.rssBrowse)
 		note := ""
-		if r.mode == "in-process" {
+		switch {
+		case o.server == "in-process" && o.replicas > 1:
+			note = fmt.Sprintf(", all %d servers and the load generator in one process", o.replicas)
+		case o.server == "in-process":
 			note = ", load generator included"
 		}
+		judged := peak
+		if o.server == "process" && o.replicas > 1 {
+			// The target is per Paydesk: judge the largest server process.
+			judged = r.rssReplica
+			note += fmt.Sprintf("; %d server processes together, the largest %s", o.replicas, mib(r.rssReplica))
+		}
 		row("resident memory, peak under load*", fmt.Sprintf("%s (ingest %s, browse %s%s)", mib(peak), mib(r.rssIngest), mib(r.rssBrowse), note),
-			"<= 100 MB", ptr(peak <= targetRSS))
+			"<= 100 MB", ptr(judged <= targetRSS))
 		if r.hwmReset {
 			row("  VmHWM over the load phases", mib(r.hwm), "", nil)
 		}
@@ -458,6 +639,7 @@ func (r *report) print(w io.Writer) {
 			"<= 1 s", ptr(r.warmStart <= targetStartup))
 	}
 	tw.Flush()
+	printSweep(w, r.sweep, baseline)
 	var kinds []string
 	for _, k := range idKinds {
 		kinds = append(kinds, k+" "+ms(r.search.perKind[k].pct(99)))
@@ -465,6 +647,9 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nsearch + page p99 by ID (ms): %s\n", strings.Join(kinds, ", "))
 	fmt.Fprintf(w, "Times are %s unless marked client. *Memory: from 1 s into the ingest (a warm-up) on.\n", timed)
 	fmt.Fprintf(w, "%d PASS, %d FAIL.\n", r.passed, r.failed)
+	for _, p := range r.ledger.problems {
+		fmt.Fprintf(w, "ledger: %s\n", p)
+	}
 	if r.ingest.firstError != "" {
 		fmt.Fprintf(w, "first ingest error: %s\n", r.ingest.firstError)
 	}
@@ -479,20 +664,35 @@ func (r *report) print(w io.Writer) {
 	}
 }
 
-// target is the Paydesk under load.
+// target is the Paydesk under load: one server, or -replicas servers on
+// one PostgreSQL database.
 type target struct {
-	base, dataDir string
-	pid           string // for /proc; "" when unknown
-	signKey       *rsa.PrivateKey
-	clientID      string
-	fixture       *store.Fixture
-	handler       http.Handler // in-process only: the router, for the poll CPU
-	stop          func() error
+	bases   []string // each server's base URL; requests go round-robin
+	dataDir string   // the (first) server's data directory
+	pids    []string // for /proc: "self", or the server processes; none when unknown
+	signKey *rsa.PrivateKey
+	// clientID is the client-id header of notifications.
+	clientID string
+	fixture  *store.Fixture
+	handler  http.Handler // in-process only: the first server's router, for the poll CPU
+	// store is a handle on the database for the ledger check: the first
+	// in-process server's, or one opened for the check (release closes it).
+	store func(ctx context.Context) (st *store.Store, release func() error, err error)
+	stop  func() error
 }
 
-// seed writes the fixture through its own store handle on dataDir.
+// openStore opens the database the servers use: PostgreSQL (the run's
+// schema) with -database-url, else SQLite in dataDir.
+func openStore(ctx context.Context, o options, dataDir string) (*store.Store, error) {
+	if o.pgURL != "" {
+		return store.OpenPostgres(ctx, o.pgURL)
+	}
+	return store.Open(ctx, dataDir)
+}
+
+// seed writes the fixture through its own store handle.
 func seed(ctx context.Context, o options, r *report, dataDir string) (*store.Fixture, error) {
-	st, err := store.Open(ctx, dataDir)
+	st, err := openStore(ctx, o, dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -505,100 +705,178 @@ func seed(ctx context.Context, o options, r *report, dataDir string) (*store.Fix
 	return f, err
 }
 
-// setupInProcess starts Paydesk in this process (first run), seeds it,
-// restarts it on the seeded data (the start-up figure) and returns it.
-func setupInProcess(ctx context.Context, o options, r *report, dataDir string, client *http.Client, progress func(string, ...any)) (*target, error) {
-	r.mode = "in-process"
-	cfg := embedConfig{dataDir: dataDir, email: o.email, password: o.password, jobs: o.jobs}
-	progress("first start (generates keys, creates the admin)")
-	t0 := time.Now()
-	e, err := startEmbedded(ctx, cfg)
+// server is one running Paydesk of a local setup.
+type server struct {
+	base    string
+	pid     string
+	handler http.Handler // in-process only
+	st      *store.Store // in-process only
+	stop    func() error
+}
+
+// startServer starts one Paydesk on dataDir, in this process or in a child.
+func startServer(ctx context.Context, o options, dataDir string, stderr io.Writer) (*server, error) {
+	if o.server == "process" {
+		c, err := startChild(o, dataDir, stderr)
+		if err != nil {
+			return nil, err
+		}
+		return &server{base: c.URL, pid: c.pid(), stop: c.stop}, nil
+	}
+	e, err := startEmbedded(ctx, embedConfig{dataDir: dataDir, databaseURL: o.pgURL, email: o.email, password: o.password, jobs: o.jobs})
 	if err != nil {
 		return nil, err
 	}
-	if err := waitHealthy(ctx, client, e.Base); err != nil {
-		e.shutdown()
+	return &server{base: e.Base, pid: "self", handler: e.Web.Handler(), st: e.Store, stop: e.shutdown}, nil
+}
+
+// setupLocal starts Paydesk (first run: keys, the admin, migrations),
+// stops it, seeds the database, then starts -replicas servers on the
+// seeded data (the start-up figure is the first one's restart) and
+// returns them. Each server has its own data directory, the first one's
+// keys and session key copied in, so any of them verifies the
+// notifications and the staff session cookie the others do.
+func setupLocal(ctx context.Context, o options, r *report, root string, client *http.Client, progress func(string, ...any), stderr io.Writer) (*target, error) {
+	r.mode = "in-process"
+	if o.server == "process" {
+		r.mode = "child process"
+	}
+	if o.replicas > 1 {
+		r.mode = fmt.Sprintf("%d replicas (%s)", o.replicas, r.mode)
+	}
+	dirs := []string{filepath.Join(root, "data")}
+	for i := 2; i <= o.replicas; i++ {
+		dirs = append(dirs, filepath.Join(root, fmt.Sprintf("data-%d", i)))
+	}
+	progress("first start (generates keys, creates the admin)")
+	t0 := time.Now()
+	first, err := startServer(ctx, o, dirs[0], stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitHealthy(ctx, client, first.base); err != nil {
+		first.stop()
 		return nil, err
 	}
 	r.coldStart = time.Since(t0)
-	if err := e.shutdown(); err != nil {
+	if err := first.stop(); err != nil {
 		return nil, err
 	}
+	for _, d := range dirs[1:] {
+		if err := copySecrets(dirs[0], d); err != nil {
+			return nil, err
+		}
+	}
 	progress("seeding %d payments (%d open)", o.payments, o.open)
-	f, err := seed(ctx, o, r, dataDir)
+	f, err := seed(ctx, o, r, dirs[0])
 	if err != nil {
 		return nil, err
 	}
 	runtime.GC()
 	debug.FreeOSMemory() // seeding is not Paydesk's work: start the measured life clean
 
-	progress("restart on %d payments", o.payments)
-	t0 = time.Now()
-	if e, err = startEmbedded(ctx, cfg); err != nil {
-		return nil, err
+	var servers []*server
+	stopAll := func() error {
+		var errs []error
+		for _, s := range servers {
+			errs = append(errs, s.stop())
+		}
+		return errors.Join(errs...)
 	}
-	if err := waitHealthy(ctx, client, e.Base); err != nil {
-		e.shutdown()
-		return nil, err
+	for i, d := range dirs {
+		progress("start of server %d of %d on %d payments", i+1, len(dirs), o.payments)
+		t0 := time.Now()
+		s, err := startServer(ctx, o, d, stderr)
+		if err != nil {
+			stopAll()
+			return nil, err
+		}
+		servers = append(servers, s)
+		if err := waitHealthy(ctx, client, s.base); err != nil {
+			stopAll()
+			return nil, err
+		}
+		if i == 0 {
+			r.warmStart = time.Since(t0)
+		}
 	}
-	r.warmStart = time.Since(t0)
-	return &target{base: e.Base, dataDir: dataDir, pid: "self", signKey: e.Keys.Simulator, clientID: simClientID,
-		fixture: f, handler: e.Web.Handler(), stop: e.shutdown}, nil
+	signKey, err := simulatorKey(dirs[0])
+	if err != nil {
+		stopAll()
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	t := &target{dataDir: dirs[0], signKey: signKey, clientID: simClientID, fixture: f,
+		handler: servers[0].handler, stop: stopAll}
+	for _, s := range servers {
+		t.bases = append(t.bases, s.base)
+		if !slices.Contains(t.pids, s.pid) {
+			t.pids = append(t.pids, s.pid)
+		}
+	}
+	if st := servers[0].st; st != nil {
+		t.store = func(context.Context) (*store.Store, func() error, error) { return st, func() error { return nil }, nil }
+	} else {
+		t.store = func(ctx context.Context) (*store.Store, func() error, error) {
+			st, err := openStore(ctx, o, dirs[0])
+			if err != nil {
+				return nil, nil, err
+			}
+			return st, st.Close, nil
+		}
+	}
+	return t, nil
 }
 
-// setupChild is setupInProcess with Paydesk in a child process.
-func setupChild(ctx context.Context, o options, r *report, dataDir string, client *http.Client, progress func(string, ...any), stderr io.Writer) (*target, error) {
-	r.mode = "child process"
-	progress("first start of the child (generates keys, creates the admin)")
-	t0 := time.Now()
-	c, err := startChild(o, dataDir, stderr)
+// copySecrets gives a replica's data directory the first one's keys and
+// generated session key (the files cmd/paydesk keeps there).
+func copySecrets(from, to string) error {
+	if err := os.MkdirAll(filepath.Join(to, app.KeysDir), 0o700); err != nil {
+		return err
+	}
+	keys, err := os.ReadDir(filepath.Join(from, app.KeysDir))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := waitHealthy(ctx, client, c.URL); err != nil {
-		c.stop()
-		return nil, err
+	files := []string{app.SessionKeyFile}
+	for _, k := range keys {
+		if k.Type().IsRegular() {
+			files = append(files, filepath.Join(app.KeysDir, k.Name()))
+		}
 	}
-	r.coldStart = time.Since(t0)
-	if err := c.stop(); err != nil {
-		return nil, err
+	for _, name := range files {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if errors.Is(err, fs.ErrNotExist) && name == app.SessionKeyFile {
+			continue // kept elsewhere (the database) by this Paydesk
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, name), b, 0o600); err != nil {
+			return err
+		}
 	}
-	progress("seeding %d payments (%d open)", o.payments, o.open)
-	f, err := seed(ctx, o, r, dataDir)
-	if err != nil {
-		return nil, err
-	}
-	progress("restart of the child on %d payments", o.payments)
-	t0 = time.Now()
-	if c, err = startChild(o, dataDir, stderr); err != nil {
-		return nil, err
-	}
-	if err := waitHealthy(ctx, client, c.URL); err != nil {
-		c.stop()
-		return nil, err
-	}
-	r.warmStart = time.Since(t0)
-	signKey, err := simulatorKey(dataDir)
-	if err != nil {
-		c.stop()
-		return nil, fmt.Errorf("child keys: %w", err)
-	}
-	return &target{base: c.URL, dataDir: dataDir, pid: c.pid(), signKey: signKey, clientID: simClientID,
-		fixture: f, stop: c.stop}, nil
+	return nil
 }
 
 // setupExternal targets a running Paydesk (-url) and seeds its data directory.
 func setupExternal(ctx context.Context, o options, r *report, client *http.Client, progress func(string, ...any)) (*target, error) {
 	r.mode = "external " + o.url
-	t := &target{base: strings.TrimRight(o.url, "/"), dataDir: o.dataDir, clientID: o.clientID, stop: func() error { return nil }}
+	t := &target{bases: []string{strings.TrimRight(o.url, "/")}, dataDir: o.dataDir, clientID: o.clientID, stop: func() error { return nil }}
 	if o.pid != 0 {
-		t.pid = strconv.Itoa(o.pid)
+		t.pids = []string{strconv.Itoa(o.pid)}
+	}
+	t.store = func(ctx context.Context) (*store.Store, func() error, error) {
+		st, err := openStore(ctx, o, o.dataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, st.Close, nil
 	}
 	var err error
 	if t.signKey, err = signKeyFile(o.antomKey); err != nil {
 		return nil, fmt.Errorf("-antom-key: %w", err)
 	}
-	if err := waitHealthy(ctx, client, t.base); err != nil {
+	if err := waitHealthy(ctx, client, t.bases[0]); err != nil {
 		return nil, err
 	}
 	progress("seeding %d payments (%d open) into the server's data directory", o.payments, o.open)

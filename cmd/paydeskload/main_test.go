@@ -82,6 +82,11 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-url", "http://127.0.0.1:8080"}, false},
 		{[]string{"-server", "vm"}, false},
 		{[]string{"-server", "process", "-cpuprofile", "x"}, false},
+		{[]string{"-database-url", "postgres://127.0.0.1/x", "-replicas", "3"}, true},
+		{[]string{"-replicas", "2"}, false}, // SQLite: one writer process
+		{[]string{"-database-url", "postgres://127.0.0.1/x", "-replicas", "0"}, false},
+		{[]string{"-database-url", "mysql://127.0.0.1/x"}, false},
+		{[]string{"-database-url", "postgres://127.0.0.1/x", "-url", "http://127.0.0.1:8080", "-antom-key", "k", "-password", "p", "-data-dir", "d"}, false},
 	} {
 		_, err := parseFlags(tc.args, discard{})
 		if (err == nil) != tc.ok {

@@ -89,18 +89,21 @@ func resetPeakRSS(pid string) bool {
 	return os.WriteFile("/proc/"+pid+"/clear_refs", []byte("5"), 0) == nil
 }
 
-// rssSampler records the peak VmRSS of a process per phase.
+// rssSampler records the peak VmRSS per phase of the server processes
+// (their sum, and the largest single one).
 type rssSampler struct {
-	pid   string
-	mu    sync.Mutex
-	phase string
-	peak  map[string]int64
-	stop  chan struct{}
-	done  chan struct{}
+	pids        []string
+	mu          sync.Mutex
+	phase       string
+	peak        map[string]int64 // of the sum
+	replicaPeak map[string]int64 // of the largest process
+	stop        chan struct{}
+	done        chan struct{}
 }
 
-func startRSSSampler(pid string, every time.Duration) *rssSampler {
-	s := &rssSampler{pid: pid, peak: map[string]int64{}, stop: make(chan struct{}), done: make(chan struct{})}
+func startRSSSampler(pids []string, every time.Duration) *rssSampler {
+	s := &rssSampler{pids: pids, peak: map[string]int64{}, replicaPeak: map[string]int64{},
+		stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(every)
@@ -117,15 +120,26 @@ func startRSSSampler(pid string, every time.Duration) *rssSampler {
 	return s
 }
 
-func (s *rssSampler) sample() {
-	rss, _, err := procStatus(s.pid)
-	if err != nil {
-		return
+// now is the processes' resident memory now: the sum and the largest.
+func (s *rssSampler) now() (sum, largest int64) {
+	for _, pid := range s.pids {
+		rss, _, err := procStatus(pid)
+		if err != nil {
+			continue
+		}
+		sum += rss
+		largest = max(largest, rss)
 	}
+	return sum, largest
+}
+
+func (s *rssSampler) sample() {
+	sum, largest := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.phase != "" && rss > s.peak[s.phase] {
-		s.peak[s.phase] = rss
+	if s.phase != "" {
+		s.peak[s.phase] = max(s.peak[s.phase], sum)
+		s.replicaPeak[s.phase] = max(s.replicaPeak[s.phase], largest)
 	}
 }
 
@@ -142,6 +156,32 @@ func (s *rssSampler) peakOf(phase string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peak[phase]
+}
+
+func (s *rssSampler) replicaPeakOf(phase string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replicaPeak[phase]
+}
+
+// resetPeak restarts every process's VmHWM (resetPeakRSS).
+func (s *rssSampler) resetPeak() bool {
+	ok := true
+	for _, pid := range s.pids {
+		ok = resetPeakRSS(pid) && ok
+	}
+	return ok
+}
+
+// hwm is the sum of the processes' VmHWM.
+func (s *rssSampler) hwm() int64 {
+	var sum int64
+	for _, pid := range s.pids {
+		if _, h, err := procStatus(pid); err == nil {
+			sum += h
+		}
+	}
+	return sum
 }
 
 func (s *rssSampler) close() {
@@ -185,6 +225,23 @@ func pidCPU(pid string) (time.Duration, error) {
 		return 0, fmt.Errorf("/proc/%s/stat: unexpected format", pid)
 	}
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
+// pidsCPU is the processes' CPU time together.
+func pidsCPU(pids []string) (time.Duration, error) {
+	var sum time.Duration
+	for _, pid := range pids {
+		if pid == "self" {
+			sum += selfCPU()
+			continue
+		}
+		d, err := pidCPU(pid)
+		if err != nil {
+			return 0, err
+		}
+		sum += d
+	}
+	return sum, nil
 }
 
 // ---- the machine ----
@@ -249,4 +306,34 @@ func fsType(dir string) string {
 		return "zfs"
 	}
 	return fmt.Sprintf("type 0x%x", uint64(st.Type))
+}
+
+// cpuShare is the CPU spent during the ingest, by whom.
+type cpuShare struct {
+	self    time.Duration // this process: the load generator, and in-process servers
+	servers time.Duration // child server processes
+	pg      time.Duration // the run's PostgreSQL backends
+	pgOK    bool
+	acked   int
+	elapsed time.Duration
+}
+
+func (c cpuShare) describe(o options) string {
+	if c.acked == 0 {
+		return "nothing acknowledged"
+	}
+	per := func(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(c.acked)/1e3) }
+	who := "this process (servers and load generator)"
+	if o.server == "process" || o.url != "" {
+		who = "the load generator"
+	}
+	s := who + " " + per(c.self)
+	if c.servers > 0 {
+		s += ", server processes " + per(c.servers)
+	}
+	if c.pgOK {
+		s += ", PostgreSQL backends " + per(c.pg)
+	}
+	total := c.self + c.servers + c.pg
+	return s + fmt.Sprintf("; %.0f%% of the %d CPUs", 100*total.Seconds()/(c.elapsed.Seconds()*float64(runtime.NumCPU())), runtime.NumCPU())
 }

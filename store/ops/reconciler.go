@@ -76,6 +76,12 @@ func (o *Ops) reconcileClaim(now func() time.Time) claimFunc {
 		for i := range ops {
 			op := ops[i]
 			work[i] = func(ctx context.Context) {
+				if ctx.Err() != nil {
+					// Shutting down before the call started: give the
+					// claim back, due at once for another replica.
+					o.release("operation", op.RequestID, func(ctx context.Context) (bool, error) { return o.store.ReleaseOperation(ctx, op) })
+					return
+				}
 				o.stats.reconciled.Add(1)
 				o.attempt(ctx, &op)
 			}
@@ -104,6 +110,10 @@ func (o *Ops) pollClaim(now func() time.Time) claimFunc {
 		for i := range due {
 			p := due[i]
 			work[i] = func(ctx context.Context) {
+				if ctx.Err() != nil {
+					o.release("poll", p.PaymentRequestID, func(ctx context.Context) (bool, error) { return o.store.ReleasePoll(ctx, p) })
+					return
+				}
 				o.stats.polled.Add(1)
 				var err error
 				if p.Status == store.StatusCreated {
@@ -117,6 +127,18 @@ func (o *Ops) pollClaim(now func() time.Time) claimFunc {
 			}
 		}
 		return work, nil
+	}
+}
+
+// release gives back claimed work that was not started because ctx ended
+// (graceful shutdown), so another replica takes it at once rather than
+// after its lease. Work whose Antom call started is never given back: it
+// finishes and records (or, cut short, keeps its lease).
+func (o *Ops) release(what, id string, give func(context.Context) (bool, error)) {
+	rctx, cancel := o.recordContext(context.Background())
+	defer cancel()
+	if _, err := give(rctx); err != nil {
+		o.cfg.Log.Warn("shutdown: a claim could not be given back; it is taken again when its lease ends", "work", what, "id", id, "err", err.Error())
 	}
 }
 

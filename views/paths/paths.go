@@ -14,6 +14,7 @@ const (
 	Login         = "/login"
 	Logout        = "/logout"
 	Health        = "/healthz"
+	Ready         = "/readyz"
 	Payments      = "/payments"
 	Orders        = "/orders"
 	Captures      = "/captures"

@@ -1,5 +1,5 @@
-// Package app is the assembly of the whole Paydesk program: the store on
-// the data directory, the first admin, the Antom client (real Antom, a
+// Package app is the assembly of the whole Paydesk program: the store (on
+// the data directory, or PostgreSQL), the first admin, the Antom client (real Antom, a
 // simulator started elsewhere, or the embedded simulator it starts), the
 // handlers with their operations layer, the web server and its background
 // jobs. cmd/paydesk, cmd/paydeskload and the tests that run the whole
@@ -40,9 +40,20 @@ const SandboxClientID = "SANDBOX_PAYDESK"
 // embedded simulator, keys made on first run, no first admin and no
 // background jobs.
 type Config struct {
-	// DataDir holds the database and, in the embedded setup, the keys, the
-	// generated session key and the simulator's state. Required.
+	// DataDir holds the database (SQLite, unless DatabaseURL is set) and,
+	// in the embedded setup, the keys, the generated session key (SQLite
+	// only) and the simulator's state. Required.
 	DataDir string
+	// DatabaseURL, when set (postgres://…), is the PostgreSQL database
+	// Paydesk uses instead of SQLite in DataDir: several replicas may share
+	// it. A generated session key is then kept in the database, so every
+	// replica signs cookies alike.
+	DatabaseURL string
+	// NoMigrate opens the database without applying migrations
+	// (PAYDESK_MIGRATE=off: "paydesk migrate" applies them); GET /readyz
+	// answers 503 until they are. A schema newer than this Paydesk knows
+	// is refused either way.
+	NoMigrate bool
 	// Addr is the listen address (default "127.0.0.1:0"). Listener, when
 	// set, is served instead (Start takes it over).
 	Addr     string
@@ -60,8 +71,8 @@ type Config struct {
 	// FirstAdmin, when set, is created if there are no users yet.
 	FirstAdmin *FirstAdmin
 	// Auth configures staff sessions. An empty SessionKey is generated on
-	// first run and kept in <data>/session.key; Secure is set when
-	// PublicURL is https.
+	// first run and kept in <data>/session.key, or with DatabaseURL in the
+	// database; Secure is set when PublicURL is https.
 	Auth handlers.AuthConfig
 
 	// Antom, when set, is the Antom Paydesk calls: real Antom, or a
@@ -72,7 +83,8 @@ type Config struct {
 	// AntomOptions tune the Antom client (timeouts, retries).
 	AntomOptions []antom.Option
 
-	// StoreOptions are passed to store.Open (tests inject a clock).
+	// StoreOptions are passed to store.Open or store.OpenPostgres (tests
+	// inject a clock).
 	StoreOptions []store.Option
 	// Now is the handlers' clock (default time.Now).
 	Now func() time.Time
@@ -179,7 +191,9 @@ type App struct {
 }
 
 // Start builds Paydesk from cfg, starts serving and returns once it
-// accepts connections: the store on DataDir (migrated), the first admin,
+// accepts connections: the store (SQLite on DataDir, or PostgreSQL at
+// DatabaseURL; migrated unless NoMigrate, refused when its schema is newer
+// than this Paydesk), the session key, the first admin,
 // the listener, the Antom client (starting the embedded simulator unless
 // cfg.Antom is set), the handlers, the web server and, with cfg.Jobs, the
 // background jobs. On error everything started is stopped again.
@@ -209,20 +223,23 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	auth := cfg.Auth
-	if len(auth.SessionKey) == 0 {
-		if auth.SessionKey, err = loadOrCreateSessionKey(cfg.DataDir, log); err != nil {
-			return nil, err
-		}
-	}
-	auth.Secure = auth.Secure || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")
-
-	st, err := store.Open(ctx, cfg.DataDir, cfg.StoreOptions...)
+	st, err := OpenStore(ctx, cfg.DataDir, cfg.DatabaseURL, !cfg.NoMigrate, cfg.StoreOptions...)
 	if err != nil {
 		return nil, err
 	}
 	a.Store = st
 	a.closers = append(a.closers, st.Close)
+	current, err := checkSchema(ctx, st, log)
+	if err != nil {
+		return nil, err
+	}
+	auth := cfg.Auth
+	if len(auth.SessionKey) == 0 {
+		if auth.SessionKey, err = sessionKey(ctx, st, cfg.DataDir, log); err != nil {
+			return nil, err
+		}
+	}
+	auth.Secure = auth.Secure || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")
 	// The database, keys and session key are their owner's alone, whether
 	// or not the data directory existed: say what was looser.
 	secrets, err := tightenSecrets(cfg.DataDir)
@@ -232,7 +249,8 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	for _, change := range append(st.Tightened(), secrets...) {
 		log.Warn("a file was readable by others; made private", "change", change)
 	}
-	if cfg.FirstAdmin != nil {
+	// The first admin waits for the schema this Paydesk writes.
+	if cfg.FirstAdmin != nil && current {
 		if err := ensureFirstAdmin(ctx, st, *cfg.FirstAdmin, auth.PasswordParams, cfg.Stdout, log); err != nil {
 			return nil, err
 		}
@@ -274,6 +292,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	webCfg := web.Config{HTTPS: auth.Secure, Log: log, ServerTiming: cfg.ServerTiming, TrustedProxies: cfg.TrustedProxies,
 		Metrics: m, MetricsToken: cfg.MetricsToken}
+	if !current {
+		// Behind the schema with migrations off: serve (not ready), but
+		// run no background work until "paydesk migrate" has run.
+		webCfg.JobsWait = waitForSchema(st, schemaPoll, log)
+	}
 	if ext := cfg.Antom; ext != nil {
 		client := antom.NewClient(ext.BaseURL, ext.ClientID, ext.MerchantKey, ext.AntomKey, cfg.AntomOptions...)
 		deps.Antom, deps.Sandbox = client, client.Sandbox()
