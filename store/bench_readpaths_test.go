@@ -29,6 +29,7 @@ var (
 	readPathS    *Store
 	readPathF    *Fixture
 	readPathErr  error
+	readPathDir  string
 )
 
 func readPathFixture(b *testing.B) (*Store, *Fixture) {
@@ -38,6 +39,7 @@ func readPathFixture(b *testing.B) (*Store, *Fixture) {
 			readPathErr = err
 			return
 		}
+		readPathDir = dir
 		s, err := Open(context.Background(), dir, WithSearchIndexEvery(0))
 		if err != nil {
 			readPathErr = err
@@ -48,8 +50,7 @@ func readPathFixture(b *testing.B) (*Store, *Fixture) {
 		if readPathErr == nil {
 			readPathErr = s.loadTrigramStats(context.Background())
 		}
-		readPathS = s
-		b.Cleanup(func() {}) // the store lives for the run (TestMain does not know it): the OS reclaims it
+		readPathS = s // closed and removed by TestMain (bench_test.go)
 	})
 	if readPathErr != nil {
 		b.Fatal(readPathErr)
