@@ -215,6 +215,12 @@ func TestMain(m *testing.M) {
 		fixture.s.Close()
 		os.RemoveAll(fixture.dir)
 	}
+	if readPathS != nil {
+		readPathS.Close()
+	}
+	if readPathDir != "" {
+		os.RemoveAll(readPathDir)
+	}
 	os.Exit(code)
 }
 

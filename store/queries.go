@@ -249,6 +249,9 @@ func (s *Store) ListPayments(ctx context.Context, f PaymentFilter) (*Page[Paymen
 		}
 		return page, nil
 	}
+	if useFacets(f) {
+		return s.listByFacets(ctx, f, limit, now)
+	}
 	var where []string
 	var args []any
 	if f.Status != "" {

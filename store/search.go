@@ -256,7 +256,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		}
 		// Fragments only when no ID starts with the text: an ID's beginning is
 		// what people quote, and the trigram lists are the costly read.
-		match := fragmentMatch(key)
+		match := s.fragmentMatch(key)
 		if match != "" && len(c.hits) == 0 && s.postgres() {
 			if err := c.pgFragment(ctx, s.rdb, key, limit+1); err != nil {
 				return nil, err
@@ -279,40 +279,6 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	res.Hits, res.More = c.hits, c.more
 	return res, nil
 }
-
-// fragmentMatch is the FTS5 query that finds the candidates for a
-// fragment: up to maxFragmentTrigrams of its distinct trigrams, ANDed, the
-// GLOB on the key then checking each candidate. The trigrams are taken
-// from the end of the fragment: IDs share their beginnings (a prefix, a
-// merchant tag, a year) and differ at the end, so the last trigrams have
-// the shortest lists. Trigrams of one repeated character ("000") are left
-// out while others remain, since nearly every numeric ID has them.
-func fragmentMatch(key string) string {
-	r := []rune(key)
-	if len(r) < 3 {
-		return "" // shorter than a trigram
-	}
-	seen := map[string]bool{}
-	var telling []string
-	for i := len(r) - 3; i >= 0 && len(telling) < maxFragmentTrigrams; i-- {
-		tg := string(r[i : i+3])
-		if seen[tg] || (r[i] == r[i+1] && r[i+1] == r[i+2]) {
-			continue
-		}
-		seen[tg] = true
-		telling = append(telling, tg)
-	}
-	if len(telling) == 0 {
-		telling = []string{string(r[len(r)-3:])}
-	}
-	for i, tg := range telling {
-		telling[i] = `"` + strings.ReplaceAll(tg, `"`, `""`) + `"`
-	}
-	return strings.Join(telling, " AND ")
-}
-
-// maxFragmentTrigrams bounds the lists a fragment search intersects.
-const maxFragmentTrigrams = 4
 
 // globLiteral escapes GLOB's special characters so the text matches itself.
 func globLiteral(s string) string {

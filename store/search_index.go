@@ -31,7 +31,14 @@ func WithSearchIndexEvery(d time.Duration) Option {
 // (a full disk) is retried on the next round; searches stay complete.
 func (s *Store) searchIndexer() {
 	defer close(s.indexDone)
-	if s.indexEvery <= 0 || s.postgres() {
+	if s.postgres() {
+		return
+	}
+	// The trigram counts that order a fragment search's lists
+	// (search_trigrams.go): a read of the whole index, once, at start;
+	// until it is done fragments choose trigrams by position.
+	_ = s.loadTrigramStats(context.Background())
+	if s.indexEvery <= 0 {
 		return
 	}
 	t := time.NewTicker(s.indexEvery)
@@ -66,6 +73,7 @@ func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
 			return total, nil
 		}
 		var n int
+		var lo, hi int64
 		var moved bool
 		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			n, moved = 0, false
@@ -77,7 +85,7 @@ func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
 			if err := tx.QueryRowContext(ctx, "SELECT (SELECT upto FROM search_fts_indexed WHERE id = 1), (SELECT coalesce(max(id), 0) FROM search_keys)").Scan(&upto, &top); err != nil {
 				return err
 			}
-			hi := min(top, upto+searchIndexBatch)
+			lo, hi = upto, min(top, upto+searchIndexBatch)
 			if hi <= upto {
 				return nil
 			}
@@ -94,6 +102,11 @@ func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("store: search index: %w", err)
 		}
 		total += n
+		if moved && n > 0 {
+			// The counts follow the index; a failure leaves them a little
+			// low, which orders a choice and loses no match.
+			_ = s.countTrigrams(ctx, s.rdb, lo, hi)
+		}
 		if !moved {
 			return total, nil
 		}

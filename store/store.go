@@ -77,6 +77,7 @@ type Store struct {
 	// indexDone closes when it has stopped (search_index.go).
 	indexEvery time.Duration
 	indexDone  chan struct{}
+	trigrams   trigramStats // fragment search's choice of trigrams (search_trigrams.go)
 
 	// batchSeq is the change sequence of the writer's open batch
 	// (seqbatch.go): set and read by the writer goroutine only, an atomic

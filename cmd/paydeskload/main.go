@@ -8,10 +8,11 @@
 //     notifications from -concurrency senders for -duration, against ≥ 2×
 //     the baseline with p99 ≤ 25 ms;
 //   - search by any ID (p99 ≤ 2 ms server time, the detail page an exact
-//     hit redirects to included), filtered list pages at several depths
-//     (≤ 10 ms), unchanged live polls (≤ 100 µs CPU), resident memory under
-//     load (≤ 100 MB) and start-up (≤ 1 s), through HTTP with a signed-in
-//     staff session.
+//     hit redirects to included; searches by part of an ID, each kind
+//     against the same target), every combination of the payments list's
+//     filter form at three depths (≤ 10 ms), unchanged live polls
+//     (≤ 100 µs CPU), resident memory under load (≤ 100 MB) and start-up
+//     (≤ 1 s), through HTTP with a signed-in staff session.
 //
 // By default it starts Paydesk in this process on a temporary data
 // directory (the embedded setup of cmd/paydesk), seeds -payments payments
@@ -118,7 +119,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.searches, "searches", 2000, "searches by ID")
 	fs.IntVar(&o.partSearches, "part-searches", 300, "searches by part of an ID, per mode (typed loosely, prefix, fragment, card last four)")
 	fs.IntVar(&o.polls, "polls", 2000, "unchanged live polls")
-	fs.IntVar(&o.listRounds, "list-rounds", 30, "requests per list case (6 filters x 3 depths)")
+	fs.IntVar(&o.listRounds, "list-rounds", 30, "requests for each of the 20 slowest list cases after one of every filter combination")
 	fs.StringVar(&o.url, "url", "", "base URL of a running Paydesk (default: start one in this process)")
 	fs.StringVar(&o.antomKey, "antom-key", "", "with -url: the private key notifications are signed with (PEM or base64)")
 	fs.StringVar(&o.clientID, "client-id", simClientID, "with -url: the client-id header of notifications")
@@ -469,8 +470,14 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 	if r.parts, err = searchByPart(ctx, staff, fixture, o.partSearches); err != nil {
 		return nil, err
 	}
-	progress("list pages: %d cases x %d", len(listCases(fixture)), o.listRounds)
-	if r.list, err = listPages(ctx, staff, fixture, o.listRounds); err != nil {
+	opts, err := filterOptions(ctx, staff)
+	if err != nil {
+		return nil, err
+	}
+	cases := listCases(fixture, opts)
+	progress("list pages: every filter combination the form offers (%d statuses x %d currencies x %d capture states x attention x dates) at 3 depths: %d cases once, the %d slowest %d times more",
+		len(opts["status"]), len(opts["currency"]), len(opts["capture"]), len(cases), listSlowest, o.listRounds)
+	if r.list, err = listPages(ctx, staff, cases, o.listRounds); err != nil {
 		return nil, err
 	}
 	progress("live polls: %d", o.polls)
@@ -592,10 +599,13 @@ func (r *report) print(w io.Writer) {
 		if n := r.parts.misses[m]; n > 0 {
 			miss = fmt.Sprintf(", %d missed", n)
 		}
-		row(name, l.p50p99max()+miss, "", nil)
+		// Issue 14: every kind of search, the fragment and the card's last
+		// four included, against the search target (the answer is the page).
+		row(name, l.p50p99max()+miss, "p99 <= "+ms(targetSearchP99)+" ms", ptr(l.pct(99) <= targetSearchP99 && r.parts.misses[m] == 0))
 	}
-	row("filtered list page, worst p99 / max", ms(r.list.worstP99)+" / "+ms(r.list.worst)+" ms ("+r.list.worstCase+")", "<= "+ms(targetListPage)+" ms", ptr(r.list.worstP99 <= targetListPage))
-	row("  all list requests p50/p99", ms(r.list.all.pct(50))+" / "+ms(r.list.all.pct(99))+" ms", "", nil)
+	row("filtered list page, worst case p99 / max", ms(r.list.worstP99)+" / "+ms(r.list.worst)+" ms ("+r.list.worstCase+")", "<= "+ms(targetListPage)+" ms", ptr(r.list.worstP99 <= targetListPage))
+	row("  every combination once, p50/p99/max", fmt.Sprintf("%s (%d cases, %d over %s ms; the %d slowest measured %d times more)",
+		r.list.sweep.p50p99max(), r.list.cases, r.list.over, ms(targetListPage), r.list.again, r.o.listRounds), "", nil)
 	row("unchanged live poll (204), detail", r.poll.detail.p50p99max(), "", nil)
 	row("unchanged live poll (204), list", r.poll.list.p50p99max(), "", nil)
 	if r.poll.cpuPerDetailPoll > 0 {
