@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -400,5 +401,18 @@ func TestPostgresCommitOutcome(t *testing.T) {
 	commitResolveFor = 300 * time.Millisecond
 	if err := s.commitOutcome(ctx, "not-a-transaction-id", lost); !errors.Is(err, ErrCommitUnknown) || errors.Is(err, ErrUnavailable) {
 		t.Errorf("no answer: %v, want ErrCommitUnknown and not ErrUnavailable", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://paydesk:s3cret@db:5432/paydesk":              "postgres://paydesk:xxxxx@db:5432/paydesk",
+		"postgres://paydesk@db/paydesk?password=s3cret&sslmode=x": "postgres://paydesk@db/paydesk?password=xxxxx&sslmode=x",
+		"postgres://db/p?sslpassword=s3cret":                      "postgres://db/p?sslpassword=xxxxx",
+		"postgres://paydesk@db/paydesk":                           "postgres://paydesk@db/paydesk",
+	} {
+		if got := RedactURL(in); got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

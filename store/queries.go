@@ -112,7 +112,14 @@ func collectPayments(rows *sql.Rows) ([]Payment, error) {
 // GetPayment returns a payment with its captures, refunds and timeline
 // (oldest first), read from one snapshot.
 func (s *Store) GetPayment(ctx context.Context, paymentRequestID string) (*PaymentDetail, error) {
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	// One snapshot: on PostgreSQL READ COMMITTED gives each statement its
+	// own, and another replica's commit could fall between the payment
+	// and its captures; REPEATABLE READ read-only never fails to serialise.
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.pg {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.rdb.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: read: %w", err)
 	}

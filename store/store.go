@@ -335,8 +335,16 @@ func (s *Store) SchemaVersion(ctx context.Context) (applied, known int, err erro
 	if db == nil {
 		db = s.wdb
 	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0, known, fmt.Errorf("store: schema version: %w", err)
+	}
+	defer conn.Close()
+	if exists, err := migrationsTableExists(ctx, conn, s.pg); err != nil || !exists {
+		return 0, known, err // no table yet: nothing applied
+	}
 	var v sql.NullInt64
-	if err := db.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT max(version) FROM schema_migrations").Scan(&v); err != nil {
 		return 0, known, fmt.Errorf("store: schema version: %w", err)
 	}
 	return int(v.Int64), known, nil
@@ -357,14 +365,14 @@ func (s *Store) migrateOrCheck(ctx context.Context) error {
 			return fmt.Errorf("store: migrations lock: %w", err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", int64(migrateLockKey))
-		return migrate(ctx, conn, s.migrationDir(), s.migrate, s.now)
+		return migrate(ctx, conn, s.migrationDir(), s.migrate, s.now, true)
 	}
 	conn, err := s.wdb.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
 	defer conn.Close()
-	return migrate(ctx, conn, s.migrationDir(), s.migrate, s.now)
+	return migrate(ctx, conn, s.migrationDir(), s.migrate, s.now, false)
 }
 
 // migrate applies every embedded dir/NNNN_name.sql file not yet recorded in
@@ -374,12 +382,24 @@ func (s *Store) migrateOrCheck(ctx context.Context) error {
 // over plain SQL files, and a library would add a dependency per backend
 // without adding a behaviour Paydesk needs (no down migrations: a payments
 // ledger is restored from backup, not rolled back).
-func migrate(ctx context.Context, db *sql.Conn, dir string, apply bool, now func() time.Time) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version BIGINT PRIMARY KEY,
-		name TEXT NOT NULL,
-		applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("store: migrations table: %w", err)
+//
+// On PostgreSQL (pg) each migration also takes the writers' lock, so
+// replicas still running write nothing while a migration reads and copies.
+// Without apply nothing is created: a role that may only read and write
+// the tables (the replicas' role when `paydesk migrate` runs as another)
+// can open the store.
+func migrate(ctx context.Context, db *sql.Conn, dir string, apply bool, now func() time.Time, pg bool) error {
+	if apply {
+		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version BIGINT PRIMARY KEY,
+			name TEXT NOT NULL,
+			applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("store: migrations table: %w", err)
+		}
+	} else if exists, err := migrationsTableExists(ctx, db, pg); err != nil {
+		return err
+	} else if !exists {
+		return nil // an empty database: version 0
 	}
 	files, err := migrationFiles(migrationFS, dir)
 	if err != nil {
@@ -424,6 +444,12 @@ func migrate(ctx context.Context, db *sql.Conn, dir string, apply bool, now func
 		if err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
 		}
+		if pg {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(writeLockKey)); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("store: migration %s: write lock: %w", m.name, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
@@ -438,6 +464,20 @@ func migrate(ctx context.Context, db *sql.Conn, dir string, apply bool, now func
 		}
 	}
 	return nil
+}
+
+// migrationsTableExists reports whether schema_migrations exists, without
+// creating anything.
+func migrationsTableExists(ctx context.Context, db *sql.Conn, pg bool) (bool, error) {
+	q := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+	if pg {
+		q = "SELECT count(*) FROM (SELECT to_regclass('schema_migrations') AS t) AS r WHERE t IS NOT NULL"
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: migrations table: %w", err)
+	}
+	return n > 0, nil
 }
 
 type migrationFile struct {

@@ -259,8 +259,9 @@ func (c Config) validateDatabase() []error {
 	if c.DatabaseURL != "" {
 		if err := app.CheckDatabaseURL(c.DatabaseURL); err != nil {
 			errs = append(errs, err)
-		} else if u, _ := url.Parse(c.DatabaseURL); c.databaseURLFlag && u.User != nil {
-			if _, ok := u.User.Password(); ok {
+		} else if u, _ := url.Parse(c.DatabaseURL); c.databaseURLFlag {
+			_, inUser := u.User.Password()
+			if q := u.Query(); inUser || q.Has("password") || q.Has("sslpassword") {
 				errs = append(errs, errors.New("-database-url carries a password, which process listings show: set PAYDESK_DATABASE_URL in the environment instead, or give the password with PGPASSWORD or ~/.pgpass"))
 			}
 		}

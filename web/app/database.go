@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -35,7 +36,8 @@ func OpenStore(ctx context.Context, dataDir, databaseURL string, migrate bool, o
 func CheckDatabaseURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("PAYDESK_DATABASE_URL is not a URL (want postgres://user@host:5432/dbname): %w", err)
+		// url.Parse's error quotes the whole URL, password and all.
+		return errors.New("PAYDESK_DATABASE_URL is not a URL (want postgres://user@host:5432/dbname; percent-encode characters such as / # ? @ % in the password)")
 	}
 	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
 		return fmt.Errorf("PAYDESK_DATABASE_URL %s: want a postgres:// or postgresql:// URL, e.g. postgres://paydesk@db.internal:5432/paydesk (unset it for SQLite in the data directory)", store.RedactURL(s))
