@@ -406,7 +406,7 @@ func TestPostgresCommitOutcome(t *testing.T) {
 
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"postgres://paydesk:s3cret@db:5432/paydesk":              "postgres://paydesk:xxxxx@db:5432/paydesk",
+		"postgres://paydesk:s3cret@db:5432/paydesk":               "postgres://paydesk:xxxxx@db:5432/paydesk",
 		"postgres://paydesk@db/paydesk?password=s3cret&sslmode=x": "postgres://paydesk@db/paydesk?password=xxxxx&sslmode=x",
 		"postgres://db/p?sslpassword=s3cret":                      "postgres://db/p?sslpassword=xxxxx",
 		"postgres://paydesk@db/paydesk":                           "postgres://paydesk@db/paydesk",
