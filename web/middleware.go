@@ -70,10 +70,16 @@ func logMiddleware(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			res := c.Response()
 			level := slog.LevelInfo
+			probe := c.Request().URL.Path == "/healthz" || c.Request().URL.Path == "/readyz"
 			switch {
+			case probe && res.Status >= 500:
+				// A load balancer asks every few seconds: "not ready"
+				// during a planned migration pause is not an error per
+				// poll (the handlers log a failing database themselves).
+				level = slog.LevelWarn
 			case res.Status >= 500:
 				level = slog.LevelError
-			case strings.HasPrefix(c.Request().URL.Path, "/static/") || c.Request().URL.Path == "/healthz" || c.Request().URL.Path == "/readyz":
+			case probe || strings.HasPrefix(c.Request().URL.Path, "/static/"):
 				level = slog.LevelDebug
 			}
 			attrs := []slog.Attr{

@@ -69,6 +69,11 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 		database = store.RedactURL(cfg.DatabaseURL)
 	}
 	log.Info("paydesk started", "url", a.URL, "listen", a.Addr, "antom", mode, "data", cfg.DataDir, "database", database)
+	if cfg.DatabaseURL != "" && !cfg.realAntom() {
+		// Fine for one process trying PostgreSQL; with several replicas
+		// each would be talking to an Antom of its own.
+		log.Warn("on PostgreSQL with the embedded simulator: every replica started like this has a simulator of its own; for several replicas set ANTOM_* to one Antom (or one antomsim), see README \"Running several replicas\"")
+	}
 	fmt.Fprintf(stdout, "Paydesk is running on %s (%s)\n", a.URL, mode)
 	return a, nil
 }
