@@ -465,7 +465,7 @@ func TestPrefixEnd(t *testing.T) {
 // a scan it was told to avoid when no index can answer).
 func TestPostgresSearchPlans(t *testing.T) {
 	s, _ := newTestStore(t)
-	if !s.postgres() {
+	if !s.pg {
 		t.Skip("PostgreSQL only: reads PostgreSQL's EXPLAIN (PAYDESK_TEST_BACKEND=postgres)")
 	}
 	plan := func(avoid []string, query string, args ...any) string {

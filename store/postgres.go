@@ -39,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -131,9 +132,6 @@ func RedactURL(databaseURL string) string {
 
 // Postgres reports whether the store is on PostgreSQL.
 func (s *Store) Postgres() bool { return s.pg }
-
-// postgres is Postgres for the package's own dialect branches.
-func (s *Store) postgres() bool { return s.pg }
 
 // ---- the driver wrapper ----
 
@@ -228,14 +226,12 @@ func (t pgTx) Rollback() error { return t.inner.Rollback() }
 // rebinds caches rewritten statements: the store's SQL is a bounded set of
 // constants and filter combinations. Past rebindCacheMax entries it stops
 // adding (the rewrite is cheap; the cache only saves garbage).
-var rebinds sync.Map // string → string
+var (
+	rebinds     sync.Map // string → string
+	rebindCount atomic.Int64
+)
 
 const rebindCacheMax = 4096
-
-var rebindCount struct {
-	sync.Mutex
-	n int
-}
 
 // rebind rewrites `?` placeholders to PostgreSQL's `$1, $2, …` (and
 // SQLite's numbered `?1` to `$1`), leaving
@@ -285,12 +281,9 @@ func rebind(query string) string {
 		}
 	}
 	out := b.String()
-	rebindCount.Lock()
-	if rebindCount.n < rebindCacheMax {
-		rebindCount.n++
+	if rebindCount.Add(1) <= rebindCacheMax {
 		rebinds.Store(query, out)
 	}
-	rebindCount.Unlock()
 	return out
 }
 

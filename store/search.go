@@ -239,7 +239,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	}
 	if isCardLast4(key) {
 		res.CardLast4 = true
-		n, err := c.card(ctx, s.rdb, s.postgres(), key, q.From, q.To, amounts)
+		n, err := c.card(ctx, s.rdb, s.pg, key, q.From, q.To, amounts)
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +257,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		// Fragments only when no ID starts with the text: an ID's beginning is
 		// what people quote, and the trigram lists are the costly read.
 		match := s.fragmentMatch(key)
-		if match != "" && len(c.hits) == 0 && s.postgres() {
+		if match != "" && len(c.hits) == 0 && s.pg {
 			if err := c.pgFragment(ctx, s.rdb, key, limit+1); err != nil {
 				return nil, err
 			}

@@ -31,7 +31,7 @@ func WithSearchIndexEvery(d time.Duration) Option {
 // (a full disk) is retried on the next round; searches stay complete.
 func (s *Store) searchIndexer() {
 	defer close(s.indexDone)
-	if s.postgres() {
+	if s.pg {
 		return
 	}
 	// The trigram counts that order a fragment search's lists
@@ -60,7 +60,7 @@ func (s *Store) searchIndexer() {
 // many it added. With nothing pending it only reads. On PostgreSQL there
 // is nothing to add: it returns 0.
 func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
-	if s.postgres() {
+	if s.pg {
 		return 0, nil
 	}
 	total := 0

@@ -62,7 +62,7 @@ func newSearchWorld(t *testing.T) *searchWorld {
 func TestSearchFinds(t *testing.T) {
 	w := newSearchWorld(t)
 	for _, indexed := range []bool{false, true} {
-		if indexed && w.s.postgres() {
+		if indexed && w.s.pg {
 			if n, err := w.s.IndexSearchKeys(ctx); err != nil || n != 0 {
 				t.Fatalf("IndexSearchKeys on PostgreSQL = %d, %v; want nothing to do", n, err)
 			}
@@ -76,7 +76,7 @@ func TestSearchFinds(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("indexed=%v", indexed), func(t *testing.T) { searchFinds(t, w) })
 	}
-	if !w.s.postgres() {
+	if !w.s.pg {
 		// Again with the trigram counts read (the trigrams chosen by rarity,
 		// search_trigrams.go): the same answers.
 		if err := w.s.loadTrigramStats(ctx); err != nil {
@@ -232,7 +232,7 @@ func TestSearchCardLast4(t *testing.T) {
 func TestNormalizeIDMatchesSQL(t *testing.T) {
 	s, _ := newTestStore(t)
 	expr := `lower(replace(replace(replace(replace(replace(?, ' ', ''), '-', ''), char(9), ''), char(10), ''), char(13), ''))`
-	if s.postgres() {
+	if s.pg {
 		expr = "search_key_of(?)" // the same expression, as a function of migrations/postgres/0009
 	}
 	for _, in := range []string{"ORD-20435", "pay_ABC_001", " a b\tc\nd\re- ", "Ünïcode-ID", "2025 0000-1111", "a%b_c*d", "", "----"} {
@@ -384,7 +384,7 @@ func TestSearchKeysFollowIDChanges(t *testing.T) {
 		}
 		// On PostgreSQL the GIN index is the server's to keep; the searches
 		// below read it.
-		if !s.postgres() {
+		if !s.pg {
 			if _, err := s.wdb.Exec("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')"); err != nil {
 				t.Fatalf("trigram index after an ID change: %v", err)
 			}

@@ -10,7 +10,7 @@ import (
 // and a fragment holding a trigram no key has matches nothing.
 func TestFragmentChoosesRarestTrigrams(t *testing.T) {
 	s, _ := newTestStore(t)
-	if s.postgres() {
+	if s.pg {
 		t.Skip("SQLite's trigram index; PostgreSQL's pg_trgm has its own statistics")
 	}
 	// Ten IDs share "qqq-wide"; one holds "zk7".
