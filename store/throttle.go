@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -40,6 +42,7 @@ func (s *Store) ReserveAttempts(ctx context.Context, th Throttle, now time.Time,
 	if th.Limit < 1 || th.Window <= 0 {
 		return nil, 0, fmt.Errorf("store: throttle: limit %d and window %s must be positive", th.Limit, th.Window)
 	}
+	keys = boundedKeys(keys)
 	var res *AttemptReservation
 	var wait time.Duration
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -85,6 +88,23 @@ func (s *Store) ReserveAttempts(ctx context.Context, th Throttle, now time.Time,
 		return nil, 0, err
 	}
 	return res, wait, nil
+}
+
+// maxThrottleKey bounds a stored throttle key: the keys hold what people
+// type (an email in the login form), and a longer one is stored as its
+// SHA-256, which counts it just as well.
+const maxThrottleKey = 128
+
+func boundedKeys(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		if len(k) > maxThrottleKey {
+			sum := sha256.Sum256([]byte(k))
+			k = "sha256:" + hex.EncodeToString(sum[:])
+		}
+		out[i] = k
+	}
+	return out
 }
 
 // ReleaseAttempts forgives a reservation whose password was right (nil:

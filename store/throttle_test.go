@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -123,5 +124,31 @@ func TestReserveAttemptsBurstAcrossStores(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReserveAttemptsBoundsKeys: a key as long as a request body allows
+// (a pasted email of 100 KB) is counted like any other, and stored as its
+// hash, not as itself.
+func TestReserveAttemptsBoundsKeys(t *testing.T) {
+	s, _ := newTestStore(t)
+	long := "login:" + strings.Repeat("a", 100<<10) + "@example.com"
+	th := Throttle{Limit: 2, Window: time.Minute}
+	now := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		_, wait, err := s.ReserveAttempts(ctx, th, now, long)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (wait > 0) != (i == 2) {
+			t.Errorf("attempt %d: wait %s", i+1, wait)
+		}
+	}
+	var longest int
+	if err := s.rdb.QueryRowContext(ctx, "SELECT coalesce(max(length(throttle_key)), 0) FROM auth_attempts").Scan(&longest); err != nil {
+		t.Fatal(err)
+	}
+	if longest > maxThrottleKey {
+		t.Errorf("a stored throttle key is %d bytes long, want at most %d", longest, maxThrottleKey)
 	}
 }
