@@ -55,3 +55,28 @@ func BenchmarkSearchByID(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchCardLast4 measures a search by a card's last four that
+// many payments share (the answer is the first 50, asking for a date or
+// an amount), through the whole stack, on 10,000 seeded payments.
+func BenchmarkSearchCardLast4(b *testing.B) {
+	app := startPayApp(b, payAppOptions{})
+	op := app.login(store.RoleOperator)
+	if _, err := app.Store.SeedFixture(b.Context(), store.FixtureSpec{Payments: 10000}); err != nil {
+		b.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, app.URL+paths.Payments+"?q=0768", nil)
+	for _, c := range op.c.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
+	h := app.Srv.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d, want 200", rec.Code)
+		}
+	}
+}
