@@ -54,6 +54,11 @@ const (
 	searchFragmentSQL = `SELECT k.payment_fk, k.kind, k.sub_fk
 		FROM search_fts JOIN search_keys k ON k.id = search_fts.rowid
 		WHERE search_fts MATCH ? AND k.key GLOB ? ORDER BY search_fts.rowid DESC LIMIT ?`
+	// The same from the run-length index of migration 0016
+	// (search_grams.go), when its lists are the cheaper read.
+	searchGramsSQL = `SELECT k.payment_fk, k.kind, k.sub_fk
+		FROM search_grams JOIN search_keys k ON k.id = search_grams.rowid
+		WHERE search_grams MATCH ? AND k.key GLOB ? ORDER BY search_grams.rowid DESC LIMIT ?`
 	// The keys the trigram index does not hold yet (search_index.go): a
 	// second's worth, read by rowid.
 	searchTailSQL = `SELECT payment_fk, kind, sub_fk FROM search_keys
@@ -256,18 +261,28 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 		}
 		// Fragments only when no ID starts with the text: an ID's beginning is
 		// what people quote, and the trigram lists are the costly read.
-		match := s.fragmentMatch(key)
-		if match != "" && len(c.hits) == 0 && s.pg {
+		// A fragment is at least a trigram of characters, not bytes.
+		fragment := utf8.RuneCountInString(key) >= minFragmentLen
+		if fragment && len(c.hits) == 0 && s.pg {
 			if err := c.pgFragment(ctx, s.rdb, key, limit+1); err != nil {
 				return nil, err
 			}
-		} else if match != "" && len(c.hits) == 0 {
+		} else if fragment && len(c.hits) == 0 {
 			glob := "*" + globLiteral(key) + "*"
 			if err := c.keys(ctx, s.rdb, MatchFragment, searchTailSQL, glob, limit+1); err != nil {
 				return nil, err
 			}
 			if !c.full() {
-				if err := c.keys(ctx, s.rdb, MatchFragment, searchFragmentSQL, match, glob, limit+1); err != nil {
+				ready, err := s.gramsReady(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("store: search: %w", err)
+				}
+				query := searchFragmentSQL
+				grams, match := s.planFragment(key, ready)
+				if grams {
+					query = searchGramsSQL
+				}
+				if err := c.keys(ctx, s.rdb, MatchFragment, query, match, glob, limit+1); err != nil {
 					return nil, err
 				}
 			}

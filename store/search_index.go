@@ -70,19 +70,20 @@ func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("store: search index: %w", err)
 		}
 		if top <= upto {
-			return total, nil
+			return total, s.gramsBackfill(ctx)
 		}
 		var n int
 		var lo, hi int64
 		var moved bool
+		var texts []string
 		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			n, moved = 0, false
+			n, moved, texts = 0, false, nil
 			// Read again inside the transaction: another call may have run,
 			// and a write may have removed the highest key since the read
 			// above (its rowid would then be given again, below a mark set
 			// past it, and never indexed).
-			var top int64
-			if err := tx.QueryRowContext(ctx, "SELECT (SELECT upto FROM search_fts_indexed WHERE id = 1), (SELECT coalesce(max(id), 0) FROM search_keys)").Scan(&upto, &top); err != nil {
+			var top, gupto int64
+			if err := tx.QueryRowContext(ctx, "SELECT (SELECT upto FROM search_fts_indexed WHERE id = 1), (SELECT coalesce(max(id), 0) FROM search_keys), (SELECT upto FROM search_grams_indexed WHERE id = 1)").Scan(&upto, &top, &gupto); err != nil {
 				return err
 			}
 			lo, hi = upto, min(top, upto+searchIndexBatch)
@@ -95,7 +96,14 @@ func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
 			}
 			added, _ := res.RowsAffected()
 			n, moved = int(added), true
-			_, err = tx.ExecContext(ctx, "UPDATE search_fts_indexed SET upto = ? WHERE id = 1", hi)
+			if _, err = tx.ExecContext(ctx, "UPDATE search_fts_indexed SET upto = ? WHERE id = 1", hi); err != nil {
+				return err
+			}
+			// search_grams follows in the same transaction once it has
+			// caught up (gramsBackfill fills it before that).
+			if gupto == upto {
+				texts, err = indexGrams(ctx, tx, upto, hi)
+			}
 			return err
 		})
 		if err != nil {
@@ -106,9 +114,58 @@ func (s *Store) IndexSearchKeys(ctx context.Context) (int, error) {
 			// The counts follow the index; a failure leaves them a little
 			// low, which orders a choice and loses no match.
 			_ = s.countTrigrams(ctx, s.rdb, lo, hi)
+			if texts != nil {
+				s.grams.add(texts, hi)
+			}
 		}
 		if !moved {
-			return total, nil
+			return total, s.gramsBackfill(ctx)
+		}
+	}
+}
+
+// gramsBackfillBatch is the most keys one backfill transaction adds to
+// search_grams: its texts are made in Go, one insert each, so a batch
+// holds the writer for tens of milliseconds.
+const gramsBackfillBatch = 2000
+
+// gramsBackfill adds the keys search_fts holds and search_grams does not
+// yet (a database migrated to 0016 with keys) to search_grams, a batch
+// per write transaction. Until it has caught up, fragment searches read
+// search_fts alone.
+func (s *Store) gramsBackfill(ctx context.Context) error {
+	for {
+		var texts []string
+		var hi int64
+		done := false
+		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			texts, done = nil, false
+			var upto, gupto int64
+			if err := tx.QueryRowContext(ctx, "SELECT (SELECT upto FROM search_fts_indexed WHERE id = 1), (SELECT upto FROM search_grams_indexed WHERE id = 1)").Scan(&upto, &gupto); err != nil {
+				return err
+			}
+			if gupto >= upto {
+				done = true
+				return nil
+			}
+			hi = min(upto, gupto+gramsBackfillBatch)
+			var err error
+			texts, err = indexGrams(ctx, tx, gupto, hi)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: search grams: %w", err)
+		}
+		if done {
+			return nil
+		}
+		s.grams.add(texts, hi)
+		select {
+		case <-s.quit:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
 		}
 	}
 }

@@ -78,6 +78,7 @@ type Store struct {
 	indexEvery time.Duration
 	indexDone  chan struct{}
 	trigrams   trigramStats // fragment search's choice of trigrams (search_trigrams.go)
+	grams      trigramStats // the same for search_grams (search_grams.go)
 
 	// batchSeq is the change sequence of the writer's open batch
 	// (seqbatch.go): set and read by the writer goroutine only, an atomic
