@@ -42,11 +42,12 @@ type Config struct {
 	Migrate     string // PAYDESK_MIGRATE / -migrate: on (default) applies pending migrations at start, off leaves them to "paydesk migrate"
 	DBReaders   string // PAYDESK_DB_READERS / -db-readers: reader connections per process (default max(4, CPUs)); one more writes
 
-	databaseURLFlag bool   // DatabaseURL came from the flag
-	PublicURL       string // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
-	Env             string // PAYDESK_ENV / -env: development or production
-	LogLevel        string // PAYDESK_LOG_LEVEL / -log-level: debug, info, warn, error
-	LogFormat       string // PAYDESK_LOG_FORMAT / -log-format: json or text; empty: text on a terminal, else JSON
+	databaseURLFlag bool              // DatabaseURL came from the flag
+	fromFlag        map[string]string // environment variable → the flag that set it
+	PublicURL       string            // PAYDESK_PUBLIC_URL / -public-url: how browsers and Antom reach Paydesk
+	Env             string            // PAYDESK_ENV / -env: development or production
+	LogLevel        string            // PAYDESK_LOG_LEVEL / -log-level: debug, info, warn, error
+	LogFormat       string            // PAYDESK_LOG_FORMAT / -log-format: json or text; empty: text on a terminal, else JSON
 
 	MetricsToken string // PAYDESK_METRICS_TOKEN (env only): Bearer token for GET /metrics from non-loopback clients
 
@@ -148,8 +149,29 @@ func loadConfig(name string, args []string, env func(string) string, stderr io.W
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
 	}
-	fs.Visit(func(f *flag.Flag) { cfg.databaseURLFlag = cfg.databaseURLFlag || f.Name == "database-url" })
+	flagEnv := map[string]string{}
+	for _, s := range cfg.settings() {
+		flagEnv[s.flag] = s.env
+	}
+	fs.Visit(func(f *flag.Flag) {
+		cfg.databaseURLFlag = cfg.databaseURLFlag || f.Name == "database-url"
+		if env, ok := flagEnv[f.Name]; ok {
+			if cfg.fromFlag == nil {
+				cfg.fromFlag = map[string]string{}
+			}
+			cfg.fromFlag[env] = "-" + f.Name
+		}
+	})
 	return cfg, fs.Args(), nil
+}
+
+// name is how the person who set a setting knows it: its flag when the
+// flag set it, else its environment variable.
+func (c Config) name(env string) string {
+	if f, ok := c.fromFlag[env]; ok {
+		return f
+	}
+	return env
 }
 
 // realAntom reports whether real Antom is configured (then no simulator).
@@ -164,27 +186,27 @@ func (c Config) https() bool { return strings.HasPrefix(strings.ToLower(c.Public
 func (c Config) validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("PAYDESK_ADDR %q: want host:port", c.Addr))
+		errs = append(errs, fmt.Errorf("%s %q: want host:port", c.name("PAYDESK_ADDR"), c.Addr))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("PAYDESK_DATA_DIR is empty"))
 	}
 	errs = append(errs, c.validateDatabase()...)
 	if c.Env != envDevelopment && c.Env != envProduction {
-		errs = append(errs, fmt.Errorf("PAYDESK_ENV %q: want %s or %s", c.Env, envDevelopment, envProduction))
+		errs = append(errs, fmt.Errorf("%s %q: want %s or %s", c.name("PAYDESK_ENV"), c.Env, envDevelopment, envProduction))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
 	}
 	if f := c.LogFormat; f != "" && f != logJSON && f != logText {
-		errs = append(errs, fmt.Errorf("PAYDESK_LOG_FORMAT %q: want json or text", f))
+		errs = append(errs, fmt.Errorf("%s %q: want json or text", c.name("PAYDESK_LOG_FORMAT"), f))
 	}
 	if t := c.MetricsToken; t != "" && len(t) < 16 {
-		errs = append(errs, fmt.Errorf("PAYDESK_METRICS_TOKEN must be at least 16 characters (got %d); generate one with: openssl rand -hex 24", len(t)))
+		errs = append(errs, fmt.Errorf("%s must be at least 16 characters (got %d); generate one with: openssl rand -hex 24", c.name("PAYDESK_METRICS_TOKEN"), len(t)))
 	}
 	if c.PublicURL != "" {
 		if err := checkBaseURL(c.PublicURL); err != nil {
-			errs = append(errs, fmt.Errorf("PAYDESK_PUBLIC_URL: %w", err))
+			errs = append(errs, fmt.Errorf("%s: %w", c.name("PAYDESK_PUBLIC_URL"), err))
 		}
 	}
 	if c.Env == envProduction {
@@ -202,42 +224,42 @@ func (c Config) validate() error {
 			{"ANTOM_PUBLIC_KEY_FILE", c.AntomPublicKeyFile}, {"ANTOM_BASE_URL", c.AntomBaseURL},
 		} {
 			if s.v == "" {
-				errs = append(errs, fmt.Errorf("%s is required with real Antom (or unset every ANTOM_* variable for the simulator)", s.name))
+				errs = append(errs, fmt.Errorf("%s is required with real Antom (or unset every ANTOM_* variable for the simulator)", c.name(s.name)))
 			}
 		}
 		if c.AntomBaseURL != "" {
 			if err := checkBaseURL(c.AntomBaseURL); err != nil {
-				errs = append(errs, fmt.Errorf("ANTOM_BASE_URL: %w", err))
+				errs = append(errs, fmt.Errorf("%s: %w", c.name("ANTOM_BASE_URL"), err))
 			}
 		}
 		if c.PublicURL == "" {
 			errs = append(errs, errors.New("PAYDESK_PUBLIC_URL is required with real Antom: it builds the notify and redirect URLs Antom calls"))
 		}
 	} else if _, _, err := net.SplitHostPort(c.SimAddr); err != nil {
-		errs = append(errs, fmt.Errorf("PAYDESK_SIM_ADDR %q: want host:port", c.SimAddr))
+		errs = append(errs, fmt.Errorf("%s %q: want host:port", c.name("PAYDESK_SIM_ADDR"), c.SimAddr))
 	}
 	for _, d := range []struct{ name, v string }{
 		{"ANTOM_TIMEOUT", c.AntomTimeout}, {"PAYDESK_OPS_CALL_TIMEOUT", c.OpsCallTimeout},
 		{"PAYDESK_OPS_LEASE", c.OpsLease}, {"PAYDESK_OPS_BACKOFF", c.OpsBackoff},
 	} {
 		if v, err := time.ParseDuration(d.v); d.v != "" && (err != nil || v <= 0) {
-			errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 30s", d.name, d.v))
+			errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 30s", c.name(d.name), d.v))
 		}
 	}
 	if v, err := days(c.RefusedRetention); err != nil || (strings.TrimSpace(c.RefusedRetention) != "" && v <= 0) {
-		errs = append(errs, fmt.Errorf("PAYDESK_REFUSED_DELIVERY_RETENTION %q: want a positive duration such as 7d or 36h", c.RefusedRetention))
+		errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 7d or 36h", c.name("PAYDESK_REFUSED_DELIVERY_RETENTION"), c.RefusedRetention))
 	}
 	if v, err := days(c.NotifyMaxSkew); err != nil || v < 0 {
-		errs = append(errs, fmt.Errorf("PAYDESK_NOTIFY_MAX_SKEW %q: want a duration such as 15m, or 0 or off for no check", c.NotifyMaxSkew))
+		errs = append(errs, fmt.Errorf("%s %q: want a duration such as 15m, or 0 or off for no check", c.name("PAYDESK_NOTIFY_MAX_SKEW"), c.NotifyMaxSkew))
 	}
 	if v := strings.TrimSpace(c.DBReaders); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 256 {
-			errs = append(errs, fmt.Errorf("PAYDESK_DB_READERS %q: want a number from 1 to 256", c.DBReaders))
+			errs = append(errs, fmt.Errorf("%s %q: want a number from 1 to 256", c.name("PAYDESK_DB_READERS"), c.DBReaders))
 		}
 	}
 	if v := strings.TrimSpace(c.OpsConcurrency); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 256 {
-			errs = append(errs, fmt.Errorf("PAYDESK_OPS_CONCURRENCY %q: want a number from 1 to 256", c.OpsConcurrency))
+			errs = append(errs, fmt.Errorf("%s %q: want a number from 1 to 256", c.name("PAYDESK_OPS_CONCURRENCY"), c.OpsConcurrency))
 		}
 	}
 	if _, err := c.trustedProxies(); err != nil {
@@ -248,7 +270,7 @@ func (c Config) validate() error {
 		call = ops.DefaultCallTimeout
 	}
 	if lease := c.duration(c.OpsLease); lease > 0 && lease <= call {
-		errs = append(errs, fmt.Errorf("PAYDESK_OPS_LEASE %s must be longer than the call timeout %s (PAYDESK_OPS_CALL_TIMEOUT): a live attempt must not be made twice", lease, call))
+		errs = append(errs, fmt.Errorf("%s %s must be longer than the call timeout %s (%s): a live attempt must not be made twice", c.name("PAYDESK_OPS_LEASE"), lease, call, c.name("PAYDESK_OPS_CALL_TIMEOUT")))
 	}
 	return errors.Join(errs...)
 }
@@ -267,7 +289,7 @@ func (c Config) validateDatabase() []error {
 		}
 	}
 	if c.Migrate != "on" && c.Migrate != "off" {
-		errs = append(errs, fmt.Errorf("PAYDESK_MIGRATE %q: want on or off", c.Migrate))
+		errs = append(errs, fmt.Errorf("%s %q: want on or off", c.name("PAYDESK_MIGRATE"), c.Migrate))
 	}
 	return errs
 }
@@ -289,7 +311,7 @@ func (c Config) trustedProxies() ([]*net.IPNet, error) {
 		}
 		_, n, err := net.ParseCIDR(f)
 		if err != nil {
-			return nil, fmt.Errorf("PAYDESK_TRUSTED_PROXIES %q: %q is not an address or CIDR such as 10.0.0.0/8", c.TrustedProxies, f)
+			return nil, fmt.Errorf("%s %q: %q is not an address or CIDR such as 10.0.0.0/8", c.name("PAYDESK_TRUSTED_PROXIES"), c.TrustedProxies, f)
 		}
 		out = append(out, n)
 	}

@@ -209,6 +209,29 @@ func TestConfigValidation(t *testing.T) {
 	if defaultConfig().Addr != "127.0.0.1:8080" {
 		t.Errorf("default address is not loopback 8080")
 	}
+	// A bad value is named the way it was given: by its flag when a flag
+	// set it, by its environment variable otherwise.
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+		not  string
+	}{
+		{[]string{"-addr", "8080"}, nil, "-addr \"8080\"", "PAYDESK_ADDR"},
+		{nil, map[string]string{"PAYDESK_ADDR": "8080"}, "PAYDESK_ADDR \"8080\"", "-addr"},
+		{[]string{"-ops-lease", "2s", "-ops-call-timeout", "2s"}, nil, "-ops-lease 2s must be longer than the call timeout 2s (-ops-call-timeout)", "PAYDESK_OPS"},
+		{[]string{"-antom-timeout", "15"}, nil, "-antom-timeout \"15\"", "ANTOM_TIMEOUT"},
+		{[]string{"-antom-client-id", "X"}, nil, "ANTOM_MERCHANT_PRIVATE_KEY_FILE is required", "-antom-merchant"},
+	} {
+		cfg, _, err := loadConfig("t", tc.args, envOf(tc.env), io.Discard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), tc.not) {
+			t.Errorf("%v %v: got %v, want it to say %q and not %q", tc.args, tc.env, err, tc.want, tc.not)
+		}
+	}
 }
 
 // TestWholeProgram starts Paydesk as main does (embedded simulator, temp
