@@ -278,12 +278,14 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 					return nil, fmt.Errorf("store: search: %w", err)
 				}
 				query := searchFragmentSQL
-				grams, match := s.planFragment(key, ready)
-				if grams {
+				plan := s.planFragment(key, ready)
+				if plan.grams {
 					query = searchGramsSQL
 				}
-				if err := c.keys(ctx, s.rdb, MatchFragment, query, match, glob, limit+1); err != nil {
-					return nil, err
+				if !plan.none {
+					if err := c.keys(ctx, s.rdb, MatchFragment, query, plan.match, glob, limit+1); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}

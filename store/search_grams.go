@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"hash/fnv"
 	"strings"
 )
 
@@ -50,9 +49,7 @@ func runEncode(s string) []rune {
 			j++
 		}
 		if n := j - i; n >= runMin {
-			// A key is at most MaxSearchText bytes; the mark only has to
-			// differ between lengths.
-			out = append(out, r[i], 0xF0000+rune(min(n, 0xFFFD)))
+			out = append(out, r[i], runMark(n))
 		} else {
 			out = append(out, r[i:j]...)
 		}
@@ -61,6 +58,13 @@ func runEncode(s string) []rune {
 	return out
 }
 
+// runMark is the mark of a run of n: a key is at most MaxSearchText
+// bytes, and marks only have to differ between lengths.
+func runMark(n int) rune { return 0xF0000 + rune(min(n, 0xFFFD)) }
+
+// maxRun is the longest run a key can hold.
+const maxRun = MaxSearchText
+
 // pairText is step 2: each pair of neighbouring characters as one.
 func pairText(t []rune) string {
 	if len(t) < 2 {
@@ -68,21 +72,29 @@ func pairText(t []rune) string {
 	}
 	var b strings.Builder
 	b.Grow(4 * (len(t) - 1))
-	var buf [8]byte
-	h := fnv.New32a()
 	for i := 0; i+1 < len(t); i++ {
-		h.Reset()
-		a, c := t[i], t[i+1]
-		buf = [8]byte{byte(a), byte(a >> 8), byte(a >> 16), byte(a >> 24), byte(c), byte(c >> 8), byte(c >> 16), byte(c >> 24)}
-		h.Write(buf[:])
-		v := rune(h.Sum32() % gramPairRunes)
-		if v < 0xFFFE {
-			b.WriteRune(0xF0000 + v)
-		} else {
-			b.WriteRune(0x100000 + v - 0xFFFE)
-		}
+		b.WriteRune(pairRune(t[i], t[i+1]))
 	}
 	return b.String()
+}
+
+// pairRune is the character a pair stands for: FNV-1a of the two code
+// points (hash/fnv's algorithm, written out so that a pair costs no
+// allocation), in the private-use planes.
+func pairRune(a, c rune) rune {
+	const offset, prime = 2166136261, 16777619
+	h := uint32(offset)
+	for _, v := range [2]rune{a, c} {
+		for k := 0; k < 4; k++ {
+			h ^= uint32(byte(v >> (8 * k)))
+			h *= prime
+		}
+	}
+	v := rune(h % gramPairRunes)
+	if v < 0xFFFE {
+		return 0xF0000 + v
+	}
+	return 0x100000 + v - 0xFFFE
 }
 
 // gramText is what search_grams holds for a normalized key, or "" when the
@@ -95,16 +107,20 @@ func gramText(key string) string {
 	return t
 }
 
-// fragmentGramText is the text a key holding the normalized fragment f
-// must hold in search_grams, or "" when f's inside is too short to say
-// anything (fewer than 4 characters in run-length form).
+// fragmentGramTerms are the lists of search_grams a key holding the
+// normalized fragment f must be in: each trigram of the text of f's inside,
+// and, where f begins or ends with a run of runMin or more, the trigrams
+// of any longer run there, ORed. None when f says too little (one or two
+// runs, or an inside too short).
 //
 // f's first run (say "3" or "000") may be longer in the key, so it is left
-// out: the inside starts with another character, which starts its run in
-// the key too. f's last run may also be longer in the key, but its
+// out of the inside, which starts with another character and so starts its
+// run in the key too. f's last run may also be longer in the key, but its
 // character is known to follow the inside: the run-length form of any run
-// of it starts with it. Every run in between is whole in the key.
-func fragmentGramText(f string) string {
+// of it starts with it. Every run in between is whole in the key. A first
+// or last run of runMin or more is one of at least that length in the key,
+// which is written as the character and one of the marks from there on.
+func fragmentGramTerms(f string) []listTerm {
 	r := []rune(f)
 	i := 0
 	for i < len(r) && r[i] == r[0] {
@@ -115,13 +131,37 @@ func fragmentGramText(f string) string {
 		j--
 	}
 	if i >= j {
-		return "" // one or two runs: nothing whole inside
+		return nil // one or two runs: nothing whole inside
 	}
 	q := append(runEncode(string(r[i:j])), r[len(r)-1])
-	if len(q) < 4 {
-		return ""
+	// q[k..k+3] is the trigram of pair text at k.
+	var terms []listTerm
+	p := []rune(pairText(q))
+	seen := map[string]bool{}
+	for k := 0; k+3 <= len(p); k++ {
+		if tg := string(p[k : k+3]); !seen[tg] {
+			seen[tg] = true
+			terms = append(terms, listTerm{alts: []string{tg}, lo: k, hi: k + 4})
+		}
 	}
-	return pairText(q)
+	if first := i; first >= runMin && len(q) >= 2 {
+		// r[0], ⟨m⟩, q[0], q[1] for every m from first on.
+		alts := make([]string, 0, maxRun-first+1)
+		for m := first; m <= maxRun; m++ {
+			alts = append(alts, string([]rune{pairRune(r[0], runMark(m)), pairRune(runMark(m), q[0]), pairRune(q[0], q[1])}))
+		}
+		terms = append(terms, listTerm{alts: alts, lo: -2, hi: 2})
+	}
+	if last := len(r) - j; last >= runMin && len(q) >= 3 {
+		// q[-3], q[-2], q[-1] (the last run's character), ⟨n⟩.
+		k := len(q) - 3
+		alts := make([]string, 0, maxRun-last+1)
+		for n := last; n <= maxRun; n++ {
+			alts = append(alts, string([]rune{pairRune(q[k], q[k+1]), pairRune(q[k+1], q[k+2]), pairRune(q[k+2], runMark(n))}))
+		}
+		terms = append(terms, listTerm{alts: alts, lo: k, hi: k + 4})
+	}
+	return terms
 }
 
 // gramsReady reports whether search_grams is complete as far as search_fts,
@@ -137,11 +177,13 @@ func (s *Store) gramsReady(ctx context.Context) (bool, error) {
 }
 
 // indexGrams adds the keys with rowid in (lo, hi] to search_grams inside
-// tx and sets its upto to hi; it returns the texts added, for the counts.
-func indexGrams(ctx context.Context, tx *sql.Tx, lo, hi int64) ([]string, error) {
+// tx, sets its upto to hi and adds the keys' trigrams to stats before the
+// commit: a trigram the counts do not know is then in no committed key
+// (fragmentGramTerms relies on it; a rollback only leaves counts high).
+func indexGrams(ctx context.Context, tx *sql.Tx, lo, hi int64, stats *trigramStats) error {
 	rows, err := tx.QueryContext(ctx, "SELECT id, key FROM search_keys WHERE id > ? AND id <= ? ORDER BY id", lo, hi)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	type keyText struct {
 		id   int64
@@ -153,7 +195,7 @@ func indexGrams(ctx context.Context, tx *sql.Tx, lo, hi int64) ([]string, error)
 		var key string
 		if err := rows.Scan(&id, &key); err != nil {
 			rows.Close()
-			return nil, err
+			return err
 		}
 		if t := gramText(key); t != "" {
 			add = append(add, keyText{id, t})
@@ -161,24 +203,25 @@ func indexGrams(ctx context.Context, tx *sql.Tx, lo, hi int64) ([]string, error)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	texts := make([]string, 0, len(add))
 	if len(add) > 0 {
 		ins, err := tx.PrepareContext(ctx, "INSERT INTO search_grams (rowid, g) VALUES (?, ?)")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer ins.Close()
 		for _, a := range add {
 			if _, err := ins.ExecContext(ctx, a.id, a.text); err != nil {
-				return nil, err
+				return err
 			}
 			texts = append(texts, a.text)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE search_grams_indexed SET upto = ? WHERE id = 1", hi); err != nil {
-		return nil, err
+		return err
 	}
-	return texts, nil
+	stats.add(texts, hi)
+	return nil
 }

@@ -9,13 +9,13 @@ import (
 )
 
 // The run-length index never loses a match: for every key and every
-// fragment of it, the fragment's text is inside the key's text (or the
-// fragment says too little to be looked up there). Keys are drawn from
-// few characters with long runs, the case the index is for.
-func TestGramTextHoldsEveryFragment(t *testing.T) {
+// fragment of it, each list the fragment's search may read holds the key
+// (for a list of several, ORed, one of them does). Keys are drawn from few
+// characters with long runs, the case the index is for.
+func TestGramTermsHoldEveryFragment(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []rune("0019ab-x\u00e9")
-	checked := 0
+	checked, ored := 0, 0
 	for range 1000 {
 		var b strings.Builder
 		for b.Len() < 8+r.IntN(30) {
@@ -30,42 +30,65 @@ func TestGramTextHoldsEveryFragment(t *testing.T) {
 		for i := 0; i < len(kr); i++ {
 			for j := i + minFragmentLen; j <= len(kr); j++ {
 				f := string(kr[i:j])
-				g := fragmentGramText(f)
-				if g == "" {
-					continue
-				}
-				checked++
-				if !strings.Contains(text, g) {
-					t.Fatalf("key %q holds %q, but its text does not hold the fragment's", key, f)
+				for _, tm := range fragmentGramTerms(f) {
+					checked++
+					if len(tm.alts) > 1 {
+						ored++
+					}
+					if !slices.ContainsFunc(tm.alts, func(a string) bool { return strings.Contains(text, a) }) {
+						t.Fatalf("key %q holds %q, but not the fragment's list %q", key, f, tm.alts)
+					}
 				}
 			}
 		}
 	}
-	if checked < 10000 {
-		t.Fatalf("only %d fragments had a text; the property was hardly checked", checked)
+	if checked < 50000 || ored < 5000 {
+		t.Fatalf("only %d lists (%d of runs cut by the fragment) checked", checked, ored)
 	}
-	// And the text tells runs apart: 17 zeros then 93 is not 18 zeros then 93.
-	a, b := pairText(runEncode("b"+strings.Repeat("0", 17)+"93")), fragmentGramText("b"+strings.Repeat("0", 18)+"93")
-	if strings.Contains(a, b) {
-		t.Error("a run of 18 zeros matches a key with 17")
+	// And the lists tell runs apart: a key with 17 zeros then 93 is not in
+	// every list of 18 zeros then 93, nor of 9 or more zeros then 95.
+	text := pairText(runEncode("b" + strings.Repeat("0", 17) + "93"))
+	for _, f := range []string{"b" + strings.Repeat("0", 18) + "93", strings.Repeat("0", 9) + "95"} {
+		excluded := false
+		for _, tm := range fragmentGramTerms(f) {
+			if !slices.ContainsFunc(tm.alts, func(a string) bool { return strings.Contains(text, a) }) {
+				excluded = true
+			}
+		}
+		if !excluded {
+			t.Errorf("every list of %q holds the key with 17 zeros then 93", f)
+		}
 	}
 }
 
-func TestFragmentGramText(t *testing.T) {
+func TestFragmentGramTerms(t *testing.T) {
 	for _, tc := range []struct {
-		in   string
-		none bool
+		in         string
+		lists, ors int
 	}{
-		{"0000", true},               // one run
-		{"000999", true},             // two runs: nothing whole inside
-		{"0093", true},               // inside "9" + "3": too short
-		{"a0093", false},             // inside "009" + "3"
-		{"b0000000000000093", false}, // inside "0×15 9" + "3"
-		{"abcd", true},               // inside "bc" + "d"
-		{"abcde", false},
+		{"0000", 0, 0},              // one run
+		{"000999", 0, 0},            // two runs: nothing whole inside
+		{"0093", 0, 0},              // inside "9" + "3": too short, the first run under 3
+		{"00093", 1, 1},             // the first run of at least 3 zeros, then 93
+		{"a0093", 1, 0},             // inside "009" + "3"
+		{"b0000000000000093", 1, 0}, // 14 zeros, 9, then 3
+		{"000000000093", 1, 1},      // at least 10 zeros, 9, 3
+		{"abcd", 0, 0},              // inside "bc" + "d"
+		{"abcde", 1, 0},
+		{"9300000", 0, 0},                // inside "3" + "0": too short
+		{"19300000", 1, 1},               // inside "93" + "0", then at least 5 zeros
+		{"b0000000000000000000", 0, 0},   // two runs
+		{"db50000000000000000000", 1, 1}, // "b5" + "0", then at least 19 zeros
 	} {
-		if got := fragmentGramText(tc.in); (got == "") != tc.none {
-			t.Errorf("fragmentGramText(%q) = %q, want none: %v", tc.in, got, tc.none)
+		terms := fragmentGramTerms(tc.in)
+		ors := 0
+		for _, tm := range terms {
+			if len(tm.alts) > 1 {
+				ors++
+			}
+		}
+		if len(terms) != tc.lists || ors != tc.ors {
+			t.Errorf("fragmentGramTerms(%q): %d lists, %d of a bounded run; want %d and %d", tc.in, len(terms), ors, tc.lists, tc.ors)
 		}
 	}
 	if gramText("ab") != "" || gramText("abcd") == "" {
@@ -131,6 +154,10 @@ func TestFragmentSearchReadsRunLengthIndex(t *testing.T) {
 		"00000000000000001", "000000123", "00000014", // zeros first
 		"rd000000012", "d00000001", "00000099", "0000009",
 		"b000001", "000004", "0000250", "y-tag0",
+		// Ending or beginning with a run whose length in the key is only
+		// bounded; the last longer than any key's (no list: nothing).
+		"ytag0000000000000000", "ytag000000000000000000", "ytag" + strings.Repeat("0", 25),
+		"00000000000000000012", "000000000000000000001", "0000000000000000000000001", "rd0000000",
 	}
 	check := func(stage string, wantGrams bool) {
 		t.Helper()
@@ -144,7 +171,7 @@ func TestFragmentSearchReadsRunLengthIndex(t *testing.T) {
 		used := 0
 		for _, f := range fragments {
 			key := NormalizeID(f)
-			if grams, _ := s.planFragment(key, ready); grams {
+			if s.planFragment(key, ready).grams {
 				used++
 			}
 			want, got := scan(f), search(f)
@@ -163,7 +190,7 @@ func TestFragmentSearchReadsRunLengthIndex(t *testing.T) {
 		// Which index is cheaper depends on the counts; for the number
 		// with 19 zeros before its digit, search_fts's lists hold every
 		// key of the tag, search_grams's one holds ten.
-		if grams, _ := s.planFragment("tag0000000000000000009", ready); wantGrams && !grams {
+		if wantGrams && !s.planFragment("tag0000000000000000009", ready).grams {
 			t.Errorf("%s: search_grams not read for the zero-padded number (%d of %d fragments read it)", stage, used, len(fragments))
 		}
 		if !wantGrams && used > 0 {

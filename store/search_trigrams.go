@@ -34,12 +34,35 @@ type trigramStats struct {
 }
 
 // loadTrigramStats reads the document counts of both fragment indexes'
-// vocabularies, replacing the counts kept so far.
+// vocabularies: search_grams's once (the indexer keeps them from then on,
+// see indexGrams), search_fts's again on every call.
 func (s *Store) loadTrigramStats(ctx context.Context) error {
-	if err := s.trigrams.load(ctx, s.rdb, "search_fts_vocab", "search_fts_indexed"); err != nil {
+	if err := s.loadGramStats(ctx); err != nil {
 		return err
 	}
+	return s.trigrams.load(ctx, s.rdb, "search_fts_vocab", "search_fts_indexed")
+}
+
+// loadGramStats reads search_grams's counts unless they were read: not
+// while the indexer adds to them, so that they are never below the truth.
+func (s *Store) loadGramStats(ctx context.Context) error {
+	s.indexMu.Lock()
+	defer s.indexMu.Unlock()
+	return s.loadGramStatsLocked(ctx)
+}
+
+func (s *Store) loadGramStatsLocked(ctx context.Context) error {
+	if s.grams.loaded() {
+		return nil
+	}
 	return s.grams.load(ctx, s.rdb, "search_grams_vocab", "search_grams_indexed")
+}
+
+// loaded reports whether the counts were read.
+func (t *trigramStats) loaded() bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.ready
 }
 
 // load reads the vocabulary's document counts and, as the number of keys,
@@ -128,9 +151,9 @@ const maxFragmentTrigrams = 4
 // ANDed; the GLOB on the key then checks each candidate.
 //
 // With the counts: the rarest trigram, and each next rarer one while its
-// list is at most trigramListRatio times the rarest's (a list much longer
-// than the candidates it would remove costs more to read than the GLOB
-// checks it saves), up to maxFragmentTrigrams. A trigram no key holds
+// list is at most verifyCost times the candidates expected so far (a list
+// much longer than the candidates it would remove costs more to read than
+// the GLOB checks it saves), up to maxFragmentTrigrams (see choose). A trigram no key holds
 // makes the query match nothing at once. Without counts (the first
 // seconds after start): the last trigrams of the fragment, IDs sharing
 // their beginnings, skipping trigrams of one repeated character.
@@ -139,33 +162,63 @@ func (s *Store) fragmentMatch(key string) string {
 	if len(r) < 3 {
 		return "" // shorter than a trigram
 	}
-	if match, _, ok := s.trigrams.choose(r, 3); ok {
-		return match
+	if p, ok := s.trigrams.choose(plainTerms(r)); ok {
+		return p.match
 	}
-	return matchOf(positionalTrigrams(r))
+	var and []string
+	for _, tg := range positionalTrigrams(r) {
+		and = append(and, matchOf([]string{tg}))
+	}
+	return strings.Join(and, " AND ")
 }
 
-// planFragment is the index a fragment search reads (search_grams when
-// grams, else search_fts) and its MATCH expression: of the two, the one
-// whose estimated cost is lower. search_grams is a candidate only when
-// gramsReady (complete as far as search_fts) and its counts are read.
-func (s *Store) planFragment(key string, gramsReady bool) (grams bool, match string) {
-	match = s.fragmentMatch(key)
-	if !gramsReady || match == "" {
-		return false, match
+// plainTerms are the distinct trigrams of r, each covering its 3
+// characters.
+func plainTerms(r []rune) []listTerm {
+	seen := map[string]bool{}
+	var terms []listTerm
+	for i := 0; i+3 <= len(r); i++ {
+		if tg := string(r[i : i+3]); !seen[tg] {
+			seen[tg] = true
+			terms = append(terms, listTerm{alts: []string{tg}, lo: i, hi: i + 3})
+		}
 	}
-	g := fragmentGramText(key)
-	if g == "" {
-		return false, match
+	return terms
+}
+
+// fragmentPlan is what a fragment search reads: the index (search_grams
+// when grams, else search_fts) and the MATCH expression; none when the
+// index's counts show that no key it holds can match (only the keys not
+// yet indexed are then read).
+type fragmentPlan struct {
+	grams bool
+	match string
+	none  bool
+	cost  float64
+}
+
+// planFragment chooses, of the two indexes, the one whose estimated cost
+// is lower. search_grams is a candidate only when gramsReady (complete as
+// far as search_fts) and its counts are read.
+func (s *Store) planFragment(key string, gramsReady bool) fragmentPlan {
+	r := []rune(key)
+	plain, plainOK := s.trigrams.choose(plainTerms(r))
+	if !plainOK {
+		plain = fragmentPlan{match: s.fragmentMatch(key)} // by position, cost unknown
 	}
-	gmatch, gcost, ok := s.grams.choose([]rune(g), 4)
-	if !ok {
-		return false, match
+	if !gramsReady {
+		return plain
 	}
-	if _, cost, ok := s.trigrams.choose([]rune(key), 3); ok && cost <= gcost {
-		return false, match
+	terms := fragmentGramTerms(key)
+	if len(terms) == 0 {
+		return plain
 	}
-	return true, gmatch
+	g, ok := s.grams.choose(terms)
+	if !ok || (plainOK && plain.cost <= g.cost) {
+		return plain
+	}
+	g.grams = true
+	return g
 }
 
 // verifyCost is what checking one candidate key (reading it and the GLOB)
@@ -173,72 +226,98 @@ func (s *Store) planFragment(key string, gramsReady bool) (grams bool, match str
 // 512,000 entries took 8 ms and checking 46,000 candidates 6 ms.
 const verifyCost = 10
 
-// choose picks the lists of text's trigrams to intersect (see
-// fragmentMatch) and estimates the search's cost: the entries read plus
-// verifyCost per expected candidate. The candidates are estimated from the
-// rarest list, narrowed by each other chosen list whose trigram does not
-// overlap, in the text, the span of width characters of those already
-// counted (overlapping trigrams of one ID mostly come together: "0093" and
-// "0933"). width is how many characters of the key one trigram of text
-// stands for. ok is false before the counts are read.
-func (t *trigramStats) choose(text []rune, width int) (match string, cost float64, ok bool) {
+// listTerm is one list a fragment search may read: a trigram, or several
+// ORed (search_grams at a run the fragment cuts, whose length in the key
+// is only bounded). lo and hi are the characters it covers, for telling
+// which lists say something of their own.
+type listTerm struct {
+	alts   []string
+	lo, hi int
+}
+
+// choose picks the lists to intersect (see fragmentMatch) and estimates
+// the search's cost: the entries read plus verifyCost per expected
+// candidate. The candidates are estimated from the rarest list, narrowed
+// by each other chosen list that covers none of the characters of those
+// already counted (overlapping trigrams of one ID mostly come together:
+// "0093" and "0933"). A term none of whose trigrams any key holds makes
+// the plan none. ok is false before the counts are read.
+func (t *trigramStats) choose(terms []listTerm) (p fragmentPlan, ok bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if !t.ready || len(text) < 3 {
-		return "", 0, false
+	if !t.ready || len(terms) == 0 {
+		return p, false
 	}
-	type term struct {
-		tg  string
-		pos int
+	type counted struct {
+		listTerm
+		n int64
 	}
-	seen := map[string]bool{}
-	var all []term
-	for i := 0; i+3 <= len(text); i++ {
-		if tg := string(text[i : i+3]); !seen[tg] {
-			seen[tg] = true
-			all = append(all, term{tg, i})
+	all := make([]counted, 0, len(terms))
+	for _, tm := range terms {
+		if len(tm.alts) > 1 {
+			// A run of a bounded length: only the lengths some key has. The
+			// indexer counts a key's trigrams before its commit, so a
+			// trigram no count knows is in no indexed key.
+			var known []string
+			for _, a := range tm.alts {
+				if t.docs[a] > 0 {
+					known = append(known, a)
+				}
+			}
+			if len(known) == 0 {
+				return fragmentPlan{none: true}, true
+			}
+			tm.alts = known
 		}
+		var n int64
+		for _, a := range tm.alts {
+			n += t.docs[a]
+		}
+		all = append(all, counted{tm, n})
 	}
-	sort.SliceStable(all, func(i, j int) bool { return t.docs[all[i].tg] < t.docs[all[j].tg] })
-	first := t.docs[all[0].tg]
+	sort.SliceStable(all, func(i, j int) bool { return all[i].n < all[j].n })
 	var chosen []string
-	var counted []int
-	est := float64(first)
+	var spans [][2]int
+	est := float64(all[0].n)
 	total := float64(max(t.total, 1))
-	for _, tm := range all {
-		n := t.docs[tm.tg]
-		if len(chosen) == maxFragmentTrigrams || (len(chosen) > 0 && n > trigramListRatio*max(first, 1)) {
+	for _, c := range all {
+		// A list longer than verifyCost times the candidates expected so
+		// far costs more to read than checking them all would.
+		if len(chosen) == maxFragmentTrigrams || (len(chosen) > 0 && float64(c.n) >= verifyCost*max(est, 1)) {
 			break
 		}
-		chosen = append(chosen, tm.tg)
-		cost += float64(n)
+		chosen = append(chosen, matchOf(c.alts))
+		p.cost += float64(c.n)
 		apart := true
-		for _, p := range counted {
-			if tm.pos > p-width && tm.pos < p+width {
+		for _, sp := range spans {
+			if c.lo < sp[1] && sp[0] < c.hi {
 				apart = false
 			}
 		}
 		if apart {
-			if len(counted) > 0 {
-				est *= math.Min(1, float64(n)/total)
+			if len(spans) > 0 {
+				est *= math.Min(1, float64(c.n)/total)
 			}
-			counted = append(counted, tm.pos)
+			spans = append(spans, [2]int{c.lo, c.hi})
 		}
 	}
-	return matchOf(chosen), cost + verifyCost*est, true
+	p.match = strings.Join(chosen, " AND ")
+	p.cost += verifyCost * est
+	return p, true
 }
 
-// matchOf is an FTS5 query ANDing the trigrams, each quoted.
+// matchOf is an FTS5 query ORing the trigrams, each quoted (parenthesized
+// when more than one).
 func matchOf(trigrams []string) string {
 	q := make([]string, len(trigrams))
 	for i, tg := range trigrams {
 		q[i] = `"` + strings.ReplaceAll(tg, `"`, `""`) + `"`
 	}
-	return strings.Join(q, " AND ")
+	if len(q) == 1 {
+		return q[0]
+	}
+	return "(" + strings.Join(q, " OR ") + ")"
 }
-
-// trigramListRatio: see fragmentMatch.
-var trigramListRatio int64 = 8
 
 // positionalTrigrams are up to maxFragmentTrigrams distinct trigrams taken
 // from the end of r, those of one repeated character ("000") left out

@@ -79,6 +79,7 @@ type Store struct {
 	indexDone  chan struct{}
 	trigrams   trigramStats // fragment search's choice of trigrams (search_trigrams.go)
 	grams      trigramStats // the same for search_grams (search_grams.go)
+	indexMu    sync.Mutex   // held by IndexSearchKeys and while the counts are read
 
 	// batchSeq is the change sequence of the writer's open batch
 	// (seqbatch.go): set and read by the writer goroutine only, an atomic
