@@ -1,0 +1,42 @@
+package pages
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+)
+
+// The Go components write what their templ versions wrote, byte for byte,
+// escaping every value the same way.
+func TestLeafComponentsHTML(t *testing.T) {
+	tests := []struct {
+		name string
+		c    templ.Component
+		want string
+	}{
+		{"badge", badge(Badge{Label: "Captured", Tone: ToneOK, Title: "Ledger status SUCCESS"}, "row-status"),
+			`<span class="badge badge-ok" data-testid="row-status" title="Ledger status SUCCESS">Captured</span>`},
+		{"badge without test ID or title", badge(Badge{Label: "CAPTURED", Tone: ToneInfo}, ""),
+			`<span class="badge badge-pending">CAPTURED</span>`},
+		{"badge escaped", badge(Badge{Label: `<b>&"x"`, Tone: `o"k<`, Title: `a "t" & <u>`}, `id"<`),
+			`<span class="badge badge-o&#34;k&lt;" data-testid="id&#34;&lt;" title="a &#34;t&#34; &amp; &lt;u&gt;">&lt;b&gt;&amp;&#34;x&#34;</span>`},
+		{"badge without a label", badge(Badge{Tone: ToneBad, Title: "nothing"}, "x"), ``},
+		{"copy button", copyButton("pay_1", "paymentRequestId"),
+			`<button type="button" class="copy-btn" data-copy="pay_1" data-testid="copy-button" title="Copy paymentRequestId">` +
+				`<span class="copy-label" aria-hidden="true">Copy</span> <span class="visually-hidden">Copy paymentRequestId</span></button>`},
+		{"copy button escaped", copyButton(`a"<&'b`, `<id>`),
+			`<button type="button" class="copy-btn" data-copy="a&#34;&lt;&amp;&#39;b" data-testid="copy-button" title="Copy &lt;id&gt;">` +
+				`<span class="copy-label" aria-hidden="true">Copy</span> <span class="visually-hidden">Copy &lt;id&gt;</span></button>`},
+	}
+	for _, tc := range tests {
+		var sb strings.Builder
+		if err := tc.c.Render(context.Background(), &sb); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if sb.String() != tc.want {
+			t.Errorf("%s rendered\n%s\nwant\n%s", tc.name, sb.String(), tc.want)
+		}
+	}
+}
