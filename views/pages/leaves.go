@@ -3,6 +3,7 @@ package pages
 import (
 	"context"
 	"io"
+	"strconv"
 
 	"github.com/a-h/templ"
 )
@@ -11,7 +12,8 @@ import (
 // Go rather than templ: templ spends a closure, a context value, a boxed
 // value per attribute and a copy per text on each one, and a class
 // attribute with an expression builds two maps (its class processor).
-// On a page of fifty payments these two were a fifth of its allocations.
+// On a page of fifty payments these three were a quarter of its
+// allocations.
 // The HTML is what the templ versions wrote, byte for byte
 // (leaves_test.go); every value is escaped as templ escapes it.
 
@@ -58,4 +60,26 @@ func (c copyButtonComponent) Render(_ context.Context, w io.Writer) error {
 		`" data-testid="copy-button" title="Copy `, what,
 		`"><span class="copy-label" aria-hidden="true">Copy</span> <span class="visually-hidden">Copy `, what,
 		`</span></button>`)
+}
+
+// stamp renders an instant: absolute UTC, then the relative hint ("3 min
+// ago"), which app.js keeps current while the page stays open.
+func stamp(s Stamp) templ.Component { return stampComponent{s} }
+
+type stampComponent struct{ s Stamp }
+
+func (c stampComponent) Render(_ context.Context, w io.Writer) error {
+	s := c.s
+	if s.Text == "" {
+		return writeStrings(w, `<span class="muted">—</span>`)
+	}
+	iso := templ.EscapeString(s.ISO)
+	if err := writeStrings(w, `<time class="stamp" datetime="`, iso, `">`, templ.EscapeString(s.Text), `</time> `); err != nil {
+		return err
+	}
+	if s.Ago == "" {
+		return nil
+	}
+	return writeStrings(w, `<span class="ago" data-at="`, iso, `" data-now="`, strconv.FormatInt(s.NowMS, 10), `">`,
+		templ.EscapeString(s.Ago), `</span>`)
 }

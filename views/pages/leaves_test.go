@@ -29,6 +29,15 @@ func TestLeafComponentsHTML(t *testing.T) {
 		{"copy button escaped", copyButton(`a"<&'b`, `<id>`),
 			`<button type="button" class="copy-btn" data-copy="a&#34;&lt;&amp;&#39;b" data-testid="copy-button" title="Copy &lt;id&gt;">` +
 				`<span class="copy-label" aria-hidden="true">Copy</span> <span class="visually-hidden">Copy &lt;id&gt;</span></button>`},
+		{"stamp", stamp(Stamp{Text: "2026-11-25 18:42:10 UTC", ISO: "2026-11-25T18:42:10Z", Ago: "3 min ago", NowMS: 1764096310000}),
+			`<time class="stamp" datetime="2026-11-25T18:42:10Z">2026-11-25 18:42:10 UTC</time> ` +
+				`<span class="ago" data-at="2026-11-25T18:42:10Z" data-now="1764096310000">3 min ago</span>`},
+		{"stamp without a hint", stamp(Stamp{Text: "2026-11-25 18:42:10 UTC", ISO: "2026-11-25T18:42:10Z", NowMS: 1}),
+			`<time class="stamp" datetime="2026-11-25T18:42:10Z">2026-11-25 18:42:10 UTC</time> `},
+		{"stamp escaped", stamp(Stamp{Text: `<a>&"`, ISO: `"x'`, Ago: `>1 d`, NowMS: -5}),
+			`<time class="stamp" datetime="&#34;x&#39;">&lt;a&gt;&amp;&#34;</time> ` +
+				`<span class="ago" data-at="&#34;x&#39;" data-now="-5">&gt;1 d</span>`},
+		{"no stamp", stamp(Stamp{ISO: "2026-11-25T18:42:10Z", Ago: "now"}), `<span class="muted">—</span>`},
 	}
 	for _, tc := range tests {
 		var sb strings.Builder
