@@ -38,6 +38,24 @@ func TestLeafComponentsHTML(t *testing.T) {
 			`<time class="stamp" datetime="&#34;x&#39;">&lt;a&gt;&amp;&#34;</time> ` +
 				`<span class="ago" data-at="&#34;x&#39;" data-now="-5">&gt;1 d</span>`},
 		{"no stamp", stamp(Stamp{ISO: "2026-11-25T18:42:10Z", Ago: "now"}), `<span class="muted">—</span>`},
+		{"copy ID", copyID("2025de6e5a00000000000000001997", "paymentId", ""),
+			`<span class="copy-id"><span class="id" title="2025de6e5a00000000000000001997"><span class="id-part">2025de6e5a00000000000000001997</span></span>` +
+				`<button type="button" class="copy-btn" data-copy="2025de6e5a00000000000000001997" data-testid="copy-button" title="Copy paymentId">` +
+				`<span class="copy-label" aria-hidden="true">Copy</span> <span class="visually-hidden">Copy paymentId</span></button></span>`},
+		{"copy ID escaped, with a test ID", copyID(`a_"<b>`, "x", `t"`),
+			`<span class="copy-id"><span class="id" title="a_&#34;&lt;b&gt;" data-testid="t&#34;"><span class="id-part">a_</span><wbr><span class="id-part">&#34;&lt;b&gt;</span></span>` +
+				`<button type="button" class="copy-btn" data-copy="a_&#34;&lt;b&gt;" data-testid="copy-button" title="Copy x">` +
+				`<span class="copy-label" aria-hidden="true">Copy</span> <span class="visually-hidden">Copy x</span></button></span>`},
+		{"no ID", copyID("", "x", "t"), ``},
+		{"copy link ID", copyLinkID("pay_1", "paymentRequestId", "payment-link", "/payments/pay_1?a=1&b=2"),
+			`<span class="copy-id"><a class="id" href="/payments/pay_1?a=1&amp;b=2" title="pay_1" data-testid="payment-link"><span class="id-part">pay_</span><wbr><span class="id-part">1</span></a>` +
+				`<button type="button" class="copy-btn" data-copy="pay_1" data-testid="copy-button" title="Copy paymentRequestId">` +
+				`<span class="copy-label" aria-hidden="true">Copy</span> <span class="visually-hidden">Copy paymentRequestId</span></button></span>`},
+		{"copy link ID, unsafe href", copyLinkID("x", "y", "", `javascript:alert("1")`),
+			`<span class="copy-id"><a class="id" href="about:invalid#TemplFailedSanitizationURL" title="x"><span class="id-part">x</span></a>` +
+				`<button type="button" class="copy-btn" data-copy="x" data-testid="copy-button" title="Copy y">` +
+				`<span class="copy-label" aria-hidden="true">Copy</span> <span class="visually-hidden">Copy y</span></button></span>`},
+		{"no link ID", copyLinkID("", "x", "t", "/a"), ``},
 	}
 	for _, tc := range tests {
 		var sb strings.Builder
