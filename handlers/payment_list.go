@@ -165,7 +165,7 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, note, exact, err := h.searchOrList(ctx, q, f, h.viewerZone(c))
+	list, note, exact, err := h.searchOrList(ctx, q, f, h.viewerZone(c))
 	if err != nil {
 		return err
 	}
@@ -173,16 +173,16 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, exact)
 	}
 	vm.Search = note
-	vm.Rows = paymentRows(page.Items, h.viewerNow(c), paymentsEmpty(q, vm.NewURL))
+	vm.Rows = list.rows(h.viewerNow(c), paymentsEmpty(q, vm.NewURL))
 	vm.ExportURL = paths.Export(paths.Payments, q.values())
 	if q.Cursor == "" {
 		vm.Rows.LiveURL = paymentsLiveURL(q, seq)
 	} else {
 		vm.Pager.FirstURL = withQuery(vm.ActionURL, q.values())
 	}
-	if page.NextCursor != "" {
+	if list.page.NextCursor != "" {
 		v := q.values()
-		v.Set("cursor", page.NextCursor)
+		v.Set("cursor", list.page.NextCursor)
 		vm.Pager.NextURL = withQuery(vm.ActionURL, v)
 	}
 	return render(c, http.StatusOK, pages.PaymentList(h.page(c, "Payments", layout.NavPayments), vm))
@@ -192,12 +192,32 @@ func (h *Handlers) PaymentList(c echo.Context) error {
 // prefixes and fragments; a card's last four, narrowed by a day or an
 // amount) or the filtered list. exact is the URL of the payment when the
 // search hit one payment by one of its IDs exactly (search_hit.go).
-func (h *Handlers) searchOrList(ctx context.Context, q paymentListQuery, f store.PaymentFilter, loc *time.Location) (page *store.Page[store.Payment], note pages.SearchNote, exact string, err error) {
+func (h *Handlers) searchOrList(ctx context.Context, q paymentListQuery, f store.PaymentFilter, loc *time.Location) (list listed, note pages.SearchNote, exact string, err error) {
 	if q.Q == "" || q.Cursor != "" || !onlySearch(q) {
-		page, err = h.Store.ListPayments(ctx, f)
-		return page, note, "", err
+		list.page, err = h.Store.ListPayments(ctx, f)
+		return list, note, "", err
 	}
 	return h.search(ctx, q, f, loc)
+}
+
+// listed is what the payments list shows: a page of the filtered list, or
+// a search's hits, whose payments are shown where they are rather than
+// copied out into a page (fifty payments are some 55 KB per request).
+type listed struct {
+	page *store.Page[store.Payment] // never nil; no items for a search
+	hits []store.SearchHit
+}
+
+// rows is paymentRows of the list's payments.
+func (l listed) rows(now time.Time, empty pages.EmptyView) pages.PaymentRows {
+	if l.hits == nil {
+		return paymentRows(l.page.Items, now, empty)
+	}
+	rows := make([]pages.PaymentRow, len(l.hits))
+	for i := range l.hits {
+		rows[i] = paymentRow(&l.hits[i].Payment, now)
+	}
+	return pages.PaymentRows{Rows: rows, Empty: empty}
 }
 
 // onlySearch reports whether the query is a bare ID search without filters.
@@ -254,32 +274,36 @@ func newSessionURL(c echo.Context) string {
 // there are none. A failed payment shows Antom's result code under its
 // status; flags mark the row as needing attention.
 func paymentRows(ps []store.Payment, now time.Time, empty pages.EmptyView) pages.PaymentRows {
-	rows := make([]pages.PaymentRow, 0, len(ps))
+	rows := make([]pages.PaymentRow, len(ps))
 	for i := range ps {
-		p := &ps[i]
-		r := pages.PaymentRow{
-			Key:              strconv.FormatInt(p.ID, 10),
-			URL:              paths.Payment(p.PaymentRequestID),
-			PaymentRequestID: p.PaymentRequestID,
-			PaymentID:        p.PaymentID,
-			ReferenceOrderID: p.ReferenceOrderID,
-			BuyerID:          p.BuyerID,
-			Amount:           money(p.AmountMinor, p.Currency),
-			Status:           shownStatus(p, now),
-			RawStatus:        string(p.Status),
-			Capture:          captureStateBadge(p.CaptureState),
-			Flags:            flagBadges(p.Flags),
-			Created:          stampOf(p.CreatedAt, now),
-		}
-		if p.Status == store.StatusFail || p.Status == store.StatusSessionFailed {
-			r.ResultCode = p.ResultCode
-		}
-		if p.RefundedMinor > 0 {
-			r.Refunded = money(p.RefundedMinor, p.Currency)
-		}
-		rows = append(rows, r)
+		rows[i] = paymentRow(&ps[i], now)
 	}
 	return pages.PaymentRows{Rows: rows, Empty: empty}
+}
+
+// paymentRow is one row of paymentRows.
+func paymentRow(p *store.Payment, now time.Time) pages.PaymentRow {
+	r := pages.PaymentRow{
+		Key:              strconv.FormatInt(p.ID, 10),
+		URL:              paths.Payment(p.PaymentRequestID),
+		PaymentRequestID: p.PaymentRequestID,
+		PaymentID:        p.PaymentID,
+		ReferenceOrderID: p.ReferenceOrderID,
+		BuyerID:          p.BuyerID,
+		Amount:           money(p.AmountMinor, p.Currency),
+		Status:           shownStatus(p, now),
+		RawStatus:        string(p.Status),
+		Capture:          captureStateBadge(p.CaptureState),
+		Flags:            flagBadges(p.Flags),
+		Created:          stampOf(p.CreatedAt, now),
+	}
+	if p.Status == store.StatusFail || p.Status == store.StatusSessionFailed {
+		r.ResultCode = p.ResultCode
+	}
+	if p.RefundedMinor > 0 {
+		r.Refunded = money(p.RefundedMinor, p.Currency)
+	}
+	return r
 }
 
 // paymentsEmpty is the payments list's empty state: nothing yet, a search

@@ -41,19 +41,16 @@ func narrowSearch(q paymentListQuery, f *store.PaymentFilter, errs map[string]st
 
 // search runs a bare search. One payment hit exactly opens it (exact is its
 // URL), with the capture or refund that matched highlighted.
-func (h *Handlers) search(ctx context.Context, q paymentListQuery, f store.PaymentFilter, loc *time.Location) (*store.Page[store.Payment], pages.SearchNote, string, error) {
+func (h *Handlers) search(ctx context.Context, q paymentListQuery, f store.PaymentFilter, loc *time.Location) (listed, pages.SearchNote, string, error) {
 	var note pages.SearchNote
 	res, err := h.Store.Search(ctx, store.SearchQuery{Text: q.Q, From: f.From, To: f.To, Amount: f.Amount})
 	if err != nil {
-		return nil, note, "", err
+		return listed{}, note, "", err
 	}
 	if hit, ok := res.Exact(); ok {
-		return nil, note, searchHitURL(hit), nil
+		return listed{}, note, searchHitURL(hit), nil
 	}
-	page := &store.Page[store.Payment]{Items: make([]store.Payment, 0, len(res.Hits))}
-	for _, hit := range res.Hits {
-		page.Items = append(page.Items, hit.Payment)
-	}
+	list := listed{page: &store.Page[store.Payment]{}, hits: res.Hits}
 	if res.More {
 		note.Capped = fmt.Sprintf("Showing the first %d matches. Type more of the ID to narrow them.", len(res.Hits))
 	}
@@ -65,7 +62,7 @@ func (h *Handlers) search(ctx context.Context, q paymentListQuery, f store.Payme
 			note.Narrow.Message = fmt.Sprintf("Payments paid with a card ending in %s, narrowed.", store.NormalizeID(q.Q))
 		}
 	}
-	return page, note, "", nil
+	return list, note, "", nil
 }
 
 // narrowForm is the card-last-four narrowing form as filled in; nil unless

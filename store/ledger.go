@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -52,40 +53,81 @@ const paymentCols = `id, payment_request_id, reference_order_id, buyer_id, descr
 type scanner interface{ Scan(dest ...any) error }
 
 func scanPayment(sc scanner) (*Payment, error) {
-	var p Payment
-	var paymentID, idemKey sql.NullString
-	var sessExp, paidAt, authExp, nextPoll, lastInq, pollSince, byKey, finalAt sql.NullInt64
-	var createdAt, updatedAt int64
-	var flags int64
-	var card, buyer string
-	err := sc.Scan(&p.ID, &p.PaymentRequestID, &p.ReferenceOrderID, &p.BuyerID, &p.Description,
-		&p.AmountMinor, &p.Currency, &p.CaptureMode, &p.ThreeDS, &p.TerminalType, &p.OSType, &p.Sandbox,
-		&p.Status, &p.ResultStatus, &p.ResultCode, &p.ResultMessage, &paymentID, &p.SessionData,
-		&p.SessionID, &sessExp, &p.NotifyURL, &p.RedirectURL, &p.CreatedBy, &idemKey,
-		&createdAt, &updatedAt, &paidAt, &authExp, &p.PaymentMethod, &p.CardBrand,
-		&p.CardLast4, &p.AcquirerRef, &p.CapturedMinor, &p.RefundedMinor, &p.CaptureState, &flags,
-		&p.Settled, &nextPoll, &p.PollCount, &lastInq, &pollSince, &p.Version, &p.Seq,
-		&byKey, &finalAt, &p.RefusalReasonRaw, &p.MerchantAdviceCode, &card, &buyer)
-	if err != nil {
+	ps := getPaymentScan()
+	defer putPaymentScan(ps)
+	if err := ps.scan(sc); err != nil {
 		return nil, err
 	}
+	p := new(Payment)
+	ps.copyTo(p)
+	return p, nil
+}
+
+// paymentScan is the scan targets of one payment row (paymentCols), reused
+// from row to row and, through paymentScans, from query to query: a list
+// page reads fifty rows, and each used to allocate its payment, a dozen
+// nullable columns and the Scan argument list, then copy the payment into
+// the page's slice (a quarter of a search page's bytes).
+type paymentScan struct {
+	p                                                                      Payment
+	paymentID, idemKey                                                     sql.NullString
+	sessExp, paidAt, authExp, nextPoll, lastInq, pollSince, byKey, finalAt sql.NullInt64
+	createdAt, updatedAt, flags                                            int64
+	card, buyer                                                            string
+	dest                                                                   []any // pointers to the fields above, in paymentCols' order
+}
+
+var paymentScans = sync.Pool{New: func() any {
+	ps := &paymentScan{}
+	p := &ps.p
+	ps.dest = []any{&p.ID, &p.PaymentRequestID, &p.ReferenceOrderID, &p.BuyerID, &p.Description,
+		&p.AmountMinor, &p.Currency, &p.CaptureMode, &p.ThreeDS, &p.TerminalType, &p.OSType, &p.Sandbox,
+		&p.Status, &p.ResultStatus, &p.ResultCode, &p.ResultMessage, &ps.paymentID, &p.SessionData,
+		&p.SessionID, &ps.sessExp, &p.NotifyURL, &p.RedirectURL, &p.CreatedBy, &ps.idemKey,
+		&ps.createdAt, &ps.updatedAt, &ps.paidAt, &ps.authExp, &p.PaymentMethod, &p.CardBrand,
+		&p.CardLast4, &p.AcquirerRef, &p.CapturedMinor, &p.RefundedMinor, &p.CaptureState, &ps.flags,
+		&p.Settled, &ps.nextPoll, &p.PollCount, &ps.lastInq, &ps.pollSince, &p.Version, &p.Seq,
+		&ps.byKey, &ps.finalAt, &p.RefusalReasonRaw, &p.MerchantAdviceCode, &ps.card, &ps.buyer}
+	return ps
+}}
+
+func getPaymentScan() *paymentScan { return paymentScans.Get().(*paymentScan) }
+
+// putPaymentScan returns ps to the pool without the last row's strings,
+// so the pool holds no payment data.
+func putPaymentScan(ps *paymentScan) {
+	ps.p = Payment{}
+	ps.paymentID, ps.idemKey = sql.NullString{}, sql.NullString{}
+	ps.card, ps.buyer = "", ""
+	paymentScans.Put(ps)
+}
+
+// scan reads the current row. Every target is written by every row (a NULL
+// in a plain column is a Scan error), so nothing of the previous row stays.
+func (ps *paymentScan) scan(sc scanner) error { return sc.Scan(ps.dest...) }
+
+// id is the row ID of the row last scanned.
+func (ps *paymentScan) id() int64 { return ps.p.ID }
+
+// copyTo sets *p to the payment of the row last scanned.
+func (ps *paymentScan) copyTo(p *Payment) {
+	*p = ps.p
 	// Decoded only when one payment is loaded (loadDetails): a list page
 	// does not pay for the JSON of fifty rows it does not show.
-	p.details = storedDetails{card: card, buyer: buyer}
-	p.PaymentID = paymentID.String
-	p.IdempotencyKey = idemKey.String
-	p.Flags = Flag(flags)
-	p.SessionExpiresAt = fromMS(sessExp)
-	p.CreatedAt = time.UnixMilli(createdAt).UTC()
-	p.UpdatedAt = time.UnixMilli(updatedAt).UTC()
-	p.PaidAt = fromMS(paidAt)
-	p.AuthExpiresAt = fromMS(authExp)
-	p.NextPollAt = fromMS(nextPoll)
-	p.LastInquiryAt = fromMS(lastInq)
-	p.pollSince = fromMS(pollSince)
-	p.CreatedByKey = byKey.Int64
-	p.FinalAt = fromMS(finalAt)
-	return &p, nil
+	p.details = storedDetails{card: ps.card, buyer: ps.buyer}
+	p.PaymentID = ps.paymentID.String
+	p.IdempotencyKey = ps.idemKey.String
+	p.Flags = Flag(ps.flags)
+	p.SessionExpiresAt = fromMS(ps.sessExp)
+	p.CreatedAt = time.UnixMilli(ps.createdAt).UTC()
+	p.UpdatedAt = time.UnixMilli(ps.updatedAt).UTC()
+	p.PaidAt = fromMS(ps.paidAt)
+	p.AuthExpiresAt = fromMS(ps.authExp)
+	p.NextPollAt = fromMS(ps.nextPoll)
+	p.LastInquiryAt = fromMS(ps.lastInq)
+	p.pollSince = fromMS(ps.pollSince)
+	p.CreatedByKey = ps.byKey.Int64
+	p.FinalAt = fromMS(ps.finalAt)
 }
 
 // ms is a time as stored: unix milliseconds, NULL for the zero time.

@@ -219,7 +219,7 @@ func (s *Store) listByFacets(ctx context.Context, f PaymentFilter, limit int, no
 	if err != nil {
 		return nil, fmt.Errorf("store: list payments: %w", err)
 	}
-	items, err := collectPayments(rows)
+	items, err := collectPaymentsN(rows, limit+1)
 	if err != nil {
 		return nil, err
 	}

@@ -12,9 +12,7 @@ import (
 // either. The text stays exactly s; static/
 // app.css ends a part too long for its box with an ellipsis (the element
 // carries the whole value as its title, and a copy button beside it).
-func idText(s string) templ.Component {
-	return partsComponent(idParts(s), `<span class="id-part">`, `</span>`)
-}
+func idText(s string) templ.Component { return partsText{s: s, id: true} }
 
 // copyable reports whether a monospace value is an ID or a URL a copy
 // button should offer: whole (an abbreviated one, ending in "…", is not the
@@ -40,19 +38,25 @@ const idStampDigits = 14
 // "890100111740275820195".
 func idParts(s string) []string {
 	var out []string
-	for _, part := range breakParts(s) {
-		for part != "" {
-			start, end := firstDigitRun(part)
-			if end-start < idDigitRun {
-				out = append(out, part)
-				break
-			}
-			cut := start + idStampDigits
-			out = append(out, part[:cut])
-			part = part[cut:]
-		}
+	for s != "" {
+		var part string
+		part, s = nextIDPart(s)
+		out = append(out, part)
 	}
 	return out
+}
+
+// nextIDPart is the first of idParts(s) and what follows it. A part of
+// breakParts ends at its only _ or |, so what is left of one cut inside
+// its digits is again the first part of the rest.
+func nextIDPart(s string) (part, rest string) {
+	part, rest = nextBreakPart(s)
+	start, end := firstDigitRun(part)
+	if end-start < idDigitRun {
+		return part, rest
+	}
+	cut := start + idStampDigits
+	return s[:cut], s[cut:]
 }
 
 // firstDigitRun returns the bounds of the first run of ASCII digits in s,
