@@ -25,7 +25,7 @@ func TestGramTermsHoldEveryFragment(t *testing.T) {
 			}
 		}
 		key := NormalizeID(b.String())
-		text := pairText(runEncode(key))
+		text := gramText(key)
 		kr := []rune(key)
 		for i := 0; i < len(kr); i++ {
 			for j := i + minFragmentLen; j <= len(kr); j++ {
@@ -47,8 +47,8 @@ func TestGramTermsHoldEveryFragment(t *testing.T) {
 	}
 	// And the lists tell runs apart: a key with 17 zeros then 93 is not in
 	// every list of 18 zeros then 93, nor of 9 or more zeros then 95.
-	text := pairText(runEncode("b" + strings.Repeat("0", 17) + "93"))
-	for _, f := range []string{"b" + strings.Repeat("0", 18) + "93", strings.Repeat("0", 9) + "95"} {
+	text := gramText("b" + strings.Repeat("0", 17) + "93")
+	for _, f := range []string{"b" + strings.Repeat("0", 18) + "93", strings.Repeat("0", 9) + "95", strings.Repeat("0", 18) + "9", strings.Repeat("0", 16) + "1"} {
 		excluded := false
 		for _, tm := range fragmentGramTerms(f) {
 			if !slices.ContainsFunc(tm.alts, func(a string) bool { return strings.Contains(text, a) }) {
@@ -67,18 +67,19 @@ func TestFragmentGramTerms(t *testing.T) {
 		lists, ors int
 	}{
 		{"0000", 0, 0},              // one run
-		{"000999", 0, 0},            // two runs: nothing whole inside
+		{"000999", 2, 2},            // two runs: at least 3 zeros before 9, at least 3 nines after 0
 		{"0093", 0, 0},              // inside "9" + "3": too short, the first run under 3
-		{"00093", 1, 1},             // the first run of at least 3 zeros, then 93
+		{"00093", 2, 2},             // the first run of at least 3 zeros, then 93; and its edge
 		{"a0093", 1, 0},             // inside "009" + "3"
 		{"b0000000000000093", 1, 0}, // 14 zeros, 9, then 3
-		{"000000000093", 1, 1},      // at least 10 zeros, 9, 3
+		{"000000000093", 2, 2},      // at least 10 zeros, 9, 3; and its edge
 		{"abcd", 0, 0},              // inside "bc" + "d"
 		{"abcde", 1, 0},
-		{"9300000", 0, 0},                // inside "3" + "0": too short
-		{"19300000", 1, 1},               // inside "93" + "0", then at least 5 zeros
-		{"b0000000000000000000", 0, 0},   // two runs
-		{"db50000000000000000000", 1, 1}, // "b5" + "0", then at least 19 zeros
+		{"9300000", 1, 1},                // inside "3" + "0": too short; at least 5 zeros after 3
+		{"19300000", 2, 2},               // inside "93" + "0", then at least 5 zeros; and its edge
+		{"b0000000000000000000", 1, 1},   // two runs: at least 19 zeros after b
+		{"db50000000000000000000", 2, 2}, // "b5" + "0", then at least 19 zeros; and its edge
+		{"00000000000000000001", 1, 1},   // two runs: at least 19 zeros before 1
 	} {
 		terms := fragmentGramTerms(tc.in)
 		ors := 0
@@ -158,6 +159,10 @@ func TestFragmentSearchReadsRunLengthIndex(t *testing.T) {
 		// bounded; the last longer than any key's (no list: nothing).
 		"ytag0000000000000000", "ytag000000000000000000", "ytag" + strings.Repeat("0", 25),
 		"00000000000000000012", "000000000000000000001", "0000000000000000000000001", "rd0000000",
+		// Two runs, nothing whole between them: only the run edges say
+		// something (runEdges).
+		"0000000000000000007", "00000000000000000011", "00000000000000000000111", "0000000005",
+		"g000", "yta", strings.Repeat("0", 21), "7000",
 	}
 	check := func(stage string, wantGrams bool) {
 		t.Helper()
@@ -189,9 +194,12 @@ func TestFragmentSearchReadsRunLengthIndex(t *testing.T) {
 		}
 		// Which index is cheaper depends on the counts; for the number
 		// with 19 zeros before its digit, search_fts's lists hold every
-		// key of the tag, search_grams's one holds ten.
-		if wantGrams && !s.planFragment("tag0000000000000000009", ready).grams {
-			t.Errorf("%s: search_grams not read for the zero-padded number (%d of %d fragments read it)", stage, used, len(fragments))
+		// key of the tag, search_grams's one holds ten; for 18 zeros or
+		// more before a 7, one.
+		for _, f := range []string{"tag0000000000000000009", "0000000000000000007"} {
+			if wantGrams && !s.planFragment(f, ready).grams {
+				t.Errorf("%s: search_grams not read for %q (%d of %d fragments read it)", stage, f, used, len(fragments))
+			}
 		}
 		if !wantGrams && used > 0 {
 			t.Errorf("%s: search_grams read %d times before it caught up", stage, used)
