@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
@@ -124,7 +126,59 @@ func newSessionManager(cfg AuthConfig) (*sessionManager, error) {
 		SameSite: http.SameSiteLaxMode,
 	}
 	cs.MaxAge(int(cfg.AbsoluteTimeout / time.Second))
+	for _, codec := range cs.Codecs {
+		if sc, ok := codec.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(cookieSerializer{})
+		}
+	}
 	return &sessionManager{cookies: cs, name: SessionCookieName(cfg.Secure), cfg: cfg}, nil
+}
+
+// cookieSerializer writes the cookie's values (a token and flash messages:
+// strings, and lists of strings, under string keys) as JSON, and reads
+// JSON or, from cookies issued before it, gob. securecookie's default gob
+// compiled a decoder on every request: about 17 µs, a third of an
+// unchanged live poll's CPU (issue 14). Its JSONEncoder cannot take the
+// map[any]any that gorilla/sessions hands it, hence this adapter.
+type cookieSerializer struct{}
+
+func (cookieSerializer) Serialize(src any) ([]byte, error) {
+	values, ok := src.(map[any]any)
+	if !ok {
+		return nil, fmt.Errorf("handlers: cookie values of type %T", src)
+	}
+	m := make(map[string]any, len(values))
+	for k, v := range values {
+		key, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("handlers: cookie value key of type %T", k)
+		}
+		m[key] = v
+	}
+	return json.Marshal(m)
+}
+
+func (cookieSerializer) Deserialize(b []byte, dst any) error {
+	values, ok := dst.(*map[any]any)
+	if !ok {
+		return fmt.Errorf("handlers: cookie values into %T", dst)
+	}
+	if len(b) == 0 || b[0] != '{' {
+		// A gob stream starts with the length of its first message, the
+		// definition of map[any]any, which is never '{'.
+		return securecookie.GobEncoder{}.Deserialize(b, dst)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	if *values == nil {
+		*values = make(map[any]any, len(m))
+	}
+	for k, v := range m {
+		(*values)[k] = v
+	}
+	return nil
 }
 
 // deriveKey derives a 32-byte key for one purpose from the session key.
