@@ -133,7 +133,8 @@ type SearchQuery struct {
 	Limit int
 }
 
-// SearchHit is one payment found and how.
+// SearchHit is one payment found and how. Its Payment holds what a list
+// row shows (hitCols); the payment's page loads the rest.
 type SearchHit struct {
 	Payment
 	Match MatchKind
@@ -522,19 +523,42 @@ func (c *collector) card(ctx context.Context, db *sql.DB, postgres bool, last4 s
 	return len(ids), nil
 }
 
-// scanPayments reads each payment row into its hit, in place: no payment
-// is allocated or copied twice.
+// hitCols are the columns of a payment a search hit holds: what its list
+// row shows (IDs, amount, the status in words, capture and refund state,
+// flags, created), what DisplayStatusOf reads, and the card a search by
+// its last four matched. The other 31 columns
+// (the session data, the card and buyer JSON, URLs…) were half of a card
+// search's CPU at 50 hits (issue 14); the detail page reads them.
+const hitCols = `id, payment_request_id, reference_order_id, buyer_id, payment_id,
+	amount_minor, currency, status, result_code, capture_state, captured_minor,
+	refunded_minor, flags, created_at, paid_at, session_expires_at, card_brand, card_last4`
+
+// scanPayments reads each payment row (hitCols) into its hit, in place.
 func (c *collector) scanPayments(rows *sql.Rows) error {
 	defer rows.Close()
-	ps := getPaymentScan()
-	defer putPaymentScan(ps)
+	var (
+		p               Payment
+		paymentID       sql.NullString
+		flags, created  int64
+		paidAt, sessExp sql.NullInt64
+	)
+	dest := []any{&p.ID, &p.PaymentRequestID, &p.ReferenceOrderID, &p.BuyerID, &paymentID,
+		&p.AmountMinor, &p.Currency, &p.Status, &p.ResultCode, &p.CaptureState, &p.CapturedMinor,
+		&p.RefundedMinor, &flags, &created, &paidAt, &sessExp, &p.CardBrand, &p.CardLast4}
 	for rows.Next() {
-		if err := ps.scan(rows); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("store: scan payment: %w", err)
 		}
-		if i, ok := c.seen[ps.id()]; ok {
-			ps.copyTo(&c.hits[i].Payment)
+		i, ok := c.seen[p.ID]
+		if !ok {
+			continue
 		}
+		p.PaymentID = paymentID.String
+		p.Flags = Flag(flags)
+		p.CreatedAt = time.UnixMilli(created).UTC()
+		p.PaidAt = fromMS(paidAt)
+		p.SessionExpiresAt = fromMS(sessExp)
+		c.hits[i].Payment = p
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: search: %w", err)
@@ -552,7 +576,7 @@ func (c *collector) load(ctx context.Context, db *sql.DB) error {
 	for i := range c.hits {
 		args[i] = c.hits[i].ID
 	}
-	rows, err := db.QueryContext(ctx, "SELECT "+paymentCols+" FROM payments WHERE id IN (?"+strings.Repeat(", ?", len(c.hits)-1)+")", args...)
+	rows, err := db.QueryContext(ctx, "SELECT "+hitCols+" FROM payments WHERE id IN (?"+strings.Repeat(", ?", len(c.hits)-1)+")", args...)
 	if err != nil {
 		return fmt.Errorf("store: search: %w", err)
 	}
