@@ -26,7 +26,7 @@ func TestFragmentChoosesRarestTrigrams(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.trigrams.mu.RLock()
-	wide, zk7 := s.trigrams.docs["wid"], s.trigrams.docs["zk7"]
+	wide, zk7 := s.trigrams.docs[keyOfTerm("wid")], s.trigrams.docs[keyOfTerm("zk7")]
 	s.trigrams.mu.RUnlock()
 	if wide < 10 || zk7 != 1 {
 		t.Fatalf("counts: wid %d, zk7 %d; want ≥ 10 and 1", wide, zk7)
@@ -59,7 +59,7 @@ func TestFragmentChoosesRarestTrigrams(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.trigrams.mu.RLock()
-	zk7 = s.trigrams.docs["zk7"]
+	zk7 = s.trigrams.docs[keyOfTerm("zk7")]
 	s.trigrams.mu.RUnlock()
 	if zk7 != 2 {
 		t.Errorf("zk7 counted %d times after indexing another key holding it, want 2", zk7)

@@ -57,6 +57,8 @@ func startEmbedded(ctx context.Context, cfg embedConfig) (*embedded, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The collector as the paydesk binary sets it (its main does this).
+	app.DefaultGC(os.Getenv)
 	a, err := app.Start(ctx, app.Config{
 		DataDir:      cfg.dataDir,
 		DatabaseURL:  cfg.databaseURL,
