@@ -80,3 +80,30 @@ func BenchmarkSearchCardLast4(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPaymentDetail measures a captured payment's page, the page a
+// search by ID leads to, through the whole stack, on 10,000 seeded
+// payments.
+func BenchmarkPaymentDetail(b *testing.B) {
+	app := startPayApp(b, payAppOptions{})
+	op := app.login(store.RoleOperator)
+	f, err := app.Store.SeedFixture(b.Context(), store.FixtureSpec{Payments: 10000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := f.Payment(5003) // SUCCESS, captured
+	req, _ := http.NewRequest(http.MethodGet, app.URL+paths.Payment(p.PaymentRequestID), nil)
+	for _, c := range op.c.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
+	h := app.Srv.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d, want 200", rec.Code)
+		}
+	}
+}

@@ -20,7 +20,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app.DefaultGC(os.Getenv) // GOGC=400 with a 40 MiB soft limit unless set: see web/app/gc.go
+	app.DefaultGC(os.Getenv) // GOGC=400 with a 48 MiB soft limit unless set: see web/app/gc.go
 	if err := Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "paydesk:", err)
 		os.Exit(1)
