@@ -107,3 +107,33 @@ func BenchmarkPaymentDetail(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchFragment measures a search by a fragment from the middle
+// of a zero-padded paymentId (as the load tool makes them: about ten
+// matches), through the whole stack, on 10,000 seeded payments.
+func BenchmarkSearchFragment(b *testing.B) {
+	app := startPayApp(b, payAppOptions{})
+	op := app.login(store.RoleOperator)
+	f, err := app.Store.SeedFixture(b.Context(), store.FixtureSpec{Payments: 10000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := app.Store.IndexSearchKeys(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	id := f.Payment(4321).PaymentID
+	req, _ := http.NewRequest(http.MethodGet, app.URL+paths.Payments+"?q="+id[4:len(id)-1], nil)
+	for _, c := range op.c.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
+	h := app.Srv.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d, want 200", rec.Code)
+		}
+	}
+}
