@@ -142,9 +142,16 @@ func (s *Store) SeedFixture(ctx context.Context, spec FixtureSpec) (*Fixture, er
 			return nil, err
 		}
 	}
-	// The trigram index of the new IDs, now rather than in the background.
+	// The trigram index of the new IDs, now rather than in the background,
+	// and merged as the indexer would merge it over the next minutes.
 	if _, err := s.IndexSearchKeys(ctx); err != nil {
 		return nil, fmt.Errorf("store: fixture: %w", err)
+	}
+	for more := true; more; {
+		var err error
+		if more, err = s.mergeSearchIndexes(ctx, 256, 64); err != nil {
+			return nil, fmt.Errorf("store: fixture: %w", err)
+		}
 	}
 	if s.pg {
 		// Rows were written with their ids: move the identity sequences

@@ -241,3 +241,86 @@ func TestFragmentSearchReadsRunLengthIndex(t *testing.T) {
 		t.Errorf("the changed ID's fragment finds %v", got)
 	}
 }
+
+// Migration 0017 and the indexer's merge steps: segments written by many
+// indexing transactions are merged until no level holds two, in bounded
+// steps, and every fragment still finds what a scan of the keys finds.
+func TestSearchIndexesMergeSegments(t *testing.T) {
+	s, _ := newTestStore(t)
+	if s.pg {
+		t.Skip("SQLite's FTS5 indexes")
+	}
+	segments := func(table string) int {
+		t.Helper()
+		var n int
+		if err := s.rdb.QueryRow("SELECT count(DISTINCT segid) FROM " + table + "_idx").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Two segments on a level are enough for a merge step (FTS5 waits for
+	// 4 by default; at 1,000,000 payments up to 3 per level were left).
+	for _, table := range []string{"search_fts", "search_grams"} {
+		var v int
+		if err := s.rdb.QueryRow("SELECT v FROM " + table + "_config WHERE k = 'usermerge'").Scan(&v); err != nil || v != 2 {
+			t.Errorf("%s usermerge = %d (%v), want 2", table, v, err)
+		}
+	}
+	// One indexing transaction per payment: one segment each, as a
+	// second's keys make.
+	const n = 24
+	for i := range n {
+		mustReady(t, s, func(p *NewPayment) { p.PaymentRequestID = fmt.Sprintf("pay-seg%020d", i) })
+		if _, err := s.IndexSearchKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := map[string]int{}
+	for _, table := range []string{"search_fts", "search_grams"} {
+		before[table] = segments(table)
+		if before[table] < 6 {
+			t.Fatalf("%s: %d segments after %d indexing transactions; FTS5 merged more than expected", table, before[table], n)
+		}
+	}
+	steps := 0
+	for more := true; more; steps++ {
+		var err error
+		if more, err = s.mergeSearchIndexes(ctx, 1, 1); err != nil {
+			t.Fatal(err)
+		}
+		if steps > 1000 {
+			t.Fatal("the merge steps never ran out of work")
+		}
+	}
+	for _, table := range []string{"search_fts", "search_grams"} {
+		// Levels hold segments of sizes growing by powers of two: at most
+		// one per level is left, far fewer than before.
+		after := segments(table)
+		if after >= before[table] || after > 5 {
+			t.Errorf("%s: %d segments before the merge steps, %d after", table, before[table], after)
+		}
+		t.Logf("%s: %d segments, %d after %d merge rounds", table, before[table], after, steps)
+		if _, err := s.wdb.Exec("INSERT INTO " + table + " (" + table + ") VALUES ('integrity-check')"); err != nil {
+			t.Errorf("%s after merging: %v", table, err)
+		}
+	}
+	if more, err := s.mergeSearchIndexes(ctx, 16, 4); err != nil || more {
+		t.Errorf("a merged index: more = %v, err = %v", more, err)
+	}
+	if err := s.loadTrigramStats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"g00000000000000000017", "0000000000000000023", "seg0000000000000000000", "00000000000000000009"} {
+		res, err := s.Search(ctx, SearchQuery{Text: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int
+		if err := s.rdb.QueryRow("SELECT count(DISTINCT payment_fk) FROM search_keys WHERE key GLOB ?", "*"+globLiteral(NormalizeID(f))+"*").Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) != want || want == 0 {
+			t.Errorf("%q after merging: %d hits, a scan of the keys finds %d", f, len(res.Hits), want)
+		}
+	}
+}

@@ -44,6 +44,7 @@ func (s *Store) searchIndexer() {
 	}
 	t := time.NewTicker(s.indexEvery)
 	defer t.Stop()
+	merge := true // a database from before migration 0017 has levels to merge
 	for {
 		select {
 		case <-s.quit:
@@ -51,9 +52,64 @@ func (s *Store) searchIndexer() {
 		case <-t.C:
 			// A failure (a full disk, a lock) is retried on the next tick;
 			// searches read the keys not yet indexed meanwhile.
-			_, _ = s.IndexSearchKeys(context.Background())
+			n, err := s.IndexSearchKeys(context.Background())
+			if err == nil && (n > 0 || merge) {
+				more, err := s.mergeSearchIndexes(context.Background(), searchMergePages, searchMergeSteps)
+				merge = more || err != nil
+			}
 		}
 	}
+}
+
+// The indexer's merging of the FTS5 segments (migration 0017): a round
+// writes at most searchMergeSteps × searchMergePages pages per index, each
+// step its own write transaction of about 10 ms, so the webhook's batches
+// wait at most that long for one. A database seeded or upgraded with many
+// segments converges over minutes; one kept up to date merges only what
+// the last second added.
+const (
+	searchMergePages = 16
+	searchMergeSteps = 4
+)
+
+// mergeSearchIndexes runs up to steps "merge" steps of pages pages on each
+// fragment index, stopping early on an index once a step finds no two
+// segments on one level to merge, and reports whether work may remain.
+func (s *Store) mergeSearchIndexes(ctx context.Context, pages, steps int) (more bool, err error) {
+	if s.pg {
+		return false, nil
+	}
+	for _, table := range []string{"search_fts", "search_grams"} {
+		for i := 0; i < steps; i++ {
+			did := false
+			err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				// FTS5's documented test of whether a merge did anything: the
+				// connection's total changes grow by 2 or more.
+				var before, after int64
+				if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&before); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+table+", rank) VALUES ('merge', ?)", pages); err != nil {
+					return err
+				}
+				if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&after); err != nil {
+					return err
+				}
+				did = after-before >= 2
+				return nil
+			})
+			if err != nil {
+				return true, fmt.Errorf("store: merge %s: %w", table, err)
+			}
+			if !did {
+				break
+			}
+			if i == steps-1 {
+				more = true
+			}
+		}
+	}
+	return more, nil
 }
 
 // IndexSearchKeys adds the search keys written since the last call to the
