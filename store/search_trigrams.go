@@ -35,9 +35,8 @@ type trigramStats struct {
 
 // termKey is a trigram as a map key: its UTF-8 bytes, NUL-padded. Three
 // characters take at most 12 bytes, and a key with no pointer keeps the
-// maps of counts (hundreds of thousands of trigrams at 1,000,000 payments)
-// out of the collector's scan: with string keys they were most of the
-// live heap it marked on every cycle (issue 14).
+// maps of counts out of the collector's scan: with string keys every
+// entry was a pointer it followed on every cycle (issue 14).
 type termKey [12]byte
 
 // keyOfTerm is term's key. A longer term (not a trigram of the tokenizer)
