@@ -526,9 +526,9 @@ func (c *collector) card(ctx context.Context, db *sql.DB, postgres bool, last4 s
 // hitCols are the columns of a payment a search hit holds: what its list
 // row shows (IDs, amount, the status in words, capture and refund state,
 // flags, created), what DisplayStatusOf reads, and the card a search by
-// its last four matched. The other 31 columns
-// (the session data, the card and buyer JSON, URLs…) were half of a card
-// search's CPU at 50 hits (issue 14); the detail page reads them.
+// its last four matched. The other 31 columns (the session data, the card
+// and buyer JSON, URLs…) were half of a card search's CPU at 50 hits
+// (issue 14); the detail page reads them.
 const hitCols = `id, payment_request_id, reference_order_id, buyer_id, payment_id,
 	amount_minor, currency, status, result_code, capture_state, captured_minor,
 	refunded_minor, flags, created_at, paid_at, session_expires_at, card_brand, card_last4`
