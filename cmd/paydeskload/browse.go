@@ -113,9 +113,9 @@ func (s *staff) get(ctx context.Context, path string, header http.Header) (*http
 }
 
 // bodyBuffers keep the buffers answers are read into: io.ReadAll grew a
-// new one for every page (about twice its size), and in-process that
-// garbage made the server's collector run more often during the
-// measurement (issue 14: a GC every 20 ms while browsing).
+// new one for every page (about twice its size), garbage that in-process
+// runs the server's collector too. It was a small part of it: 38 → 35
+// collections during the 2,100 searches by part of an ID (issue 14).
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // serverTime reads "app;dur=<ms>" from a Server-Timing header.
