@@ -402,3 +402,30 @@ func TestSearchKeysFollowIDChanges(t *testing.T) {
 		p.BuyerID = newBuyer
 	}
 }
+
+// A fragment holding what GLOB or LIKE would read as a pattern ('*', '?',
+// '[', '%', '_') matches only itself, indexed or not.
+func TestFragmentWithPatternCharacters(t *testing.T) {
+	s, _ := newTestStore(t)
+	want := mustReady(t, s, func(n *NewPayment) { n.PaymentRequestID = "pay*ab?c[d]%e_f" })
+	mustReady(t, s, func(n *NewPayment) { n.PaymentRequestID = "payXabYcZd]Qe_f" })
+	for _, indexed := range []bool{false, true} {
+		if indexed && !s.pg {
+			if _, err := s.IndexSearchKeys(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.loadTrigramStats(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, q := range []string{"*ab?c[d", "?c[d]%", "d]%e"} {
+			res, err := s.Search(ctx, SearchQuery{Text: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Hits) != 1 || res.Hits[0].PaymentRequestID != want.PaymentRequestID || res.Hits[0].Match != MatchFragment {
+				t.Errorf("indexed=%v %q: %+v, want only %s as a fragment", indexed, q, res.Hits, want.PaymentRequestID)
+			}
+		}
+	}
+}

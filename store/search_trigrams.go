@@ -7,10 +7,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Fragment searches on SQLite intersect the FTS5 lists of some of the
-// fragment's trigrams and check each candidate key with GLOB. What a
+// fragment's trigrams and check each candidate key with instr. What a
 // fragment costs is the length of the lists read and the number of
 // candidates checked, and both depend on which trigrams are chosen: at
 // 1,000,000 payments the list of a trigram of a merchant's tag or of the
@@ -48,6 +49,17 @@ func keyOfTerm(term string) termKey {
 		return termKey{0xFF}
 	}
 	copy(k[:], term)
+	return k
+}
+
+// keyOfRunes is keyOfTerm(string(tg[:])) without making the string: three
+// characters take at most 12 bytes.
+func keyOfRunes(tg [3]rune) termKey {
+	var k termKey
+	n := 0
+	for _, c := range tg {
+		n += utf8.EncodeRune(k[n:], c)
+	}
 	return k
 }
 
@@ -167,12 +179,12 @@ const maxFragmentTrigrams = 4
 
 // fragmentMatch is the FTS5 query of search_fts that finds the candidates
 // for a fragment (at least 3 characters): some of its distinct trigrams,
-// ANDed; the GLOB on the key then checks each candidate.
+// ANDed; instr on the key then checks each candidate.
 //
 // With the counts: the rarest trigram, and each next rarer one while its
 // list is at most verifyCost times the candidates expected so far (a list
 // much longer than the candidates it would remove costs more to read than
-// the GLOB checks it saves), up to maxFragmentTrigrams (see choose). A trigram no key holds
+// the checks it saves), up to maxFragmentTrigrams (see choose). A trigram no key holds
 // makes the query match nothing at once. Without counts (the first
 // seconds after start): the last trigrams of the fragment, IDs sharing
 // their beginnings, skipping trigrams of one repeated character.
@@ -240,7 +252,7 @@ func (s *Store) planFragment(key string, gramsReady bool) fragmentPlan {
 	return g
 }
 
-// verifyCost is what checking one candidate key (reading it and the GLOB)
+// verifyCost is what checking one candidate key (reading it and instr)
 // costs, in list entries read: measured at 1,000,000 payments, reading
 // 512,000 entries took 8 ms and checking 46,000 candidates 6 ms.
 const verifyCost = 10
@@ -251,6 +263,7 @@ const verifyCost = 10
 // which lists say something of their own.
 type listTerm struct {
 	alts   []string
+	run    *runAlts // instead of alts: a run of a bounded length
 	lo, hi int
 }
 
@@ -273,20 +286,21 @@ func (t *trigramStats) choose(terms []listTerm) (p fragmentPlan, ok bool) {
 	}
 	all := make([]counted, 0, len(terms))
 	for _, tm := range terms {
-		if len(tm.alts) > 1 {
+		if tm.run != nil {
 			// A run of a bounded length: only the lengths some key has. The
 			// indexer counts a key's trigrams before its commit, so a
 			// trigram no count knows is in no indexed key.
 			var known []string
-			for _, a := range tm.alts {
-				if t.docs[keyOfTerm(a)] > 0 {
-					known = append(known, a)
+			for n := tm.run.from; n <= maxRun; n++ {
+				tg := tm.run.at(runMark(n))
+				if t.docs[keyOfRunes(tg)] > 0 {
+					known = append(known, string(tg[:]))
 				}
 			}
 			if len(known) == 0 {
 				return fragmentPlan{none: true}, true
 			}
-			tm.alts = known
+			tm.alts, tm.run = known, nil
 		}
 		var n int64
 		for _, a := range tm.alts {

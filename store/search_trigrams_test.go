@@ -69,3 +69,19 @@ func TestFragmentChoosesRarestTrigrams(t *testing.T) {
 		t.Fatalf("search zk7 = %+v, %v; want both payments", res, err)
 	}
 }
+
+// keyOfRunes is the key of the same three characters as a string, for the
+// characters gram text is made of, and for ones that are not valid.
+func TestKeyOfRunes(t *testing.T) {
+	for _, tg := range [][3]rune{
+		{'a', 'b', 'c'},
+		{'0', runMark(17), '9'},
+		{pairRune('b', '0'), pairRune('0', runMark(3)), runMark(maxRun)},
+		{runStart, 'x', runEnd},
+		{'\u00e9', 0xD800, -1},
+	} {
+		if got, want := keyOfRunes(tg), keyOfTerm(string(tg[:])); got != want {
+			t.Errorf("keyOfRunes(%q) = %x, keyOfTerm = %x", tg, got, want)
+		}
+	}
+}

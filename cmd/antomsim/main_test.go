@@ -50,7 +50,9 @@ func TestRun(t *testing.T) {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-key", keyFile, "-merchant-key-out", merchantFile, "-state", stateFile,
 			"-time-scale", "60", "-fault-duplicate", "2", "-request-time-format", "iso8601", "-fault-apis", "capture,refund"}, &stdout, &stderr)
 	}()
-	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	// The start-up lines are separate writes: wait for the last of them
+	// (the checkout URL), not only the first.
+	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)(?s:.*)antomsim: checkout `)
 	var base string
 	deadline := time.Now().Add(20 * time.Second)
 	for base == "" {
