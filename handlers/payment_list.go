@@ -330,7 +330,9 @@ func paymentsEmpty(q paymentListQuery, newURL string) pages.EmptyView {
 
 // paymentFilterView is the filter form as filled in.
 func paymentFilterView(q paymentListQuery, errs map[string]string) pages.PaymentFilter {
-	status := []pages.Option{{Value: "", Label: "Any status"}}
+	// Sized once: the list pages render this form on every request.
+	status := make([]pages.Option, 1, len(store.DisplayWords)+2)
+	status[0] = pages.Option{Value: "", Label: "Any status"}
 	for _, w := range store.DisplayWords {
 		status = append(status, pages.Option{Value: w.Key(), Label: string(w), Selected: q.Status == w.Key()})
 	}
@@ -338,11 +340,13 @@ func paymentFilterView(q paymentListQuery, errs map[string]string) pages.Payment
 		// Keep a raw status from a link selected, so searching again keeps it.
 		status = append(status, pages.Option{Value: q.Status, Label: "Ledger status " + q.Status, Selected: true})
 	}
-	currency := []pages.Option{{Value: "", Label: "Any currency"}}
+	currency := make([]pages.Option, 1, len(sessionCurrencies)+1)
+	currency[0] = pages.Option{Value: "", Label: "Any currency"}
 	for _, cur := range sessionCurrencies {
 		currency = append(currency, pages.Option{Value: cur, Label: cur, Selected: q.Currency == cur})
 	}
-	capture := []pages.Option{{Value: "", Label: "Any capture state"}}
+	capture := make([]pages.Option, 1, len(captureStates)+1)
+	capture[0] = pages.Option{Value: "", Label: "Any capture state"}
 	for _, s := range captureStates {
 		capture = append(capture, pages.Option{Value: string(s), Label: captureStateLabel(s), Selected: q.Capture == string(s)})
 	}
