@@ -215,6 +215,7 @@ type report struct {
 	ledger                ledgerResult
 	commits               string // the servers' group commit during the ingest
 	searchCommits         string // the servers' commits during the searches
+	pageCache             string // the database file in the OS page cache
 	cpu                   cpuShare
 	serverTimed           bool
 	loadBefore, loadAfter string
@@ -471,6 +472,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) (_ 
 		searchCommits0, searchCommitsErr = scrapeCommits(ctx, httpClient, bases)
 	}
 	searchStart := time.Now()
+	if o.pgURL == "" && dataDir != "" {
+		// How much of the database the searches can read from memory.
+		if cached, size, err := pageCacheShare(filepath.Join(dataDir, store.DBFile)); err == nil && size > 0 {
+			r.pageCache = fmt.Sprintf("%s of %s (%.0f%%) when the searches began", mib(cached), mib(size), 100*float64(cached)/float64(size))
+		}
+	}
 	progress("search by ID: %d searches", o.searches)
 	if r.search, err = searchByID(ctx, staff, fixture, o.searches); err != nil {
 		return nil, err
@@ -619,6 +626,9 @@ func (r *report) print(w io.Writer) {
 	}
 	if r.searchCommits != "" {
 		row("  writes while searching (servers' /metrics)", r.searchCommits, "", nil)
+	}
+	if r.pageCache != "" {
+		row("  database in the OS page cache", r.pageCache, "", nil)
 	}
 	row("filtered list page, worst case p99 / max", ms(r.list.worstP99)+" / "+ms(r.list.worst)+" ms ("+r.list.worstCase+")", "<= "+ms(targetListPage)+" ms", ptr(r.list.worstP99 <= targetListPage))
 	row("  every combination once, p50/p99/max", fmt.Sprintf("%s (%d cases, %d over %s ms; the %d slowest measured %d times more)",
