@@ -52,3 +52,29 @@ func BenchmarkSearchSeeded(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPlanFragment measures choosing a fragment's lists, for
+// fragments whose first or last run of zeros may be longer in a key (its
+// list is one trigram per possible length).
+func BenchmarkPlanFragment(b *testing.B) {
+	s, _ := newTestStore(b)
+	if s.pg {
+		b.Skip("SQLite's fragment indexes")
+	}
+	if _, err := s.SeedFixture(context.Background(), FixtureSpec{Payments: 2000}); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.loadTrigramStats(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []string{"00000000000000001234", "1234000000", "00000000000000000077"} {
+		b.Run(f, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if p := s.planFragment(f, true); p.match == "" && !p.none {
+					b.Fatal("no plan")
+				}
+			}
+		})
+	}
+}
