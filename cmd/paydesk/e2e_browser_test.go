@@ -234,7 +234,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("declined card", func(t *testing.T) {
 		tab := openTab(t, browser, "declined")
 		createSession(tab, app.url, sessionInput{Amount: "9.99", Currency: "SGD", Description: "E2E declined card",
-			OrderID: "E2E-DECLINED-1", BuyerID: "buyer-declined-1", Capture: "AUTOMATIC"})
+			OrderID: "E2E-DECLINED-1", Capture: "AUTOMATIC"}) // no buyer ID
 		tab.markPage()
 		checkout := tab.openCheckout(app.simURL)
 		checkout.pay(cardDeclined)
@@ -257,6 +257,22 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("a declined payment offers capture or refund")
 		}
 		tab.shot(shots, "07-payment-detail-fail", nil)
+		// Without a buyer ID its list row shows a dash; on a phone the cell
+		// is left out (as an empty refund is) rather than an empty "Buyer:".
+		const buyerCell = `tr:has(span[title="E2E-DECLINED-1"]) td[data-label="Buyer"]`
+		tab.do("open the payments list", chromedp.Navigate(app.url+"/payments"), chromedp.WaitVisible(testID("payments-table")))
+		if got := tab.text(buyerCell); got != "—" {
+			t.Errorf("the list's buyer cell of a payment without a buyer shows %q, want —", got)
+		}
+		tab.do("as a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile))
+		shown, err := chromedp.Run(tab.ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('`+buyerCell+`')).display`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shown != "none" {
+			t.Errorf("on a phone the buyer cell of a payment without a buyer is shown (display %q)", shown)
+		}
+		tab.do("back to the desktop viewport", chromedp.EmulateViewport(1280, 900))
 	})
 
 	t.Run("identical inquiries fold into one line", func(t *testing.T) {

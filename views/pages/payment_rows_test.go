@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// A row with no buyer says so (a dash, named for screen readers) rather
-// than leaving the phone layout's "Buyer:" label empty; a buyer is shown.
+// A row with no buyer shows a dash named for screen readers (which the
+// phone layout leaves out, as it does an empty refund, instead of an
+// empty "Buyer:" label); a buyer is shown.
 func TestPaymentRowBuyerCell(t *testing.T) {
 	render := func(buyer string) string {
 		t.Helper()
