@@ -432,7 +432,7 @@ func (c *collector) keys(ctx context.Context, db querier, m MatchKind, query str
 		id, sub int64
 		kind    int
 	}
-	var buf [SearchLimit + 1]keyRow
+	var buf [SearchLimit]keyRow // c.limit is at most SearchLimit
 	found := buf[:0]
 	for rows.Next() {
 		var r keyRow

@@ -40,22 +40,32 @@ const runMin = 3
 // no ID holds (and if one did, it would only add candidates).
 const gramPairRunes = 2 * 0xFFFE
 
-// runEncode is the run-length form of s (step 1 above).
-func runEncode(s string) []rune {
-	r := []rune(s)
-	out := make([]rune, 0, len(r))
+// runsOf calls yield for each run of one character in r, in order, with
+// the character and its length.
+func runsOf(r []rune, yield func(c rune, n int)) {
 	for i := 0; i < len(r); {
 		j := i + 1
 		for j < len(r) && r[j] == r[i] {
 			j++
 		}
-		if n := j - i; n >= runMin {
-			out = append(out, r[i], runMark(n))
-		} else {
-			out = append(out, r[i:j]...)
-		}
+		yield(r[i], j-i)
 		i = j
 	}
+}
+
+// runEncode is the run-length form of s (step 1 above).
+func runEncode(s string) []rune {
+	r := []rune(s)
+	out := make([]rune, 0, len(r))
+	runsOf(r, func(c rune, n int) {
+		if n >= runMin {
+			out = append(out, c, runMark(n))
+		} else {
+			for range n {
+				out = append(out, c)
+			}
+		}
+	})
 	return out
 }
 
@@ -117,22 +127,18 @@ const (
 func runEdges(key string) []rune {
 	r := []rune(key)
 	var out []rune
-	prev := rune(runStart)
-	for i := 0; i < len(r); {
-		j := i + 1
-		for j < len(r) && r[j] == r[i] {
-			j++
-		}
-		if n := j - i; n >= runMin {
+	prev, at := rune(runStart), 0
+	runsOf(r, func(c rune, n int) {
+		at += n
+		if n >= runMin {
 			next := rune(runEnd)
-			if j < len(r) {
-				next = r[j]
+			if at < len(r) {
+				next = r[at]
 			}
-			out = append(out, prev, r[i], runMark(n), next)
+			out = append(out, prev, c, runMark(n), next)
 		}
-		prev = r[i]
-		i = j
-	}
+		prev = c
+	})
 	return out
 }
 
@@ -226,19 +232,6 @@ func fragmentGramTerms(f string) []listTerm {
 type runAlts struct {
 	from int
 	at   func(mark rune) [3]rune
-}
-
-// all are the list's trigrams: alts, or one per length of the run.
-func (tm listTerm) all() []string {
-	if tm.run == nil {
-		return tm.alts
-	}
-	alts := make([]string, 0, maxRun-tm.run.from+1)
-	for n := tm.run.from; n <= maxRun; n++ {
-		tg := tm.run.at(runMark(n))
-		alts = append(alts, string(tg[:]))
-	}
-	return alts
 }
 
 // gramsReady reports whether search_grams is complete as far as search_fts,

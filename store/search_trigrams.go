@@ -157,7 +157,7 @@ func (t *trigramStats) add(texts []string, upto int64) {
 		clear(seen)
 		r := []rune(text)
 		for i := 0; i+3 <= len(r); i++ {
-			if tg := keyOfTerm(string(r[i : i+3])); !seen[tg] {
+			if tg := keyOfRunes([3]rune(r[i : i+3])); !seen[tg] {
 				seen[tg] = true
 				add[tg]++
 			}
