@@ -236,14 +236,17 @@ type runAlts struct {
 
 // gramsReady reports whether search_grams is complete as far as search_fts,
 // so a fragment search may read it in search_fts's place (the keys above
-// both are read directly, searchTailSQL).
+// both are read directly, searchTailSQL), and whether its counts cover it.
+// Counts behind the index (keys another process indexed) could make a
+// plan skip a length a key has: search_fts is read until the indexer's
+// next round reads them again (loadGramStatsLocked).
 func (s *Store) gramsReady(ctx context.Context) (bool, error) {
 	var fts, grams int64
 	err := s.rdb.QueryRowContext(ctx, "SELECT (SELECT upto FROM search_fts_indexed WHERE id = 1), (SELECT upto FROM search_grams_indexed WHERE id = 1)").Scan(&fts, &grams)
 	if err != nil {
 		return false, err
 	}
-	return grams >= fts, nil
+	return grams >= fts && s.grams.covers(grams), nil
 }
 
 // indexGrams adds the keys with rowid in (lo, hi] to search_grams inside

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"paydesk/store/storetest"
 )
 
 // The run-length index never loses a match: for every key and every
@@ -356,4 +358,67 @@ func (tm listTerm) all() []string {
 		alts = append(alts, string(tg[:]))
 	}
 	return alts
+}
+
+// Keys another process indexed into the same database (the load tool
+// seeding a running server) are in no count of this store's: its plans
+// must not take a length the counts do not know as absent. It reads
+// search_fts until its indexer's next round reads the counts again, and
+// finds what a scan of the keys finds throughout.
+func TestGramCountsBehindAnotherWriter(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("SQLite's FTS5 indexes, one file shared by two stores")
+	}
+	dir := t.TempDir()
+	open := func() *Store {
+		s, err := Open(ctx, dir, WithSearchIndexEvery(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	server := open()
+	if err := server.loadTrigramStats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other := open()
+	for i := range 40 {
+		mustReady(t, other, func(p *NewPayment) { p.PaymentRequestID = fmt.Sprintf("pay-other%020d", i*7) })
+	}
+	if _, err := other.IndexSearchKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fragments := []string{"00000000000000000007", "0000000000000000014", "her00000000000000000"}
+	check := func(stage string, wantGrams bool) {
+		t.Helper()
+		ready, err := server.gramsReady(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ready != wantGrams {
+			t.Errorf("%s: search_grams ready = %v, want %v", stage, ready, wantGrams)
+		}
+		for _, f := range fragments {
+			res, err := server.Search(ctx, SearchQuery{Text: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := scanKeys(t, server, f)
+			if len(res.Hits) != len(want) || len(want) == 0 {
+				t.Errorf("%s: %q: %d hits, a scan of the keys finds %d", stage, f, len(res.Hits), len(want))
+			}
+		}
+	}
+	check("counts behind", false)
+	// The server's indexer then indexes keys of its own (counting them):
+	// it reads the counts again first, or they would cover the index
+	// while missing the other store's lengths of runs.
+	for i := range 3 {
+		mustReady(t, server, func(p *NewPayment) { p.PaymentRequestID = fmt.Sprintf("pay-own%020d", 7+i) })
+	}
+	if _, err := server.IndexSearchKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("counts read again", true)
 }

@@ -64,8 +64,9 @@ func keyOfRunes(tg [3]rune) termKey {
 }
 
 // loadTrigramStats reads the document counts of both fragment indexes'
-// vocabularies: search_grams's once (the indexer keeps them from then on,
-// see indexGrams), search_fts's again on every call.
+// vocabularies: search_grams's when they do not cover the index (the
+// indexer keeps them from then on, see indexGrams), search_fts's again on
+// every call.
 func (s *Store) loadTrigramStats(ctx context.Context) error {
 	if err := s.loadGramStats(ctx); err != nil {
 		return err
@@ -73,26 +74,37 @@ func (s *Store) loadTrigramStats(ctx context.Context) error {
 	return s.trigrams.load(ctx, s.rdb, "search_fts_vocab", "search_fts_indexed")
 }
 
-// loadGramStats reads search_grams's counts unless they were read: not
-// while the indexer adds to them, so that they are never below the truth.
+// loadGramStats reads search_grams's counts unless they cover every key
+// the index holds: not while the indexer adds to them, so that they are
+// never below the truth.
 func (s *Store) loadGramStats(ctx context.Context) error {
 	s.indexMu.Lock()
 	defer s.indexMu.Unlock()
 	return s.loadGramStatsLocked(ctx)
 }
 
+// loadGramStatsLocked is loadGramStats with indexMu held. Keys this store
+// indexes are counted before their commit (indexGrams); keys another
+// process indexed into the same file (the load tool seeding a running
+// server, a restored copy) are not, and the counts are then read again.
 func (s *Store) loadGramStatsLocked(ctx context.Context) error {
-	if s.grams.loaded() {
+	var upto int64
+	if err := s.rdb.QueryRowContext(ctx, "SELECT upto FROM search_grams_indexed WHERE id = 1").Scan(&upto); err != nil {
+		return err
+	}
+	if s.grams.covers(upto) {
 		return nil
 	}
 	return s.grams.load(ctx, s.rdb, "search_grams_vocab", "search_grams_indexed")
 }
 
-// loaded reports whether the counts were read.
-func (t *trigramStats) loaded() bool {
+// covers reports whether the counts were read and count every key of the
+// index up to rowid upto: only then does a trigram they do not know stand
+// for no key (choose relies on it).
+func (t *trigramStats) covers(upto int64) bool {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return t.ready
+	return t.ready && t.total >= upto
 }
 
 // load reads the vocabulary's document counts and, as the number of keys,
