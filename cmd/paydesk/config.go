@@ -70,6 +70,7 @@ type Config struct {
 	OpsConcurrency string // PAYDESK_OPS_CONCURRENCY / -ops-concurrency: Antom calls the poller, and the reconciler, each make at once
 
 	TrustedProxies string // PAYDESK_TRUSTED_PROXIES / -trusted-proxies: CIDRs of the reverse proxies whose X-Forwarded-For is believed
+	ServerTiming   string // PAYDESK_SERVER_TIMING / -server-timing: on sends each response's server time (Server-Timing), off (default) does not
 
 	// Notifications not accepted as Antom's; empty: the defaults.
 	RefusedRetention string // PAYDESK_REFUSED_DELIVERY_RETENTION / -refused-delivery-retention: how long refused deliveries are kept (default 7d)
@@ -79,13 +80,14 @@ type Config struct {
 // defaultConfig is the embedded default: loopback only, ./data, simulator.
 func defaultConfig() Config {
 	return Config{
-		Addr:       "127.0.0.1:8080",
-		DataDir:    "./data",
-		Env:        envDevelopment,
-		LogLevel:   "info",
-		Migrate:    "on",
-		AdminEmail: "admin@localhost",
-		SimAddr:    "127.0.0.1:0",
+		Addr:         "127.0.0.1:8080",
+		DataDir:      "./data",
+		Env:          envDevelopment,
+		LogLevel:     "info",
+		Migrate:      "on",
+		ServerTiming: "off",
+		AdminEmail:   "admin@localhost",
+		SimAddr:      "127.0.0.1:0",
 	}
 }
 
@@ -122,6 +124,7 @@ func (c *Config) settings() []setting {
 		{"PAYDESK_OPS_BACKOFF", "ops-backoff", "first pause before an operation with an unknown outcome is tried again, doubled each time up to 10m (default 2s)", &c.OpsBackoff, false},
 		{"PAYDESK_OPS_CONCURRENCY", "ops-concurrency", "Antom calls the poller, and the reconciler, each make at once (default 8)", &c.OpsConcurrency, false},
 		{"PAYDESK_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default none: the peer address counts)", &c.TrustedProxies, false},
+		{"PAYDESK_SERVER_TIMING", "server-timing", "on: send each response's server time in a Server-Timing header (load tests, browser tools); off: do not", &c.ServerTiming, false},
 		{"PAYDESK_REFUSED_DELIVERY_RETENTION", "refused-delivery-retention", "how long notifications that were not Antom's (bad signature, too large) are kept, e.g. 7d or 36h (default 7d)", &c.RefusedRetention, false},
 		{"PAYDESK_NOTIFY_MAX_SKEW", "notify-max-skew", "refuse a signed notification whose request-time is further than this from now, e.g. 15m (default off)", &c.NotifyMaxSkew, false},
 	}
@@ -290,6 +293,9 @@ func (c Config) validateDatabase() []error {
 	}
 	if c.Migrate != "on" && c.Migrate != "off" {
 		errs = append(errs, fmt.Errorf("%s %q: want on or off", c.name("PAYDESK_MIGRATE"), c.Migrate))
+	}
+	if c.ServerTiming != "on" && c.ServerTiming != "off" {
+		errs = append(errs, fmt.Errorf("%s %q: want on or off", c.name("PAYDESK_SERVER_TIMING"), c.ServerTiming))
 	}
 	return errs
 }

@@ -191,6 +191,7 @@ func TestConfigValidation(t *testing.T) {
 		{"negative backoff", map[string]string{"PAYDESK_OPS_BACKOFF": "-1s"}, "PAYDESK_OPS_BACKOFF"},
 		{"lease within the default call timeout", map[string]string{"PAYDESK_OPS_LEASE": "30s"}, "must be longer than the call timeout 40s"},
 		{"lease within the call timeout", map[string]string{"PAYDESK_OPS_CALL_TIMEOUT": "2s", "PAYDESK_OPS_LEASE": "2s"}, "must be longer than the call timeout 2s"},
+		{"bad server timing", map[string]string{"PAYDESK_SERVER_TIMING": "yes"}, `PAYDESK_SERVER_TIMING "yes": want on or off`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _, err := loadConfig("t", nil, envOf(tc.env), io.Discard, nil)
@@ -265,6 +266,9 @@ func TestWholeProgram(t *testing.T) {
 		t.Fatalf("healthz: %v %v", err, res)
 	}
 	res.Body.Close()
+	if h := res.Header.Get("Server-Timing"); h != "" {
+		t.Errorf("Server-Timing %q sent by default", h)
+	}
 
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
@@ -404,5 +408,31 @@ func TestRealAntomStartsNoSimulator(t *testing.T) {
 	res.Body.Close()
 	if h := res.Header.Get("Strict-Transport-Security"); h == "" {
 		t.Errorf("no HSTS with an https public URL")
+	}
+}
+
+// With PAYDESK_SERVER_TIMING=on every response carries its server time,
+// so a load tool can time the real binary as the in-process one.
+func TestServerTimingOn(t *testing.T) {
+	env := map[string]string{"PAYDESK_DATA_DIR": t.TempDir(), "PAYDESK_ADDR": "127.0.0.1:0", "PAYDESK_SERVER_TIMING": "on"}
+	cfg, _, err := loadConfig("t", nil, envOf(env), io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	app, err := Start(context.Background(), cfg, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Shutdown(context.Background())
+	res, err := http.Get("http://" + app.Addr + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if h := res.Header.Get("Server-Timing"); !regexp.MustCompile(`^app;dur=\d+\.\d{3}$`).MatchString(h) {
+		t.Errorf("Server-Timing %q, want app;dur=<ms>", h)
 	}
 }

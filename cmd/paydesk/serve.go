@@ -47,6 +47,7 @@ func Start(ctx context.Context, cfg Config, stdout, stderr io.Writer) (*app.App,
 	ac.Ops = ops.Config{CallTimeout: cfg.duration(cfg.OpsCallTimeout), Lease: cfg.duration(cfg.OpsLease), BackoffBase: cfg.duration(cfg.OpsBackoff),
 		Concurrency: cfg.concurrency()}
 	ac.TrustedProxies, _ = cfg.trustedProxies() // validated above
+	ac.ServerTiming = cfg.ServerTiming == "on"
 	ac.MetricsToken = cfg.MetricsToken
 	ac.Webhook = handlers.WebhookConfig{RefusedRetention: cfg.days(cfg.RefusedRetention), MaxSkew: cfg.days(cfg.NotifyMaxSkew)}
 	if cfg.realAntom() {

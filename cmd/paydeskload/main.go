@@ -20,7 +20,8 @@
 // and runs the phases above. With -url it targets a running Paydesk
 // instead: -antom-key signs the notifications (the simulator's private key,
 // <data>/keys/simulator_private.pem in the embedded setup), -email and
-// -password sign in, -data-dir is that server's data directory (seeded
+// -password sign in (start it with PAYDESK_SERVER_TIMING=on for server
+// times), -data-dir is that server's data directory (seeded
 // directly, so seed before traffic), -pid its process for memory and CPU.
 //
 // With -database-url the same run goes against PostgreSQL: Paydesk's
