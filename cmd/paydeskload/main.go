@@ -644,6 +644,8 @@ func (r *report) print(w io.Writer) {
 		peak := max(r.rssIngest, r.rssBrowse)
 		note := ""
 		switch {
+		case o.url != "":
+			note = ", the server's process (-pid)"
 		case o.server == "in-process" && o.replicas > 1:
 			note = fmt.Sprintf(", all %d servers and the load generator in one process", o.replicas)
 		case o.server == "in-process":
