@@ -434,8 +434,8 @@ func (c *collector) keys(ctx context.Context, db querier, m MatchKind, query str
 	}
 	var buf [SearchLimit]keyRow // c.limit is at most SearchLimit
 	found := buf[:0]
+	var r keyRow // one, scanned into and copied: Scan's pointers escape
 	for rows.Next() {
-		var r keyRow
 		if err := rows.Scan(&r.id, &r.kind, &r.sub); err != nil {
 			return fmt.Errorf("store: search: %w", err)
 		}
@@ -449,8 +449,8 @@ func (c *collector) keys(ctx context.Context, db querier, m MatchKind, query str
 		return fmt.Errorf("store: search: %w", err)
 	}
 	c.grow(len(found))
-	for _, r := range found {
-		c.add(r.id, m, r.kind, r.sub)
+	for _, k := range found {
+		c.add(k.id, m, k.kind, k.sub)
 	}
 	return nil
 }
