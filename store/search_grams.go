@@ -295,6 +295,7 @@ func indexGrams(ctx context.Context, tx *sql.Tx, lo, hi int64, stats *trigramSta
 	if _, err := tx.ExecContext(ctx, "UPDATE search_grams_indexed SET upto = ? WHERE id = 1", hi); err != nil {
 		return err
 	}
+	stats.follow(lo)
 	stats.add(texts, hi)
 	return nil
 }

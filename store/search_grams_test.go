@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -421,4 +423,38 @@ func TestGramCountsBehindAnotherWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("counts read again", true)
+
+	// The same race, closer: the other store indexes between the server's
+	// look at its counts and its own indexing transaction. The server's
+	// counts then end beyond the other's keys without holding them.
+	for i := range 40 {
+		mustReady(t, other, func(p *NewPayment) { p.PaymentRequestID = fmt.Sprintf("pay-late%020d", 1000+i*7) })
+	}
+	if _, err := other.IndexSearchKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustReady(t, server, func(p *NewPayment) { p.PaymentRequestID = fmt.Sprintf("pay-own%020d", 1007) })
+	err := server.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// What IndexSearchKeys's transaction does, without its look first.
+		var lo, hi int64
+		if err := tx.QueryRowContext(ctx, "SELECT (SELECT upto FROM search_grams_indexed WHERE id = 1), (SELECT max(id) FROM search_keys)").Scan(&lo, &hi); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO search_fts (rowid, key) SELECT id, key FROM search_keys WHERE id > ? AND id <= ?", lo, hi); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE search_fts_indexed SET upto = ? WHERE id = 1", hi); err != nil {
+			return err
+		}
+		return indexGrams(ctx, tx, lo, hi, &server.grams)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fragments = append(fragments, "0000000000000001007", "late000000000000000")
+	check("counts with a hole", false)
+	if _, err := server.IndexSearchKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("counts read again after the hole", true)
 }

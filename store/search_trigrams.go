@@ -98,6 +98,18 @@ func (s *Store) loadGramStatsLocked(ctx context.Context) error {
 	return s.grams.load(ctx, s.rdb, "search_grams_vocab", "search_grams_indexed")
 }
 
+// follow is told, before keys from rowid lo on are added to the counts,
+// where the index stood: counts that stop short of lo miss keys another
+// process indexed in between (their total would still pass them beyond
+// it), so they no longer cover the index until read again.
+func (t *trigramStats) follow(lo int64) {
+	t.mu.Lock()
+	if t.total < lo {
+		t.ready = false
+	}
+	t.mu.Unlock()
+}
+
 // covers reports whether the counts were read and count every key of the
 // index up to rowid upto: only then does a trigram they do not know stand
 // for no key (choose relies on it).
